@@ -1,0 +1,16 @@
+"""cavmae_mm: CAV-MAE as an MMAction2 / MMEngine plugin.
+
+Importing the package (directly or through a config's ``custom_imports``)
+first applies the two compatibility fixes of the pinned stack, then registers
+every component in the ``cavmae_mm`` registries.
+"""
+from .utils.compat_mmaction import ensure_mmaction_drn_importable
+from .utils.compat_torch_load import allow_mmengine_checkpoint_globals
+
+ensure_mmaction_drn_importable()
+allow_mmengine_checkpoint_globals()
+
+from . import models  # noqa: E402,F401  (registers the models)
+from .version import __version__  # noqa: E402
+
+__all__ = ['__version__']

@@ -1,0 +1,305 @@
+"""The CAV-MAE encoder: the one implementation of every encoder path."""
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+from timm.layers import PatchEmbed
+from torch import Tensor, nn
+
+from cavmae_mm.registry import MODELS
+from ..layers import (AUDIO_MASK_MODES, MaskedTokens, TriNormBlock,
+                      audio_as_image, random_masking, sincos_pos_embed_2d,
+                      structured_audio_noise, trim_time_columns)
+
+#: Encoder paths. Each names the tokens it runs through the shared blocks and
+#: the LayerNorm set (and final norm) it uses there.
+#:   joint        concat(audio, visual) with the joint norms  -> ``norm``
+#:   audio        audio alone with the audio norms            -> ``norm_a``
+#:   visual       visual alone with the visual norms          -> ``norm_v``
+#:   audio_joint  audio alone with the joint norms            -> ``norm``
+#:   visual_joint visual alone with the joint norms           -> ``norm``
+#: The last two serve a model finetuned on both modalities that is given one.
+PATHS: Dict[str, Tuple[Tuple[str, ...], str, str]] = {
+    'joint': (('audio', 'visual'), 'joint', 'norm'),
+    'audio': (('audio', ), 'audio', 'norm_a'),
+    'visual': (('visual', ), 'visual', 'norm_v'),
+    'audio_joint': (('audio', ), 'joint', 'norm'),
+    'visual_joint': (('visual', ), 'joint', 'norm'),
+}
+
+
+@dataclass
+class EncoderOutput:
+    """What :meth:`CAVMAEEncoder.forward` returns.
+
+    Attributes:
+        paths (dict[str, Tensor]): Token features [B, N, D] of each requested
+            path (after its final norm).
+        audio_masking (MaskedTokens, optional): Present when audio was masked.
+        visual_masking (MaskedTokens, optional): Present when images were
+            masked.
+    """
+    paths: Dict[str, Tensor] = field(default_factory=dict)
+    audio_masking: Optional[MaskedTokens] = None
+    visual_masking: Optional[MaskedTokens] = None
+
+
+@MODELS.register_module()
+class CAVMAEEncoder(BaseModule):
+    """CAV-MAE encoder: patch embeddings, modality-specific and shared blocks.
+
+    Audio fbank [B, T, F] is viewed as a one-channel image [B, 1, F, T] and cut
+    into 16x16 patches (frequency-major, (F/16) x (T/16) grid); images
+    [B, 3, H, W] likewise. Each modality gets a fixed (or, for finetuning,
+    trainable) 2-D sin-cos position table and a learned modality embedding,
+    then ``modality_specific_depth`` blocks of its own, then the shared blocks
+    whose LayerNorm set depends on the path (see :data:`PATHS`).
+
+    Parameter names match the released checkpoints one to one.
+
+    Args:
+        img_size (int): Image side. Defaults to 224.
+        audio_length (int): Fbank frames T. Defaults to 1024 (10 s).
+        num_mel_bins (int): Fbank bins F. Defaults to 128.
+        patch_size (int): Patch side. Defaults to 16.
+        in_channels (int): Image channels. Defaults to 3.
+        embed_dim (int): Token width. Defaults to 768.
+        depth (int): Total blocks per modality path. Defaults to 12.
+        modality_specific_depth (int): Blocks of each modality before the
+            shared ones. Defaults to 11.
+        num_heads (int): Attention heads. Defaults to 12.
+        mlp_ratio (float): MLP width ratio. Defaults to 4.
+        qkv_bias (bool): qkv bias. Defaults to True.
+        drop_path_rate (float): Stochastic depth, increasing linearly over the
+            depth of each path. Defaults to 0 (as every official recipe).
+        trainable_pos_embed (bool): Train the position tables (finetuning) or
+            keep them fixed (pretraining). Defaults to False.
+        init_cfg (dict, optional): MMEngine initialisation config.
+    """
+
+    def __init__(self,
+                 img_size: int = 224,
+                 audio_length: int = 1024,
+                 num_mel_bins: int = 128,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 embed_dim: int = 768,
+                 depth: int = 12,
+                 modality_specific_depth: int = 11,
+                 num_heads: int = 12,
+                 mlp_ratio: float = 4.0,
+                 qkv_bias: bool = True,
+                 drop_path_rate: float = 0.0,
+                 trainable_pos_embed: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if not 0 < modality_specific_depth < depth:
+            raise ValueError('modality_specific_depth must be in '
+                             f'(0, {depth}), got {modality_specific_depth}')
+        for name, size in (('audio_length', audio_length),
+                           ('num_mel_bins', num_mel_bins),
+                           ('img_size', img_size)):
+            if size % patch_size:
+                raise ValueError(f'{name}={size} is not a multiple of '
+                                 f'patch_size={patch_size}')
+        self.img_size = img_size
+        self.audio_length = audio_length
+        self.num_mel_bins = num_mel_bins
+        self.patch_size = patch_size
+        self.embed_dim = embed_dim
+        self.audio_grid = (num_mel_bins // patch_size,
+                           audio_length // patch_size)
+        self.visual_grid = (img_size // patch_size, img_size // patch_size)
+        self.num_patches_a = self.audio_grid[0] * self.audio_grid[1]
+        self.num_patches_v = self.visual_grid[0] * self.visual_grid[1]
+
+        self.patch_embed_a = PatchEmbed((num_mel_bins, audio_length),
+                                        patch_size, 1, embed_dim)
+        self.patch_embed_v = PatchEmbed(img_size, patch_size, in_channels,
+                                        embed_dim)
+        self.modality_a = nn.Parameter(torch.zeros(1, 1, embed_dim))
+        self.modality_v = nn.Parameter(torch.zeros(1, 1, embed_dim))
+        self.pos_embed_a = nn.Parameter(
+            torch.zeros(1, self.num_patches_a, embed_dim),
+            requires_grad=trainable_pos_embed)
+        self.pos_embed_v = nn.Parameter(
+            torch.zeros(1, self.num_patches_v, embed_dim),
+            requires_grad=trainable_pos_embed)
+
+        drop_rates = torch.linspace(0, drop_path_rate, depth).tolist()
+
+        def make_blocks(rates: Sequence[float]) -> nn.ModuleList:
+            return nn.ModuleList(
+                TriNormBlock(embed_dim, num_heads, mlp_ratio, qkv_bias, rate)
+                for rate in rates)
+
+        self.blocks_a = make_blocks(drop_rates[:modality_specific_depth])
+        self.blocks_v = make_blocks(drop_rates[:modality_specific_depth])
+        self.blocks_u = make_blocks(drop_rates[modality_specific_depth:])
+        self.norm_a = nn.LayerNorm(embed_dim)
+        self.norm_v = nn.LayerNorm(embed_dim)
+        self.norm = nn.LayerNorm(embed_dim)
+
+    # ------------------------------------------------------------------ init
+    def init_weights(self) -> None:
+        """Fills the sin-cos tables and initialises as the reference does."""
+        super().init_weights()
+        if isinstance(self.init_cfg, dict) and \
+                self.init_cfg.get('type') == 'Pretrained':
+            return
+        with torch.no_grad():
+            self.pos_embed_a.copy_(
+                sincos_pos_embed_2d(self.embed_dim, *self.audio_grid)[None])
+            self.pos_embed_v.copy_(
+                sincos_pos_embed_2d(self.embed_dim, *self.visual_grid)[None])
+            for embed in (self.patch_embed_a, self.patch_embed_v):
+                weight = embed.proj.weight
+                nn.init.xavier_uniform_(weight.view(weight.shape[0], -1))
+            nn.init.normal_(self.modality_a, std=0.02)
+            nn.init.normal_(self.modality_v, std=0.02)
+        self.apply(init_linear_and_norm)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Trims longer audio position tables to this encoder's audio_length.
+
+        A checkpoint trained on 10 s clips (1024 frames) loads into an encoder
+        for shorter clips (e.g. 512 frames): the table keeps its first time
+        columns on every frequency row, with a logged notice.
+        """
+        key = prefix + 'pos_embed_a'
+        table = state_dict.get(key)
+        if table is not None and table.shape[1] > self.num_patches_a:
+            state_dict[key] = trim_time_columns(table, self.audio_grid[0],
+                                                self.audio_grid[1])
+            print_log(
+                f'{key}: trimmed the audio position table from '
+                f'{table.shape[1]} to {self.num_patches_a} tokens '
+                f'(audio_length={self.audio_length})', logger='current')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    # --------------------------------------------------------------- embed
+    def embed_audio(self, fbank: Tensor) -> Tensor:
+        """Audio fbank [B, T, F] -> tokens [B, La, D] with position and
+        modality embeddings."""
+        if fbank.dim() != 3 or fbank.shape[1:] != (self.audio_length,
+                                                   self.num_mel_bins):
+            raise ValueError(
+                'audio must be fbank of shape [B, '
+                f'{self.audio_length}, {self.num_mel_bins}], got '
+                f'{tuple(fbank.shape)}')
+        tokens = self.patch_embed_a(audio_as_image(fbank))
+        return tokens + self.pos_embed_a + self.modality_a
+
+    def embed_visual(self, imgs: Tensor) -> Tensor:
+        """Images [B, C, H, W] -> tokens [B, Lv, D] with position and
+        modality embeddings."""
+        if imgs.dim() != 4 or imgs.shape[2:] != (self.img_size,
+                                                 self.img_size):
+            raise ValueError(
+                f'images must have shape [B, C, {self.img_size}, '
+                f'{self.img_size}], got {tuple(imgs.shape)}')
+        tokens = self.patch_embed_v(imgs)
+        return tokens + self.pos_embed_v + self.modality_v
+
+    # ------------------------------------------------------------- stages
+    @staticmethod
+    def _run(blocks: nn.ModuleList, x: Tensor, norm_set: str) -> Tensor:
+        for block in blocks:
+            x = block(x, norm_set)
+        return x
+
+    def forward_shared(self, tokens: Tensor, path: str) -> Tensor:
+        """Runs tokens through the shared blocks and final norm of a path."""
+        _, norm_set, final_norm = PATHS[path]
+        return getattr(self, final_norm)(
+            self._run(self.blocks_u, tokens, norm_set))
+
+    def forward(self,
+                audios: Optional[Tensor] = None,
+                imgs: Optional[Tensor] = None,
+                paths: Sequence[str] = ('joint', ),
+                mask_ratio_a: float = 0.0,
+                mask_ratio_v: float = 0.0,
+                audio_mask_mode: str = 'unstructured',
+                noise_a: Optional[Tensor] = None,
+                noise_v: Optional[Tensor] = None) -> EncoderOutput:
+        """Encodes audio and/or images along the requested paths.
+
+        Masking happens when a ratio is above 0. Without explicit noise the
+        sort keys are drawn as ``torch.rand(B, L)``, audio first, then
+        images, as the reference does, so a seeded run reproduces its masks.
+        An explicit noise takes the place of that draw (the structured audio
+        modes still force their rows and columns on top of it).
+
+        Args:
+            audios (Tensor, optional): Normalised fbank [B, T, F].
+            imgs (Tensor, optional): Normalised images [B, C, H, W].
+            paths (Sequence[str]): Keys of :data:`PATHS` to compute.
+            mask_ratio_a (float): Audio masking ratio.
+            mask_ratio_v (float): Visual masking ratio.
+            audio_mask_mode (str): One of :data:`AUDIO_MASK_MODES`.
+            noise_a (Tensor, optional): Audio sort keys [B, La].
+            noise_v (Tensor, optional): Visual sort keys [B, Lv].
+
+        Returns:
+            EncoderOutput: Token features per path, and the masks.
+        """
+        unknown = [p for p in paths if p not in PATHS]
+        if unknown:
+            raise ValueError(f'unknown encoder paths {unknown}; choose from '
+                             f'{list(PATHS)}')
+        if audio_mask_mode not in AUDIO_MASK_MODES:
+            raise ValueError(f'audio_mask_mode must be one of '
+                             f'{AUDIO_MASK_MODES}, got {audio_mask_mode!r}')
+        needed = {m for p in paths for m in PATHS[p][0]}
+        if 'audio' in needed and audios is None:
+            raise ValueError(f'paths {list(paths)} need audio input')
+        if 'visual' in needed and imgs is None:
+            raise ValueError(f'paths {list(paths)} need image input')
+
+        out = EncoderOutput()
+        specific: Dict[str, Tensor] = {}
+        audio_tokens = self.embed_audio(audios) if 'audio' in needed else None
+        visual_tokens = self.embed_visual(imgs) if 'visual' in needed else None
+        if audio_tokens is not None and mask_ratio_a > 0:
+            if noise_a is None:
+                noise_a = torch.rand(audio_tokens.shape[:2],
+                                     device=audio_tokens.device)
+            if audio_mask_mode != 'unstructured':
+                noise_a = structured_audio_noise(noise_a, mask_ratio_a,
+                                                 self.audio_grid,
+                                                 audio_mask_mode)
+            out.audio_masking = random_masking(audio_tokens, mask_ratio_a,
+                                               noise_a)
+            audio_tokens = out.audio_masking.kept
+        if visual_tokens is not None and mask_ratio_v > 0:
+            if noise_v is None:
+                noise_v = torch.rand(visual_tokens.shape[:2],
+                                     device=visual_tokens.device)
+            out.visual_masking = random_masking(visual_tokens, mask_ratio_v,
+                                                noise_v)
+            visual_tokens = out.visual_masking.kept
+        if audio_tokens is not None:
+            specific['audio'] = self._run(self.blocks_a, audio_tokens,
+                                          'joint')
+        if visual_tokens is not None:
+            specific['visual'] = self._run(self.blocks_v, visual_tokens,
+                                           'joint')
+        for path in paths:
+            inputs = [specific[m] for m in PATHS[path][0]]
+            tokens = inputs[0] if len(inputs) == 1 else torch.cat(inputs, 1)
+            out.paths[path] = self.forward_shared(tokens, path)
+        return out
+
+
+def init_linear_and_norm(module: nn.Module) -> None:
+    """Reference initialisation: xavier-uniform Linear, unit LayerNorm."""
+    if isinstance(module, nn.Linear):
+        nn.init.xavier_uniform_(module.weight)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.LayerNorm):
+        nn.init.ones_(module.weight)
+        nn.init.zeros_(module.bias)

@@ -1,0 +1,97 @@
+"""Moves packed audio-visual batches to the device and normalises images."""
+from typing import Optional, Sequence, Union
+
+import torch
+from mmengine.model import BaseDataPreprocessor
+from torch import Tensor
+
+from cavmae_mm.registry import MODELS
+
+#: Keys of the packed ``inputs`` dict.
+INPUT_KEYS = ('audios', 'imgs')
+
+
+def _stack(value: Union[Tensor, Sequence[Tensor]], key: str) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, Tensor) for v in value):
+        shapes = {tuple(v.shape) for v in value}
+        if len(shapes) != 1:
+            raise ValueError(f'inputs[{key!r}] holds tensors of different '
+                             f'shapes {sorted(shapes)}; cannot batch them')
+        return torch.stack(list(value))
+    raise TypeError(f'inputs[{key!r}] must be a tensor or a non-empty list '
+                    f'of tensors, got {type(value).__name__}')
+
+
+@MODELS.register_module()
+class AVDataPreprocessor(BaseDataPreprocessor):
+    """Data preprocessor for ``inputs=dict(audios=..., imgs=...)`` batches.
+
+    Stacks the per-sample tensors, moves them to the model's device, and
+    normalises images there: ``(x / 255 - mean) / std``. Frames may therefore
+    travel from the data loader as uint8 (a quarter of the bytes of float32);
+    float images on the same 0-255 scale (e.g. mixed-up frames) are accepted
+    too. Audio fbank arrives already normalised by the data pipeline and is
+    only cast to float32. Either key may be absent (single-modality data).
+
+    Args:
+        mean (Sequence[float]): Per-channel image mean on the 0-1 scale.
+            Defaults to ImageNet's.
+        std (Sequence[float]): Per-channel image std on the 0-1 scale.
+            Defaults to ImageNet's.
+        non_blocking (bool): Asynchronous host-to-device copies. Defaults to
+            True.
+    """
+
+    def __init__(self,
+                 mean: Sequence[float] = (0.485, 0.456, 0.406),
+                 std: Sequence[float] = (0.229, 0.224, 0.225),
+                 non_blocking: bool = True) -> None:
+        super().__init__(non_blocking=non_blocking)
+        if len(mean) != len(std):
+            raise ValueError('mean and std must have the same length')
+        self.register_buffer('mean', torch.tensor(mean).view(-1, 1, 1),
+                             persistent=False)
+        self.register_buffer('std', torch.tensor(std).view(-1, 1, 1),
+                             persistent=False)
+
+    def normalize_images(self, imgs: Tensor) -> Tensor:
+        """(imgs / 255 - mean) / std over the channel axis (dim -3)."""
+        if imgs.shape[-3] != self.mean.shape[0]:
+            raise ValueError(f'images have {imgs.shape[-3]} channels at dim '
+                             f'-3, expected {self.mean.shape[0]}')
+        return (imgs.float() / 255.0 - self.mean) / self.std
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        """Batches, moves and normalises one collated batch.
+
+        Args:
+            data (dict): ``inputs`` (dict with ``audios`` and/or ``imgs``,
+                tensors or lists of per-sample tensors) and optionally
+                ``data_samples``.
+            training (bool): Unused; kept for the MMEngine interface.
+
+        Returns:
+            dict: ``inputs=dict(audios=[B, T, F] float32, imgs=[B, (N,) C, H,
+            W] float32)`` on the device, and the ``data_samples``.
+        """
+        inputs = data.get('inputs') if isinstance(data, dict) else None
+        if not isinstance(inputs, dict) or not set(inputs) & set(INPUT_KEYS):
+            raise TypeError('AVDataPreprocessor expects data["inputs"] to be '
+                            f'a dict with keys among {INPUT_KEYS}')
+        unknown = set(inputs) - set(INPUT_KEYS)
+        if unknown:
+            raise KeyError(f'unexpected input keys {sorted(unknown)}; '
+                           f'expected {INPUT_KEYS}')
+        batch = {key: _stack(value, key) for key, value in inputs.items()}
+        batch = self.cast_data(batch)
+        if 'audios' in batch:
+            batch['audios'] = batch['audios'].float()
+        if 'imgs' in batch:
+            batch['imgs'] = self.normalize_images(batch['imgs'])
+        data_samples: Optional[list] = data.get('data_samples')
+        if data_samples is not None:
+            data_samples = self.cast_data(data_samples)
+        return dict(inputs=batch, data_samples=data_samples)

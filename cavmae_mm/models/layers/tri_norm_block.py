@@ -1,0 +1,73 @@
+"""The CAV-MAE transformer block: shared weights, three sets of LayerNorms."""
+from typing import Type
+
+from timm.layers import Attention, DropPath, Mlp
+from torch import Tensor, nn
+
+#: Which LayerNorm pair a block uses for each kind of input.
+NORM_SETS = ('joint', 'audio', 'visual')
+
+
+class TriNormBlock(nn.Module):
+    """Pre-norm ViT block whose attention and MLP weights serve three inputs.
+
+    CAV-MAE's shared layers see the joint audio-visual sequence, the audio
+    tokens alone and the visual tokens alone. The weights are shared, but each
+    kind of input has its own LayerNorm pair: ``norm1/norm2`` (joint),
+    ``norm1_a/norm2_a`` (audio), ``norm1_v/norm2_v`` (visual). The
+    modality-specific blocks and the decoder use the same class and only the
+    joint pair, so that the parameter names match the released checkpoints.
+
+    Attention is timm's, which uses the fused
+    ``F.scaled_dot_product_attention`` kernel when available.
+
+    Args:
+        dim (int): Token width.
+        num_heads (int): Attention heads.
+        mlp_ratio (float): Hidden width of the MLP relative to ``dim``.
+        qkv_bias (bool): Bias in the qkv projection.
+        drop_path (float): Stochastic depth rate.
+        norm_layer (type): Normalisation layer class.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 num_heads: int,
+                 mlp_ratio: float = 4.0,
+                 qkv_bias: bool = True,
+                 drop_path: float = 0.0,
+                 norm_layer: Type[nn.Module] = nn.LayerNorm) -> None:
+        super().__init__()
+        self.norm1 = norm_layer(dim)
+        self.norm1_a = norm_layer(dim)
+        self.norm1_v = norm_layer(dim)
+        self.attn = Attention(dim, num_heads=num_heads, qkv_bias=qkv_bias)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.norm2 = norm_layer(dim)
+        self.norm2_a = norm_layer(dim)
+        self.norm2_v = norm_layer(dim)
+        self.mlp = Mlp(in_features=dim, hidden_features=int(dim * mlp_ratio))
+        self._norm_pairs = {
+            'joint': ('norm1', 'norm2'),
+            'audio': ('norm1_a', 'norm2_a'),
+            'visual': ('norm1_v', 'norm2_v'),
+        }
+
+    def forward(self, x: Tensor, norm_set: str = 'joint') -> Tensor:
+        """Runs the block.
+
+        Args:
+            x (Tensor): Tokens [B, N, dim].
+            norm_set (str): One of ``'joint'``, ``'audio'``, ``'visual'``.
+
+        Returns:
+            Tensor: Tokens [B, N, dim].
+        """
+        try:
+            name1, name2 = self._norm_pairs[norm_set]
+        except KeyError:
+            raise ValueError(f'norm_set must be one of {NORM_SETS}, '
+                             f'got {norm_set!r}') from None
+        x = x + self.drop_path(self.attn(getattr(self, name1)(x)))
+        x = x + self.drop_path(self.mlp(getattr(self, name2)(x)))
+        return x

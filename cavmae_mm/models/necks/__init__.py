@@ -1,0 +1,3 @@
+from .cavmae_decoder import CAVMAEDecoder
+
+__all__ = ['CAVMAEDecoder']

@@ -1,0 +1,3 @@
+from .cavmae import CAVMAE
+
+__all__ = ['CAVMAE']

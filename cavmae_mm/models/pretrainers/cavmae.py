@@ -1,0 +1,184 @@
+"""The CAV-MAE pretraining model: masked reconstruction + contrastive."""
+from typing import Dict, List, Optional, Tuple
+
+from mmaction.structures import ActionDataSample
+from mmengine.model import BaseModel
+from torch import Tensor
+
+from cavmae_mm.registry import MODELS
+from ..builder import build_data_preprocessor
+
+
+@MODELS.register_module()
+class CAVMAE(BaseModel):
+    """Contrastive Audio-Visual Masked Autoencoder (pretraining).
+
+    Both modalities are masked independently; the kept tokens go through the
+    encoder's joint path (to the decoder ``neck`` and the reconstruction
+    ``head``) and through its audio and visual paths (to the
+    ``contrastive_head``). A head whose ``loss_weight`` is 0 is skipped with
+    the computation only it needs.
+
+    Args:
+        backbone (dict): :class:`CAVMAEEncoder` config.
+        neck (dict): :class:`CAVMAEDecoder` config.
+        head (dict): :class:`CAVMAEReconstructionHead` config.
+        contrastive_head (dict): :class:`CAVMAEContrastiveHead` config.
+        mask_ratio_a (float): Audio masking ratio. Defaults to 0.75.
+        mask_ratio_v (float): Visual masking ratio. Defaults to 0.75.
+        audio_mask_mode (str): 'unstructured' (default), or the ablations
+            'time', 'freq', 'tf'.
+        data_preprocessor (dict, optional): Defaults to
+            ``AVDataPreprocessor``.
+        init_cfg (dict, optional): MMEngine initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 contrastive_head: dict,
+                 mask_ratio_a: float = 0.75,
+                 mask_ratio_v: float = 0.75,
+                 audio_mask_mode: str = 'unstructured',
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(
+            data_preprocessor=build_data_preprocessor(data_preprocessor),
+            init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck)
+        self.head = MODELS.build(head)
+        self.contrastive_head = MODELS.build(contrastive_head)
+        self.mask_ratio_a = mask_ratio_a
+        self.mask_ratio_v = mask_ratio_v
+        self.audio_mask_mode = audio_mask_mode
+        if not (self.with_reconstruction or self.with_contrastive):
+            raise ValueError('both loss weights are 0: nothing to train')
+        if self.with_reconstruction and min(mask_ratio_a, mask_ratio_v) <= 0:
+            raise ValueError('the reconstruction loss needs mask ratios > 0, '
+                             f'got audio {mask_ratio_a}, visual '
+                             f'{mask_ratio_v}')
+
+    @property
+    def with_reconstruction(self) -> bool:
+        """Whether the MAE branch (decoder and reconstruction loss) runs."""
+        return self.head.loss_weight != 0
+
+    @property
+    def with_contrastive(self) -> bool:
+        """Whether the contrastive branch runs."""
+        return self.contrastive_head.loss_weight != 0
+
+    def forward(self,
+                inputs: Dict[str, Tensor],
+                data_samples: Optional[List[ActionDataSample]] = None,
+                mode: str = 'tensor',
+                noise: Optional[Dict[str, Tensor]] = None):
+        """The one entry point: ``mode`` is 'tensor', 'loss' or 'predict'.
+
+        Args:
+            inputs (dict): ``audios`` fbank [B, T, F] and ``imgs``
+                [B, 3, H, W], normalised floats.
+            data_samples (list[ActionDataSample], optional): Per-sample data.
+            mode (str): 'tensor' returns the unmasked audio and visual path
+                token features (audio [B, La, D], visual [B, Lv, D]);
+                'loss' returns the loss dict; 'predict' returns data samples
+                holding the pooled ``audio_feature`` and ``visual_feature``.
+            noise (dict, optional): Masking sort keys ``audios`` [B, La] and
+                ``imgs`` [B, Lv] for reproducible masks ('loss' only).
+        """
+        if mode == 'tensor':
+            return self.extract_feat(inputs)
+        if mode == 'loss':
+            return self.loss(inputs, data_samples, noise=noise)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
+                           'predict and tensor mode')
+
+    def extract_feat(self, inputs: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
+        """Unmasked audio-path and visual-path token features."""
+        out = self.backbone(inputs['audios'], inputs['imgs'],
+                            paths=('audio', 'visual'))
+        return out.paths['audio'], out.paths['visual']
+
+    def _encode_masked(self, inputs: Dict[str, Tensor],
+                       paths: Tuple[str, ...],
+                       noise: Optional[Dict[str, Tensor]] = None):
+        noise = noise or {}
+        return self.backbone(
+            inputs['audios'],
+            inputs['imgs'],
+            paths=paths,
+            mask_ratio_a=self.mask_ratio_a,
+            mask_ratio_v=self.mask_ratio_v,
+            audio_mask_mode=self.audio_mask_mode,
+            noise_a=noise.get('audios'),
+            noise_v=noise.get('imgs'))
+
+    def _decode(self, encoded) -> Tuple[Tensor, Tensor]:
+        return self.neck(encoded.paths['joint'],
+                         encoded.audio_masking.ids_restore,
+                         encoded.visual_masking.ids_restore,
+                         encoded.audio_masking.kept.shape[1])
+
+    def loss(self,
+             inputs: Dict[str, Tensor],
+             data_samples: Optional[List[ActionDataSample]] = None,
+             noise: Optional[Dict[str, Tensor]] = None) -> Dict[str, Tensor]:
+        """Losses of one batch.
+
+        Returns:
+            dict: ``loss_mae_a``, ``loss_mae_v`` (reconstruction, weighted)
+            when that branch is on; ``loss_c`` (weighted) and ``acc_c`` when
+            the contrastive branch is on. The ``loss*`` entries sum to the
+            reference's total loss.
+        """
+        paths = (('joint', ) if self.with_reconstruction else ()) + \
+            (('audio', 'visual') if self.with_contrastive else ())
+        encoded = self._encode_masked(inputs, paths, noise)
+        losses: Dict[str, Tensor] = {}
+        if self.with_reconstruction:
+            pred_a, pred_v = self._decode(encoded)
+            losses.update(
+                self.head.loss(pred_a, pred_v, inputs['audios'],
+                               inputs['imgs'], encoded.audio_masking.mask,
+                               encoded.visual_masking.mask))
+        if self.with_contrastive:
+            losses.update(
+                self.contrastive_head.loss(encoded.paths['audio'],
+                                           encoded.paths['visual']))
+        return losses
+
+    def reconstruct(
+            self,
+            inputs: Dict[str, Tensor],
+            noise: Optional[Dict[str, Tensor]] = None) -> Dict[str, Tensor]:
+        """Masks, encodes and decodes a batch (for inpainting).
+
+        Returns:
+            dict: ``pred_a`` [B, La, p*p], ``pred_v`` [B, Lv, p*p*3] (in the
+            target space: normalised patches when the head uses norm_pix),
+            ``mask_a`` [B, La] and ``mask_v`` [B, Lv] (1 = masked).
+        """
+        encoded = self._encode_masked(inputs, ('joint', ), noise)
+        pred_a, pred_v = self._decode(encoded)
+        return dict(pred_a=pred_a, pred_v=pred_v,
+                    mask_a=encoded.audio_masking.mask,
+                    mask_v=encoded.visual_masking.mask)
+
+    def predict(
+        self,
+        inputs: Dict[str, Tensor],
+        data_samples: Optional[List[ActionDataSample]] = None
+    ) -> List[ActionDataSample]:
+        """Mean-pooled audio and visual features per sample (retrieval)."""
+        audio, visual = self.extract_feat(inputs)
+        audio, visual = audio.mean(dim=1), visual.mean(dim=1)
+        if data_samples is None:
+            data_samples = [ActionDataSample() for _ in range(len(audio))]
+        for sample, feat_a, feat_v in zip(data_samples, audio, visual):
+            sample.audio_feature = feat_a
+            sample.visual_feature = feat_v
+        return data_samples

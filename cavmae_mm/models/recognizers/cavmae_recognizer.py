@@ -1,0 +1,104 @@
+"""Finetuned CAV-MAE: audio-visual, audio-only or visual-only classifier."""
+from typing import Dict, Optional, Tuple
+
+from mmaction.models.recognizers import BaseRecognizer
+from torch import Tensor
+
+from cavmae_mm.registry import MODELS
+from ..backbones import PATHS
+from ..builder import build_data_preprocessor, resolve_type
+
+#: Encoder paths whose mean-pooled outputs are averaged for each modality.
+MODALITY_PATHS: Dict[str, Tuple[str, ...]] = {
+    # both modalities through the shared block with the joint norms
+    'multimodal': ('joint', ),
+    # a model finetuned (and tested) on one modality
+    'audioonly': ('audio', ),
+    'videoonly': ('visual', ),
+    # a model finetuned on both, tested with one: joint-norm and
+    # modality-norm passes of that modality, averaged
+    'missingaudioonly': ('audio_joint', 'audio'),
+    'missingvideoonly': ('visual_joint', 'visual'),
+}
+
+
+@MODELS.register_module()
+class CAVMAERecognizer(BaseRecognizer):
+    """Audio-visual event classifier on the CAV-MAE encoder.
+
+    The feature is the mean over tokens of the encoder path(s) chosen by
+    ``modality`` (see :data:`MODALITY_PATHS`); the head is LayerNorm + Linear.
+    At test time images may carry several frames per clip, [B, N, 3, H, W]:
+    the clip's audio is paired with each frame in one batch and the head
+    combines the N predictions (``average_clips``).
+
+    Args:
+        backbone (dict): :class:`CAVMAEEncoder` config.
+        cls_head (dict): :class:`CAVMAEClsHead` config.
+        modality (str): One of :data:`MODALITY_PATHS`. Defaults to
+            'multimodal'. Set it from the config (e.g. ``--cfg-options
+            model.modality=missingaudioonly``) to test another modality.
+        train_cfg (dict, optional): Unused; MMAction2 interface.
+        test_cfg (dict, optional): Unused; MMAction2 interface.
+        data_preprocessor (dict, optional): Defaults to
+            ``AVDataPreprocessor``.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 cls_head: dict,
+                 modality: str = 'multimodal',
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None) -> None:
+        if modality not in MODALITY_PATHS:
+            raise ValueError(f'modality must be one of '
+                             f'{list(MODALITY_PATHS)}, got {modality!r}')
+        super().__init__(
+            backbone=resolve_type(backbone),
+            cls_head=resolve_type(cls_head),
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=build_data_preprocessor(data_preprocessor))
+        self.modality = modality
+
+    @property
+    def paths(self) -> Tuple[str, ...]:
+        """Encoder paths of the current modality."""
+        return MODALITY_PATHS[self.modality]
+
+    def extract_feat(self,
+                     inputs: Dict[str, Tensor],
+                     stage: str = 'backbone',
+                     data_samples=None,
+                     test_mode: bool = False) -> Tuple[Tensor, dict]:
+        """Pooled feature [B * num_frames, D] of the current modality.
+
+        Args:
+            inputs (dict): ``audios`` [B, T, F] and/or ``imgs`` [B, 3, H, W]
+                or [B, N, 3, H, W] (N frames of each clip).
+            stage (str): Unused; MMAction2 interface.
+            data_samples (list, optional): Unused.
+            test_mode (bool): Unused.
+
+        Returns:
+            tuple: The features and an empty kwargs dict for the head.
+        """
+        modalities = {m for p in self.paths for m in PATHS[p][0]}
+        audios = inputs.get('audios') if 'audio' in modalities else None
+        imgs = inputs.get('imgs') if 'visual' in modalities else None
+        if imgs is not None and imgs.dim() == 5:
+            num_frames = imgs.shape[1]
+            imgs = imgs.flatten(0, 1)
+            if audios is not None:
+                audios = audios.repeat_interleave(num_frames, dim=0)
+        out = self.backbone(audios, imgs, paths=self.paths)
+        pooled = [out.paths[p].mean(dim=1) for p in self.paths]
+        feats = pooled[0] if len(pooled) == 1 else sum(pooled) / len(pooled)
+        return feats, dict()
+
+    def _forward(self, inputs: Dict[str, Tensor], stage: str = 'backbone',
+                 **kwargs) -> Tensor:
+        """Logits [B * num_frames, num_classes] of the current modality."""
+        feats, _ = self.extract_feat(inputs)
+        return self.cls_head(feats)

@@ -1,0 +1,1 @@
+"""Utilities: compatibility fixes, audio reading, environment set-up."""

@@ -1,0 +1,14 @@
+# Optimisation of every official recipe: Adam, betas (0.95, 0.999), weight
+# decay 5e-7, fp16 autocast (AmpOptimWrapper), per-epoch MultiStep x0.5.
+# Recipes set lr, epochs, milestones and (finetuning) the head's lr_mult.
+optim_wrapper = dict(
+    type='AmpOptimWrapper',
+    optimizer=dict(type='Adam', lr=1e-4, betas=(0.95, 0.999),
+                   weight_decay=5e-7))
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, milestones=[10, 15, 20],
+         gamma=0.5)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=25, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')

@@ -1,0 +1,20 @@
+# CAV-MAE finetuning on AudioSet-2M (official
+# egs/audioset/run_cavmae_ft_full.sh): from CAV-MAE-Scale++, lr 1e-5, head
+# lr x50, 10 epochs, global batch 48, MultiStep x0.5 from epoch 2 every 1,
+# BCE, mAP, balanced sampling, mixup 0.5, SpecAugment 48/192, label
+# smoothing 0.1, weight averaging of epochs 1-10. Published: 51.2 mAP.
+_base_ = [
+    '_base_/models/cavmae_ft.py', '_base_/schedules/adam_multistep.py',
+    '_base_/default_runtime.py'
+]
+
+model = dict(cls_head=dict(num_classes=527))
+optim_wrapper = dict(
+    optimizer=dict(lr=1e-5),
+    paramwise_cfg=dict(custom_keys={'cls_head': dict(lr_mult=50.0)}))
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, milestones=list(range(2, 10)),
+         gamma=0.5)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_interval=1)
+auto_scale_lr = dict(enable=False, base_batch_size=48)

@@ -1,0 +1,68 @@
+"""Shared fixtures: tiny CAV-MAE configs and random inputs."""
+import copy
+import random
+
+import pytest
+import torch
+
+import cavmae_mm  # noqa: F401  (applies the compat fixes, registers)
+
+# Tiny sizes: audio 64 frames x 32 bins (2 x 4 patches of 16), image 32x32
+# (2 x 2 patches), width 32, 3 blocks (2 specific + 1 shared), decoder 2.
+TINY = dict(img_size=32, audio_length=64, num_mel_bins=32, patch_size=16)
+TINY_ENCODER = dict(type='CAVMAEEncoder', embed_dim=32, depth=3,
+                    modality_specific_depth=2, num_heads=4, **TINY)
+TINY_DECODER = dict(type='CAVMAEDecoder', embed_dim=32, decoder_embed_dim=16,
+                    depth=2, num_heads=2, **TINY)
+HEADS, DEC_HEADS = 4, 2
+
+
+def tiny_pretrain_cfg(**overrides):
+    cfg = dict(type='CAVMAE', backbone=copy.deepcopy(TINY_ENCODER),
+               neck=copy.deepcopy(TINY_DECODER),
+               head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
+               contrastive_head=dict(type='CAVMAEContrastiveHead'))
+    cfg.update(overrides)
+    return cfg
+
+
+def tiny_recognizer_cfg(num_classes=5, **overrides):
+    cfg = dict(type='CAVMAERecognizer',
+               backbone=dict(TINY_ENCODER, trainable_pos_embed=True),
+               cls_head=dict(type='CAVMAEClsHead', num_classes=num_classes,
+                             in_channels=32))
+    cfg.update(overrides)
+    return cfg
+
+
+def randomize_(model, seed=0):
+    """Random values for every tensor, norms around 1, so that a wrong
+    parameter choice changes the outputs."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in model.state_dict().items():
+            noise = torch.randn(param.shape, generator=gen)
+            if 'norm' in name and name.endswith('weight'):
+                param.copy_(1 + 0.3 * noise)
+            else:
+                param.copy_(0.2 * noise)
+    return model
+
+
+def tiny_inputs(batch=2, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return dict(audios=torch.randn(batch, TINY['audio_length'],
+                                   TINY['num_mel_bins'], generator=gen),
+                imgs=torch.randn(batch, 3, TINY['img_size'],
+                                 TINY['img_size'], generator=gen))
+
+
+def seed_all(seed):
+    torch.manual_seed(seed)
+    random.seed(seed)
+
+
+@pytest.fixture
+def build():
+    from cavmae_mm.registry import MODELS
+    return MODELS.build

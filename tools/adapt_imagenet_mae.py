@@ -1,0 +1,132 @@
+#!/usr/bin/env python
+"""Build the CAV-MAE pretraining initialisation from a vision-MAE ViT-B.
+
+    python tools/adapt_imagenet_mae.py mae_pretrain_vit_base_full.pth init.pth
+
+Reads the ImageNet MAE checkpoint (its ``model`` dict, with the decoder) and
+writes a cavmae_mm pretraining checkpoint by the reference's rules: blocks
+0..k-1 go to both ``blocks_a`` and ``blocks_v``, the rest to ``blocks_u``
+(whose audio and visual LayerNorms copy the joint ones); the final ``norm``
+goes to ``norm``, ``norm_a`` and ``norm_v``; the patch embedding goes to the
+visual one and, summed over RGB, to the audio one; the position tables
+without the cls token go to the visual tables; the decoder is copied, and
+``decoder_pred`` goes to the visual predictor and its first p*p rows to the
+audio predictor. Everything else keeps the model's own initialisation
+(sin-cos audio tables, modality embeddings), drawn with ``--seed``.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from cavmae_mm.registry import MODELS
+from cavmae_mm.utils.official_checkpoint import official_to_mm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from convert_checkpoint import ConversionError, load_tensors  # noqa: E402,I001
+
+
+def adapt(mae: dict, modality_specific_depth: int = 11) -> dict:
+    """Maps vision-MAE tensors to official CAV-MAE pretraining names."""
+    try:
+        depth = 1 + max(int(k.split('.')[1]) for k in mae
+                        if k.startswith('blocks.'))
+        patch_w = mae['patch_embed.proj.weight']
+        out = {}
+        for key, value in mae.items():
+            if key.startswith('blocks.'):
+                _, idx, rest = key.split('.', 2)
+                idx = int(idx)
+                if idx < modality_specific_depth:
+                    out[f'blocks_a.{idx}.{rest}'] = value.clone()
+                    out[f'blocks_v.{idx}.{rest}'] = value.clone()
+                else:
+                    shared = idx - modality_specific_depth
+                    out[f'blocks_u.{shared}.{rest}'] = value.clone()
+                    for norm in ('norm1', 'norm2'):
+                        if rest.startswith(norm + '.'):
+                            param = rest.split('.', 1)[1]
+                            for mod in ('a', 'v'):
+                                out[f'blocks_u.{shared}.{norm}_{mod}.'
+                                    f'{param}'] = value.clone()
+            elif key.startswith(('decoder_blocks.', 'decoder_embed.',
+                                 'decoder_norm.')) or key == 'mask_token':
+                out[key] = value.clone()
+        for param in ('weight', 'bias'):
+            for name in ('norm', 'norm_a', 'norm_v'):
+                out[f'{name}.{param}'] = mae[f'norm.{param}'].clone()
+        out['patch_embed_v.proj.weight'] = patch_w.clone()
+        out['patch_embed_v.proj.bias'] = mae['patch_embed.proj.bias'].clone()
+        out['patch_embed_a.proj.weight'] = patch_w.sum(dim=1, keepdim=True)
+        out['patch_embed_a.proj.bias'] = mae['patch_embed.proj.bias'].clone()
+        out['pos_embed_v'] = mae['pos_embed'][:, 1:].clone()
+        out['decoder_pos_embed_v'] = mae['decoder_pos_embed'][:, 1:].clone()
+        audio_rows = patch_w.shape[-1] * patch_w.shape[-2]
+        out['decoder_pred_v.weight'] = mae['decoder_pred.weight'].clone()
+        out['decoder_pred_v.bias'] = mae['decoder_pred.bias'].clone()
+        out['decoder_pred_a.weight'] = \
+            mae['decoder_pred.weight'][:audio_rows].clone()
+        out['decoder_pred_a.bias'] = \
+            mae['decoder_pred.bias'][:audio_rows].clone()
+    except (KeyError, ValueError) as err:
+        raise ConversionError(
+            f'not a vision-MAE checkpoint with decoder (missing {err})'
+        ) from err
+    if depth <= modality_specific_depth:
+        raise ConversionError(f'{depth} blocks cannot give '
+                              f'{modality_specific_depth} specific ones')
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', type=Path, help='vision-MAE checkpoint')
+    parser.add_argument('dst', type=Path, help='file to write')
+    parser.add_argument('--modality-specific-depth', type=int, default=11)
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the tensors the MAE does not provide')
+    args = parser.parse_args(argv)
+    try:
+        mae = load_tensors(args.src, key='model')
+        mapped, _, _ = official_to_mm(
+            adapt(mae, args.modality_specific_depth))
+    except ConversionError as err:
+        print(f'error: {args.src}: {err}', file=sys.stderr)
+        return 1
+    embed_dim = mapped['backbone.patch_embed_v.proj.weight'].shape[0]
+    dec_dim = mapped['neck.embed.weight'].shape[0]
+    shared_depth = 1 + max(int(k.split('.')[2]) for k in mapped
+                           if k.startswith('backbone.blocks_u.'))
+    torch.manual_seed(args.seed)
+    model = MODELS.build(
+        dict(type='CAVMAE',
+             backbone=dict(type='CAVMAEEncoder', embed_dim=embed_dim,
+                           num_heads=12,
+                           depth=args.modality_specific_depth + shared_depth,
+                           modality_specific_depth=args.
+                           modality_specific_depth),
+             neck=dict(type='CAVMAEDecoder', embed_dim=embed_dim,
+                       decoder_embed_dim=dec_dim, num_heads=16,
+                       depth=1 + max(int(k.split('.')[2]) for k in mapped
+                                     if k.startswith('neck.blocks.'))),
+             head=dict(type='CAVMAEReconstructionHead'),
+             contrastive_head=dict(type='CAVMAEContrastiveHead')))
+    model.init_weights()
+    state = model.state_dict()
+    wrong = [k for k, v in mapped.items()
+             if k not in state or state[k].shape != v.shape]
+    if wrong:
+        print(f'error: {args.src}: tensors do not fit CAV-MAE: {wrong[:5]}',
+              file=sys.stderr)
+        return 1
+    state.update(mapped)
+    torch.save(dict(meta=dict(adapted_from=args.src.name, kind='pretrain'),
+                    state_dict=state), args.dst)
+    print(f'{args.src} -> {args.dst}: {len(mapped)} of {len(state)} tensors '
+          'from the MAE, the rest initialised')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

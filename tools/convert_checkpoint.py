@@ -1,0 +1,129 @@
+#!/usr/bin/env python
+"""Convert a released CAV-MAE checkpoint to cavmae_mm's format, or back.
+
+    python tools/convert_checkpoint.py audio_model.21.pth cavmae_scale++.pth
+    python tools/convert_checkpoint.py --reverse ours.pth official.pth
+
+Forward: reads an official checkpoint (pretrained or finetuned; with or
+without the ``module.`` prefix), detects which, renames every tensor, checks
+the result against a model of the sizes the tensors imply (reporting missing
+and unexpected keys) and writes ``{'meta': ..., 'state_dict': ...}`` for
+``init_model``, ``load_from`` or ``tools/test.py``. ``--reverse`` writes a raw
+official state dict (``module.`` prefixed unless ``--no-module-prefix``).
+Files are read with ``torch.load(weights_only=True)``. Exits 1 with a
+one-line reason when the file is not a checkpoint or does not match.
+"""
+import argparse
+import pickle
+import sys
+import zipfile
+from pathlib import Path
+
+import torch
+
+from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
+                                                 compare_to_model,
+                                                 infer_model_config,
+                                                 mm_to_official,
+                                                 official_to_mm)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Convert official CAV-MAE checkpoints to cavmae_mm '
+        '(or back with --reverse).')
+    parser.add_argument('src', type=Path, help='checkpoint to read')
+    parser.add_argument('dst', type=Path, help='file to write')
+    parser.add_argument('--reverse', action='store_true',
+                        help='cavmae_mm -> official layout')
+    parser.add_argument('--no-module-prefix', action='store_true',
+                        help="with --reverse: omit the 'module.' prefix")
+    return parser.parse_args(argv)
+
+
+class ConversionError(Exception):
+    """Stops the conversion with a one-line reason."""
+
+
+def load_object(path: Path):
+    """``torch.load(weights_only=True)``, or raises ConversionError."""
+    if not path.is_file():
+        raise ConversionError(f'{path}: no such file')
+    try:
+        obj = torch.load(path, map_location='cpu', weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError,
+            zipfile.BadZipFile, OSError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() \
+            else type(err).__name__
+        raise ConversionError(f'{path}: not a readable PyTorch checkpoint '
+                              f'({reason})') from err
+    return obj
+
+
+def load_tensors(path: Path, key: str = 'state_dict') -> dict:
+    """Loads the named tensors of a checkpoint (under ``key`` if present)."""
+    obj = load_object(path)
+    if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+        obj = obj[key]
+    if not isinstance(obj, dict) or not obj or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor)
+            for k, v in obj.items()):
+        raise ConversionError(f'{path}: not a state dict of named tensors')
+    return obj
+
+
+def check_against_model(path: Path, state: dict, kind: str) -> dict:
+    model_cfg = infer_model_config(state, kind)
+    missing, unexpected = compare_to_model(state, model_cfg)
+    if missing or unexpected:
+        raise ConversionError(
+            f'{path}: does not match a CAV-MAE {kind} model: '
+            f'{len(missing)} missing {missing[:5]}, {len(unexpected)} '
+            f'unexpected {unexpected[:5]}')
+    return model_cfg
+
+
+def convert(src: Path, dst: Path, reverse: bool = False,
+            module_prefix: bool = True) -> str:
+    """Converts one file; returns a summary line."""
+    state = load_tensors(src)
+    try:
+        if reverse:
+            if not all(k.startswith(('backbone.', 'neck.', 'cls_head.'))
+                       for k in state):
+                raise CheckpointMismatch('keys are not in cavmae_mm layout '
+                                         '(backbone./neck./cls_head.)')
+            kind = 'finetune' if any(
+                k.startswith('cls_head.') for k in state) else 'pretrain'
+            check_against_model(src, state, kind)
+            out = mm_to_official(state, module_prefix=module_prefix)
+            torch.save(out, dst)
+            return (f'{src} -> {dst}: {len(out)} tensors, official {kind} '
+                    'layout')
+        converted, kind, dropped = official_to_mm(state)
+        model_cfg = check_against_model(src, converted, kind)
+    except CheckpointMismatch as err:
+        raise ConversionError(f'{src}: {err}') from err
+    torch.save(
+        dict(meta=dict(converted_from=src.name, kind=kind,
+                       model=model_cfg, dropped_keys=dropped),
+             state_dict=converted), dst)
+    note = f'; dropped unused {dropped}' if dropped else ''
+    return (f'{src} -> {dst}: {len(converted)} tensors, {kind} model '
+            f'({model_cfg["type"]}), 0 missing, 0 unexpected{note}')
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        summary = convert(args.src, args.dst, args.reverse,
+                          not args.no_module_prefix)
+    except ConversionError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    print(summary)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
