@@ -9,7 +9,8 @@ hold numpy arrays and a table of their own statistics methods (pickled as
 
 :func:`allow_mmengine_checkpoint_globals` adds exactly those globals to
 torch's weights-only allow-list: ``HistoryBuffer``, the numpy array and scalar
-reconstructors and ``numpy.dtype``, and, in place of the general
+reconstructors, ``numpy.dtype`` and the classes of the dtypes those
+arrays use, and, in place of the general
 ``builtins.getattr``, a restricted one that only looks up public methods of
 ``HistoryBuffer``. ``weights_only`` stays on for every load.
 """
@@ -19,6 +20,12 @@ from typing import Any, List
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
+
+
+#: dtypes of the arrays a HistoryBuffer holds (values and counts; float32 and
+#: int32 when a logged value had that type). numpy >= 1.25 pickles each
+#: array's dtype with its own class (e.g. ``numpy.dtypes.Float64DType``).
+HISTORY_DTYPES = (np.float64, np.float32, np.int64, np.int32)
 
 
 def history_buffer_method(owner: Any, name: str) -> Any:
@@ -60,6 +67,7 @@ def allow_mmengine_checkpoint_globals() -> None:
         HistoryBuffer,
         np.ndarray,
         np.dtype,
+        *(type(np.dtype(t)) for t in HISTORY_DTYPES),
         (history_buffer_method, 'builtins.getattr'),
         *_numpy_globals(),
     ])
