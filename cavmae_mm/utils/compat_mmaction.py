@@ -11,10 +11,16 @@ is registered in MMAction2's model registry and raises a clear error when a
 config tries to build it, so nothing silently stands in for the real model.
 It must run before anything imports ``mmaction.models``; ``cavmae_mm``'s
 ``__init__`` calls it first thing.
+
+The same import makes mmcv-lite warn that its compiled
+``MultiScaleDeformableAttention`` is absent. mmcv-lite is chosen on purpose
+(no CAV-MAE component needs mmcv's compiled ops), so that one warning is
+silenced here; every other warning is left as it is.
 """
 import importlib.util
 import sys
 import types
+import warnings
 from pathlib import Path
 
 DRN_MODULE = 'mmaction.models.localizers.drn'
@@ -52,6 +58,9 @@ def ensure_mmaction_drn_importable() -> bool:
         bool: True if the placeholder was installed, False if nothing was
         needed (the real package exists or was already patched).
     """
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning)
     if DRN_MODULE in sys.modules or not drn_is_missing():
         return False
     package = types.ModuleType(DRN_MODULE)

@@ -128,7 +128,8 @@ class CAVMAEEncoder(BaseModule):
             torch.zeros(1, self.num_patches_v, embed_dim),
             requires_grad=trainable_pos_embed)
 
-        drop_rates = torch.linspace(0, drop_path_rate, depth).tolist()
+        drop_rates = [drop_path_rate * i / max(depth - 1, 1)
+                      for i in range(depth)]
 
         def make_blocks(rates: Sequence[float]) -> nn.ModuleList:
             return nn.ModuleList(
