@@ -22,7 +22,8 @@ class CAVMAEClsHead(BaseHead):
     Args:
         num_classes (int): Classes.
         in_channels (int): Feature width. Defaults to 768.
-        loss_cls (dict): MMAction2 loss config.
+        loss_cls (dict, optional): MMAction2 loss config. Defaults to
+            ``BCELossWithLogits``.
         average_clips (str, optional): How predictions of the frames of one
             clip are combined at test time: ``'sigmoid'`` (mean of sigmoids,
             multi-label), ``'prob'`` (mean of softmaxes), ``'score'`` (mean of
@@ -35,12 +36,14 @@ class CAVMAEClsHead(BaseHead):
     def __init__(self,
                  num_classes: int,
                  in_channels: int = 768,
-                 loss_cls: dict = dict(type='BCELossWithLogits'),
+                 loss_cls: Optional[dict] = None,
                  average_clips: Optional[str] = 'score',
                  **kwargs) -> None:
         if average_clips not in self.AVERAGE_CLIPS:
             raise ValueError(f'average_clips must be one of '
                              f'{self.AVERAGE_CLIPS}, got {average_clips!r}')
+        if loss_cls is None:
+            loss_cls = dict(type='BCELossWithLogits')
         super().__init__(num_classes, in_channels, loss_cls=loss_cls,
                          average_clips=average_clips, **kwargs)
         self.norm = nn.LayerNorm(in_channels)

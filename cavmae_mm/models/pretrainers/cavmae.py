@@ -178,7 +178,8 @@ class CAVMAE(BaseModel):
         audio, visual = audio.mean(dim=1), visual.mean(dim=1)
         if data_samples is None:
             data_samples = [ActionDataSample() for _ in range(len(audio))]
-        for sample, feat_a, feat_v in zip(data_samples, audio, visual):
+        for sample, feat_a, feat_v in zip(data_samples, audio, visual,
+                                          strict=True):
             sample.audio_feature = feat_a
             sample.visual_feature = feat_v
         return data_samples
