@@ -45,7 +45,8 @@ HOOKS = Registry('hook', parent=MMACTION_HOOKS, scope=SCOPE)
 DATASETS = Registry('dataset', parent=MMACTION_DATASETS, scope=SCOPE)
 DATA_SAMPLERS = Registry('data sampler', parent=MMACTION_DATA_SAMPLERS,
                          scope=SCOPE)
-TRANSFORMS = Registry('transform', parent=MMACTION_TRANSFORMS, scope=SCOPE)
+TRANSFORMS = Registry('transform', parent=MMACTION_TRANSFORMS, scope=SCOPE,
+                      locations=['cavmae_mm.datasets.transforms'])
 
 MODELS = Registry('model', parent=MMACTION_MODELS, scope=SCOPE,
                   locations=['cavmae_mm.models'])

@@ -1,0 +1,10 @@
+"""Data transforms of CAV-MAE (registered in cavmae_mm's TRANSFORMS)."""
+from .audio import (AUDIOSET_MEAN, AUDIOSET_STD, FbankNoiseRoll, KaldiFbank,
+                    LoadAudio, NormalizeFbank, PadCropFbank, SpecAugment)
+from .frames import LoadFrames, ResizeCenterCrop, SelectFrames, frame_file
+
+__all__ = [
+    'AUDIOSET_MEAN', 'AUDIOSET_STD', 'FbankNoiseRoll', 'KaldiFbank',
+    'LoadAudio', 'NormalizeFbank', 'PadCropFbank', 'SpecAugment',
+    'LoadFrames', 'ResizeCenterCrop', 'SelectFrames', 'frame_file'
+]

@@ -1,0 +1,258 @@
+"""Audio transforms: waveform loading, kaldi fbank and its augmentations.
+
+The reference order is: load (mono, 16 kHz) -> remove the mean -> kaldi fbank
+-> pad or crop to ``target_length`` -> [train] SpecAugment -> normalise ->
+[train] noise and roll. Each step is one transform; the fbank travels under
+MMAction2's ``audios`` key as a float tensor [T, F].
+"""
+from typing import Dict
+
+import numpy as np
+import torch
+import torchaudio
+from mmcv.transforms import BaseTransform
+
+from cavmae_mm.registry import TRANSFORMS
+from cavmae_mm.utils.audio_io import load_wav
+
+#: AudioSet fbank statistics, used by the reference for VGGSound too.
+AUDIOSET_MEAN, AUDIOSET_STD = -5.081, 4.4849
+
+
+def _source(results: Dict) -> str:
+    return str(results.get('audio_path', '<waveform>'))
+
+
+@TRANSFORMS.register_module()
+class LoadAudio(BaseTransform):
+    """Reads a mono waveform with soundfile (torchaudio's float scaling).
+
+    Required Keys:
+        - audio_path
+
+    Added Keys:
+        - waveform (Tensor [1, N], float32)
+        - sample_rate (int)
+
+    Mono audio at ``sample_rate`` Hz is the contract. Another rate is an
+    error unless ``resample=True``; more than one channel is always an error.
+    Both errors name the file and how to convert it.
+
+    Args:
+        sample_rate (int): Expected rate. Defaults to 16000.
+        resample (bool): Resample other rates (torchaudio's sinc
+            interpolation) instead of failing. Defaults to False.
+    """
+
+    def __init__(self, sample_rate: int = 16000,
+                 resample: bool = False) -> None:
+        self.sample_rate = sample_rate
+        self.resample = resample
+
+    def transform(self, results: Dict) -> Dict:
+        path = results['audio_path']
+        waveform, rate = load_wav(path)
+        if waveform.shape[0] != 1:
+            raise ValueError(
+                f'{path}: audio has {waveform.shape[0]} channels; CAV-MAE '
+                'reads mono audio (convert with tools/data/extract_audio.py, '
+                'which keeps the first channel)')
+        if rate != self.sample_rate:
+            if not self.resample:
+                raise ValueError(
+                    f'{path}: sample rate {rate} Hz, expected '
+                    f'{self.sample_rate} Hz (convert with '
+                    'tools/data/extract_audio.py, or set resample=True in '
+                    'LoadAudio)')
+            waveform = torchaudio.functional.resample(waveform, rate,
+                                                      self.sample_rate)
+            rate = self.sample_rate
+        results['waveform'] = waveform
+        results['sample_rate'] = rate
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(sample_rate={self.sample_rate}, '
+                f'resample={self.resample})')
+
+
+@TRANSFORMS.register_module()
+class KaldiFbank(BaseTransform):
+    """Log-mel filter bank exactly as the reference computes it.
+
+    Removes the waveform's mean, then
+    ``torchaudio.compliance.kaldi.fbank(htk_compat=True, use_energy=False,
+    window_type='hanning', dither=0.0, frame_shift=10)``.
+
+    Required Keys:
+        - waveform
+        - sample_rate
+
+    Added Keys:
+        - audios (Tensor [T, num_mel_bins], float32)
+
+    Removed Keys:
+        - waveform
+
+    Args:
+        num_mel_bins (int): Mel bins. Defaults to 128.
+        frame_shift (float): Frame shift in ms. Defaults to 10.
+        frame_length (float): Frame length in ms. Defaults to 25 (kaldi's).
+    """
+
+    def __init__(self, num_mel_bins: int = 128, frame_shift: float = 10.0,
+                 frame_length: float = 25.0) -> None:
+        self.num_mel_bins = num_mel_bins
+        self.frame_shift = frame_shift
+        self.frame_length = frame_length
+
+    def transform(self, results: Dict) -> Dict:
+        waveform = results.pop('waveform')
+        rate = results['sample_rate']
+        min_samples = int(rate * self.frame_length / 1000)
+        if waveform.shape[-1] < min_samples:
+            raise ValueError(
+                f'{_source(results)}: audio has {waveform.shape[-1]} samples, '
+                f'shorter than one {self.frame_length} ms frame '
+                f'({min_samples} samples at {rate} Hz)')
+        waveform = waveform - waveform.mean()
+        results['audios'] = torchaudio.compliance.kaldi.fbank(
+            waveform, htk_compat=True, sample_frequency=rate,
+            use_energy=False, window_type='hanning',
+            num_mel_bins=self.num_mel_bins, dither=0.0,
+            frame_shift=self.frame_shift, frame_length=self.frame_length)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(num_mel_bins={self.num_mel_bins}, '
+                f'frame_shift={self.frame_shift}, '
+                f'frame_length={self.frame_length})')
+
+
+@TRANSFORMS.register_module()
+class PadCropFbank(BaseTransform):
+    """Zero-pads at the end or cuts the fbank to ``target_length`` frames.
+
+    Required Keys:
+        - audios
+
+    Modified Keys:
+        - audios
+
+    Args:
+        target_length (int): Frames. Defaults to 1024 (10 s).
+    """
+
+    def __init__(self, target_length: int = 1024) -> None:
+        self.target_length = target_length
+
+    def transform(self, results: Dict) -> Dict:
+        fbank = results['audios']
+        missing = self.target_length - fbank.shape[0]
+        if missing > 0:
+            fbank = torch.nn.functional.pad(fbank, (0, 0, 0, missing))
+        elif missing < 0:
+            fbank = fbank[:self.target_length]
+        results['audios'] = fbank
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(target_length={self.target_length})'
+
+
+@TRANSFORMS.register_module()
+class SpecAugment(BaseTransform):
+    """Frequency then time masking (torchaudio's), on the [F, T] view.
+
+    Required Keys:
+        - audios
+
+    Modified Keys:
+        - audios
+
+    Args:
+        freqm (int): Maximum masked frequency bins; 0 disables.
+        timem (int): Maximum masked frames; 0 disables.
+    """
+
+    def __init__(self, freqm: int = 48, timem: int = 192) -> None:
+        self.freqm = freqm
+        self.timem = timem
+        self.freq_masking = torchaudio.transforms.FrequencyMasking(freqm)
+        self.time_masking = torchaudio.transforms.TimeMasking(timem)
+
+    def transform(self, results: Dict) -> Dict:
+        spec = results['audios'].t().unsqueeze(0)
+        if self.freqm:
+            spec = self.freq_masking(spec)
+        if self.timem:
+            spec = self.time_masking(spec)
+        results['audios'] = spec.squeeze(0).t()
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(freqm={self.freqm}, '
+                f'timem={self.timem})')
+
+
+@TRANSFORMS.register_module()
+class NormalizeFbank(BaseTransform):
+    """``(fbank - mean) / std``.
+
+    Required Keys:
+        - audios
+
+    Modified Keys:
+        - audios
+
+    Args:
+        mean (float): Defaults to AudioSet's -5.081.
+        std (float): Defaults to AudioSet's 4.4849.
+    """
+
+    def __init__(self, mean: float = AUDIOSET_MEAN,
+                 std: float = AUDIOSET_STD) -> None:
+        if std <= 0:
+            raise ValueError(f'std must be > 0, got {std}')
+        self.mean = mean
+        self.std = std
+
+    def transform(self, results: Dict) -> Dict:
+        results['audios'] = (results['audios'] - self.mean) / self.std
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(mean={self.mean}, std={self.std})'
+
+
+@TRANSFORMS.register_module()
+class FbankNoiseRoll(BaseTransform):
+    """Adds uniform noise of a random level, then rolls along time.
+
+    ``fbank += rand(T, F) * u / 10`` with ``u ~ U(0, 1)``, then
+    ``roll(fbank, k, dim=0)`` with ``k`` uniform in ``[-T, T)``, the
+    reference's draws (numpy for ``u`` and ``k``, torch for the noise).
+
+    Required Keys:
+        - audios
+
+    Modified Keys:
+        - audios
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        fbank = results['audios']
+        length = fbank.shape[0]
+        fbank = fbank + torch.rand(fbank.shape) * np.random.rand() / 10
+        results['audios'] = torch.roll(
+            fbank, int(np.random.randint(-length, length)), 0)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}()'
+
+
+__all__ = [
+    'LoadAudio', 'KaldiFbank', 'PadCropFbank', 'SpecAugment',
+    'NormalizeFbank', 'FbankNoiseRoll', 'AUDIOSET_MEAN', 'AUDIOSET_STD'
+]

@@ -1,0 +1,158 @@
+"""Frame transforms: which extracted frame to use, decoding, resizing."""
+import random
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+import torchvision.transforms.functional as TF
+from mmcv.transforms import BaseTransform
+from PIL import Image, UnidentifiedImageError
+
+from cavmae_mm.registry import TRANSFORMS
+
+FRAME_MODES = ('random', 'fixed', 'all')
+
+
+def frame_file(video_path: str, video_id: str, index: int) -> Path:
+    """``{video_path}/frame_{index}/{video_id}.jpg``, the extracted layout."""
+    return Path(video_path) / f'frame_{index}' / f'{video_id}.jpg'
+
+
+@TRANSFORMS.register_module()
+class SelectFrames(BaseTransform):
+    """Chooses the extracted frame(s) of a clip.
+
+    'random' (training) draws an index uniformly in ``[0, num_frames)`` with
+    Python's ``random`` as the reference; 'fixed' (evaluation) uses
+    ``frame_use`` (default the middle, ``num_frames // 2``); 'all' (multi-frame
+    testing) uses every index. A missing frame falls back to the nearest
+    earlier one that exists; if none exists the error names the folder.
+
+    Required Keys:
+        - video_path
+        - video_id
+
+    Added Keys:
+        - frame_paths (list[str])
+        - frame_inds (list[int])
+
+    Args:
+        mode (str): 'random', 'fixed' or 'all'. Defaults to 'fixed'.
+        frame_use (int, optional): The 'fixed' index.
+        num_frames (int): Frames extracted per clip. Defaults to 10.
+    """
+
+    def __init__(self, mode: str = 'fixed', frame_use: Optional[int] = None,
+                 num_frames: int = 10) -> None:
+        if mode not in FRAME_MODES:
+            raise ValueError(f'mode must be one of {FRAME_MODES}, got '
+                             f'{mode!r}')
+        self.mode = mode
+        self.num_frames = num_frames
+        self.frame_use = num_frames // 2 if frame_use is None else frame_use
+        if not 0 <= self.frame_use < num_frames:
+            raise ValueError(f'frame_use must be in [0, {num_frames}), got '
+                             f'{self.frame_use}')
+
+    def _existing(self, video_path: str, video_id: str, index: int) -> int:
+        wanted = index
+        while index >= 1 and not frame_file(video_path, video_id,
+                                            index).is_file():
+            index -= 1
+        if not frame_file(video_path, video_id, index).is_file():
+            raise FileNotFoundError(
+                f'{frame_file(video_path, video_id, wanted)}: no frame '
+                f'{wanted} or earlier of {video_id} under {video_path}')
+        return index
+
+    def transform(self, results: Dict) -> Dict:
+        if self.mode == 'random':
+            wanted = [random.randint(0, self.num_frames - 1)]
+        elif self.mode == 'fixed':
+            wanted = [self.frame_use]
+        else:
+            wanted = list(range(self.num_frames))
+        video_path, video_id = results['video_path'], results['video_id']
+        inds = [self._existing(video_path, video_id, i) for i in wanted]
+        results['frame_inds'] = inds
+        results['frame_paths'] = [
+            str(frame_file(video_path, video_id, i)) for i in inds
+        ]
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(mode={self.mode!r}, '
+                f'frame_use={self.frame_use}, num_frames={self.num_frames})')
+
+
+@TRANSFORMS.register_module()
+class LoadFrames(BaseTransform):
+    """Decodes the selected JPEG frames as RGB PIL images.
+
+    Required Keys:
+        - frame_paths
+
+    Added Keys:
+        - imgs (list[PIL.Image.Image])
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        images: List[Image.Image] = []
+        for path in results['frame_paths']:
+            try:
+                with Image.open(path) as image:
+                    images.append(image.convert('RGB'))
+            except (UnidentifiedImageError, OSError) as err:
+                raise ValueError(f'{path}: cannot decode frame ({err})') \
+                    from err
+        results['imgs'] = images
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}()'
+
+
+@TRANSFORMS.register_module()
+class ResizeCenterCrop(BaseTransform):
+    """PIL-bicubic resize of the short side, centre crop, to uint8 tensors.
+
+    The result is what the reference's ``Resize(size, BICUBIC)`` and
+    ``CenterCrop(size)`` give, kept as uint8 (normalisation happens in the
+    data preprocessor, on the device).
+
+    Required Keys:
+        - imgs (list of PIL images)
+
+    Modified Keys:
+        - imgs (Tensor uint8 [3, size, size] for one frame, [N, 3, size,
+          size] for several)
+
+    Added Keys:
+        - img_shape
+
+    Args:
+        size (int): Output side. Defaults to 224.
+    """
+
+    def __init__(self, size: int = 224) -> None:
+        self.size = size
+
+    def _one(self, image: Image.Image) -> torch.Tensor:
+        image = TF.resize(image, self.size,
+                          interpolation=TF.InterpolationMode.BICUBIC)
+        image = TF.center_crop(image, [self.size, self.size])
+        return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
+
+    def transform(self, results: Dict) -> Dict:
+        frames = [self._one(image) for image in results['imgs']]
+        results['imgs'] = frames[0] if len(frames) == 1 else \
+            torch.stack(frames)
+        results['img_shape'] = (self.size, self.size)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(size={self.size})'
+
+
+__all__ = ['SelectFrames', 'LoadFrames', 'ResizeCenterCrop', 'frame_file']

@@ -1,0 +1,40 @@
+"""Small real files: 16 kHz wavs and extracted-frame folders."""
+import numpy as np
+import pytest
+import soundfile
+from mmengine.dataset import Compose
+from PIL import Image
+
+from cavmae_mm.registry import TRANSFORMS
+
+
+def pipeline(cfgs):
+    """A pipeline built from this package's registry (no scope needed)."""
+    return Compose([TRANSFORMS.build(cfg) for cfg in cfgs])
+
+
+def write_tone(path, seconds=1.5, rate=16000, freq=440.0, channels=1,
+               subtype='PCM_16'):
+    t = np.arange(int(seconds * rate)) / rate
+    wave = 0.3 * np.sin(2 * np.pi * freq * t) + 0.01 * np.random.default_rng(
+        0).standard_normal(t.shape)
+    data = np.stack([wave] * channels, 1) if channels > 1 else wave
+    soundfile.write(path, data, rate, subtype=subtype)
+    return path
+
+
+def write_frames(root, video_id, indices=range(10), size=(320, 240)):
+    rng = np.random.default_rng(1)
+    for i in indices:
+        folder = root / f'frame_{i}'
+        folder.mkdir(parents=True, exist_ok=True)
+        pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f'{video_id}.jpg', quality=90)
+    return root
+
+
+@pytest.fixture
+def clip(tmp_path):
+    wav = write_tone(tmp_path / 'clip.wav')
+    frames = write_frames(tmp_path / 'frames', 'clip')
+    return dict(audio_path=str(wav), video_path=str(frames), video_id='clip')
