@@ -10,7 +10,8 @@ from .utils.compat_torch_load import allow_mmengine_checkpoint_globals
 ensure_mmaction_drn_importable()
 allow_mmengine_checkpoint_globals()
 
-from . import datasets  # noqa: E402,F401  (registers the transforms)
+from . import datasets  # noqa: E402,F401  (registers datasets, transforms)
+from . import engine  # noqa: E402,F401  (registers hooks)
 from . import models  # noqa: E402,F401  (registers the models)
 from .version import __version__  # noqa: E402
 

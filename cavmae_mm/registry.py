@@ -40,9 +40,11 @@ RUNNERS = Registry('runner', parent=MMACTION_RUNNERS, scope=SCOPE)
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMACTION_RUNNER_CONSTRUCTORS, scope=SCOPE)
 LOOPS = Registry('loop', parent=MMACTION_LOOPS, scope=SCOPE)
-HOOKS = Registry('hook', parent=MMACTION_HOOKS, scope=SCOPE)
+HOOKS = Registry('hook', parent=MMACTION_HOOKS, scope=SCOPE,
+                 locations=['cavmae_mm.engine'])
 
-DATASETS = Registry('dataset', parent=MMACTION_DATASETS, scope=SCOPE)
+DATASETS = Registry('dataset', parent=MMACTION_DATASETS, scope=SCOPE,
+                    locations=['cavmae_mm.datasets'])
 DATA_SAMPLERS = Registry('data sampler', parent=MMACTION_DATA_SAMPLERS,
                          scope=SCOPE)
 TRANSFORMS = Registry('transform', parent=MMACTION_TRANSFORMS, scope=SCOPE,

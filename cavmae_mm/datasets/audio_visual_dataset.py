@@ -1,0 +1,183 @@
+"""The audio-visual dataset of CAV-MAE's datalists (AudioSet, VGGSound)."""
+import csv
+import json
+import logging
+import os.path as osp
+from typing import Callable, Dict, List, Sequence, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
+
+from cavmae_mm.registry import DATASETS, TRANSFORMS
+
+#: What reading one sample may raise for a bad file; anything else is a bug
+#: and propagates unchanged.
+DATA_ERRORS = (FileNotFoundError, ValueError, OSError)
+ON_ERROR = ('raise', 'skip')
+
+
+class DatumError(RuntimeError):
+    """A sample could not be read; the message names file, index, reason."""
+
+
+def read_label_csv(path: str) -> List[Dict[str, str]]:
+    """Rows ``index, mid, display_name`` of a label CSV, in index order.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ValueError: The header or an index is wrong (message names the row).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: label CSV not found')
+    with open(path, newline='', encoding='utf-8') as handle:
+        reader = csv.DictReader(handle)
+        missing = {'index', 'mid', 'display_name'} - set(reader.fieldnames
+                                                         or ())
+        if missing:
+            raise ValueError(f'{path}: label CSV lacks columns '
+                             f'{sorted(missing)} (header: index,mid,'
+                             'display_name)')
+        rows = list(reader)
+    for line, row in enumerate(rows, start=2):
+        if row['index'] is None or row['index'].strip() != str(line - 2):
+            raise ValueError(f'{path}:{line}: index {row["index"]!r}, '
+                             f'expected {line - 2} (rows in index order)')
+    if not rows:
+        raise ValueError(f'{path}: label CSV has no classes')
+    return rows
+
+
+@DATASETS.register_module()
+class AudioVisualDataset(BaseDataset):
+    """Clips of the official datalist JSON with their labels.
+
+    The datalist is ``{"data": [{"wav", "labels", "video_id",
+    "video_path"}, ...]}``; ``labels`` is a comma-separated list of mids of
+    the label CSV (``index, mid, display_name``). Relative ``wav`` and
+    ``video_path`` resolve against ``data_root``. Each data info holds
+    ``audio_path``, ``video_path``, ``video_id`` and ``label_indices``.
+
+    A sample that cannot be read raises :class:`DatumError` naming the file,
+    the datum index and the reason. With ``on_error='skip'`` (training only)
+    it is replaced by a random other sample instead: every replacement is
+    logged once per datum and recorded in the replacement's data sample
+    (metainfo ``replaced``) so that the epoch's total can be reported; no
+    tensor is ever made up.
+
+    Args:
+        ann_file (str): Datalist JSON.
+        label_file (str): Label CSV.
+        pipeline (list): Transforms.
+        data_root (str): Root of relative paths. Defaults to ''.
+        multi_label (bool): AudioSet-style multi-label (True) or single
+            label (False, VGGSound). Recorded in metainfo.
+        on_error (str): 'raise' (default) or 'skip'.
+        test_mode (bool): Evaluation dataset (then 'skip' is refused).
+        **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments.
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 label_file: str,
+                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 data_root: str = '',
+                 multi_label: bool = True,
+                 on_error: str = 'raise',
+                 test_mode: bool = False,
+                 **kwargs) -> None:
+        if on_error not in ON_ERROR:
+            raise ValueError(f'on_error must be one of {ON_ERROR}, got '
+                             f'{on_error!r}')
+        if on_error == 'skip' and test_mode:
+            raise ValueError("on_error='skip' would change what is "
+                             'evaluated; use it for training data only')
+        self.label_file = label_file
+        self.multi_label = multi_label
+        self.on_error = on_error
+        self._logged_skips: set = set()
+        label_path = label_file if osp.isabs(label_file) or not data_root \
+            else osp.join(data_root, label_file)
+        rows = read_label_csv(label_path)
+        self.mid_to_index = {row['mid']: i for i, row in enumerate(rows)}
+        metainfo = dict(classes=tuple(r['display_name'] for r in rows),
+                        mids=tuple(r['mid'] for r in rows),
+                        num_classes=len(rows), multi_label=multi_label)
+        # built here so that bare names resolve whatever the default scope
+        transforms = [TRANSFORMS.build(t) if isinstance(t, dict) else t
+                      for t in pipeline]
+        super().__init__(ann_file=ann_file, metainfo=metainfo,
+                         data_root=data_root, pipeline=transforms,
+                         test_mode=test_mode, **kwargs)
+
+    def _resolve(self, path: str) -> str:
+        return path if osp.isabs(path) or not self.data_root else \
+            osp.join(self.data_root, path)
+
+    def load_data_list(self) -> List[dict]:
+        """Parses and validates the datalist."""
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'{self.ann_file}: datalist not found')
+        try:
+            with open(self.ann_file, encoding='utf-8') as handle:
+                content = json.load(handle)
+        except json.JSONDecodeError as err:
+            raise ValueError(f'{self.ann_file}: malformed JSON ({err})') \
+                from err
+        entries = content.get('data') if isinstance(content, dict) else None
+        if not isinstance(entries, list):
+            raise ValueError(f'{self.ann_file}: expected {{"data": [...]}}')
+        if not entries:
+            raise ValueError(f'{self.ann_file}: the datalist is empty')
+        data_list = []
+        for idx, entry in enumerate(entries):
+            missing = {'wav', 'labels', 'video_id', 'video_path'} - set(
+                entry if isinstance(entry, dict) else ())
+            if missing:
+                raise ValueError(f'{self.ann_file}: datum {idx} lacks '
+                                 f'{sorted(missing)}')
+            indices = []
+            for mid in entry['labels'].split(','):
+                if mid not in self.mid_to_index:
+                    raise ValueError(
+                        f'{self.ann_file}: datum {idx} ({entry["video_id"]}) '
+                        f'has label {mid!r}, which {self.label_file} lacks')
+                indices.append(self.mid_to_index[mid])
+            if not self.multi_label and len(indices) != 1:
+                raise ValueError(f'{self.ann_file}: datum {idx} has '
+                                 f'{len(indices)} labels in a single-label '
+                                 'dataset')
+            data_list.append(
+                dict(audio_path=self._resolve(entry['wav']),
+                     video_path=self._resolve(entry['video_path']),
+                     video_id=entry['video_id'], label_indices=indices))
+        return data_list
+
+    def _rand_another(self) -> int:
+        return int(np.random.randint(0, len(self)))
+
+    def __getitem__(self, idx: int) -> dict:
+        if not self._fully_initialized:
+            self.full_init()
+        replaced = []
+        for _ in range(self.max_refetch + 1):
+            try:
+                data = self.prepare_data(idx)
+            except DATA_ERRORS as err:
+                info = self.get_data_info(idx)
+                reason = (f'{self.ann_file}: datum {idx} '
+                          f'({info["video_id"]}): {err}')
+                if self.on_error == 'raise':
+                    raise DatumError(reason) from err
+                replaced.append(reason)
+                if idx not in self._logged_skips:
+                    self._logged_skips.add(idx)
+                    print_log(f'skipped {reason}', logger='current',
+                              level=logging.WARNING)
+                idx = self._rand_another()
+                continue
+            if replaced:
+                data['data_samples'].set_metainfo(dict(replaced=replaced))
+            return data
+        raise DatumError(f'{self.ann_file}: {self.max_refetch + 1} samples '
+                         f'in a row failed; last: {replaced[-1]}')

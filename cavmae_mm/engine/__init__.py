@@ -1,0 +1,2 @@
+"""Training-loop pieces: hooks."""
+from .hooks import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .replaced_samples_hook import ReplacedSamplesHook
+
+__all__ = ['ReplacedSamplesHook']
