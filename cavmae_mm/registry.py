@@ -46,7 +46,7 @@ HOOKS = Registry('hook', parent=MMACTION_HOOKS, scope=SCOPE,
 DATASETS = Registry('dataset', parent=MMACTION_DATASETS, scope=SCOPE,
                     locations=['cavmae_mm.datasets'])
 DATA_SAMPLERS = Registry('data sampler', parent=MMACTION_DATA_SAMPLERS,
-                         scope=SCOPE)
+                         scope=SCOPE, locations=['cavmae_mm.datasets'])
 TRANSFORMS = Registry('transform', parent=MMACTION_TRANSFORMS, scope=SCOPE,
                       locations=['cavmae_mm.datasets.transforms'])
 

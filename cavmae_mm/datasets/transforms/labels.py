@@ -1,5 +1,5 @@
 """Label encoding: multi-hot (or one-hot) float targets with smoothing."""
-from typing import Dict
+from typing import Dict, Sequence
 
 import torch
 from mmcv.transforms import BaseTransform
@@ -43,6 +43,22 @@ class EncodeLabels(BaseTransform):
                            self.label_smooth / self.num_classes)
         label[list(indices)] = 1.0 - self.label_smooth
         return label
+
+    def encode_mixed(self, first: Sequence[int], second: Sequence[int],
+                     lam: float) -> torch.Tensor:
+        """The reference's target of a mixed pair: ``eps / C`` everywhere,
+        plus ``lam (1 - eps)`` per class of the first clip and
+        ``(1 - lam)(1 - eps)`` per class of the second. (Unmixed, a positive
+        is ``1 - eps``; mixed with lam = 1 it would be ``eps / C + 1 - eps``:
+        the reference's two rules differ by ``eps / C``, kept as they are.)
+        """
+        label = torch.full((self.num_classes, ),
+                           self.label_smooth / self.num_classes,
+                           dtype=torch.float64)
+        for indices, weight in ((first, lam), (second, 1.0 - lam)):
+            for i in indices:
+                label[i] += weight * (1.0 - self.label_smooth)
+        return label.float()
 
     def transform(self, results: Dict) -> Dict:
         results['label'] = self.encode(results['label_indices'])

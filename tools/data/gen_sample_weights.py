@@ -1,0 +1,41 @@
+#!/usr/bin/env python
+"""Write the class-balancing weight file of a datalist (reference rule).
+
+    python tools/data/gen_sample_weights.py data.json labels.csv data_weight.csv
+
+Counts the clips of each class, gives each class the weight
+1000 / (count + 0.01), and each clip the sum of its classes' weights; writes
+one weight per line, in datalist order (for ``BalancedSampler``).
+"""
+import argparse
+import sys
+
+import numpy as np
+
+from cavmae_mm.datasets import AudioVisualDataset, compute_sample_weights
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('datalist', help='datalist JSON')
+    parser.add_argument('label_csv', help='label CSV (index,mid,display_name)')
+    parser.add_argument('out', help='weight CSV to write')
+    args = parser.parse_args(argv)
+    try:
+        dataset = AudioVisualDataset(args.datalist, args.label_csv,
+                                     lazy_init=False)
+    except (FileNotFoundError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    indices = [dataset.get_data_info(i)['label_indices']
+               for i in range(len(dataset))]
+    weights = compute_sample_weights(indices,
+                                     dataset.metainfo['num_classes'])
+    np.savetxt(args.out, weights, delimiter=',')
+    print(f'{args.out}: {len(weights)} weights (min {weights.min():.3f}, '
+          f'max {weights.max():.3f})')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
