@@ -14,6 +14,15 @@ from cavmae_mm.registry import TRANSFORMS
 FRAME_MODES = ('random', 'fixed', 'all')
 
 
+def resize_center_crop(image: Image.Image, size: int,
+                       interpolation: str = 'bicubic') -> Image.Image:
+    """Resizes the short side to ``size`` and centre-crops a square, as
+    torchvision's ``Resize(size)`` + ``CenterCrop(size)`` on a PIL image."""
+    mode = TF.InterpolationMode(interpolation)
+    image = TF.resize(image, size, interpolation=mode)
+    return TF.center_crop(image, [size, size])
+
+
 def frame_file(video_path: str, video_id: str, index: int) -> Path:
     """``{video_path}/frame_{index}/{video_id}.jpg``, the extracted layout."""
     return Path(video_path) / f'frame_{index}' / f'{video_id}.jpg'
@@ -133,15 +142,18 @@ class ResizeCenterCrop(BaseTransform):
 
     Args:
         size (int): Output side. Defaults to 224.
+        interpolation (str): PIL resampling, 'bicubic' as the reference's
+            data loader. Defaults to 'bicubic'.
     """
 
-    def __init__(self, size: int = 224) -> None:
+    def __init__(self, size: int = 224,
+                 interpolation: str = 'bicubic') -> None:
         self.size = size
+        self.interpolation = interpolation
+        TF.InterpolationMode(interpolation)  # fails early on a bad name
 
     def _one(self, image: Image.Image) -> torch.Tensor:
-        image = TF.resize(image, self.size,
-                          interpolation=TF.InterpolationMode.BICUBIC)
-        image = TF.center_crop(image, [self.size, self.size])
+        image = resize_center_crop(image, self.size, self.interpolation)
         return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
 
     def transform(self, results: Dict) -> Dict:
@@ -152,7 +164,11 @@ class ResizeCenterCrop(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(size={self.size})'
+        return (f'{self.__class__.__name__}(size={self.size}, '
+                f'interpolation={self.interpolation!r})')
 
 
-__all__ = ['SelectFrames', 'LoadFrames', 'ResizeCenterCrop', 'frame_file']
+__all__ = [
+    'SelectFrames', 'LoadFrames', 'ResizeCenterCrop', 'frame_file',
+    'resize_center_crop'
+]

@@ -85,5 +85,6 @@ def test_bad_arguments_and_reprs():
         SelectFrames(frame_use=10)
     assert repr(SelectFrames()) == \
         "SelectFrames(mode='fixed', frame_use=5, num_frames=10)"
-    assert repr(ResizeCenterCrop(32)) == 'ResizeCenterCrop(size=32)'
+    assert repr(ResizeCenterCrop(32)) == \
+        "ResizeCenterCrop(size=32, interpolation='bicubic')"
     assert repr(LoadFrames()) == 'LoadFrames()'

@@ -1,0 +1,66 @@
+"""Runs one job per input file: parallel, resumable, failures recorded."""
+import multiprocessing
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from mmengine.utils import ProgressBar
+
+#: A job returns None when done, or the reason it failed.
+Job = Callable[[str], Optional[str]]
+
+
+def list_inputs(source: str, suffixes: Sequence[str] = ('.mp4', '.mkv',
+                                                        '.avi', '.webm',
+                                                        '.mov')) -> List[str]:
+    """Video files of a folder, or the lines of a list file."""
+    path = Path(source)
+    if path.is_dir():
+        return sorted(str(p) for p in path.iterdir()
+                      if p.suffix.lower() in suffixes)
+    if path.is_file():
+        return [ln.strip() for ln in path.read_text().splitlines()
+                if ln.strip()]
+    raise FileNotFoundError(f'{source}: neither a folder nor a list file')
+
+
+def _run_one(args: Tuple[Job, str]) -> Tuple[str, Optional[str]]:
+    job, item = args
+    return item, job(item)
+
+
+def run_jobs(items: Sequence[str], job: Job, workers: int,
+             failures_file: Path) -> Tuple[int, List[Tuple[str, str]]]:
+    """Runs ``job`` on each item with a progress bar.
+
+    Returns:
+        tuple: The number of successes and the (item, reason) failures, which
+        are also written to ``failures_file`` (one ``item<TAB>reason`` line
+        each; the file is removed when nothing failed).
+    """
+    failures: List[Tuple[str, str]] = []
+    done = 0
+    bar = ProgressBar(len(items))
+    tasks = [(job, item) for item in items]
+    if workers > 1:
+        with multiprocessing.get_context('spawn').Pool(workers) as pool:
+            results = pool.imap_unordered(_run_one, tasks)
+            for item, reason in results:
+                done, failures = _record(item, reason, done, failures)
+                bar.update()
+    else:
+        for task in tasks:
+            item, reason = _run_one(task)
+            done, failures = _record(item, reason, done, failures)
+            bar.update()
+    if failures:
+        failures_file.write_text(''.join(f'{item}\t{reason}\n'
+                                         for item, reason in failures))
+    elif failures_file.exists():
+        failures_file.unlink()
+    return done, failures
+
+
+def _record(item, reason, done, failures):
+    if reason is None:
+        return done + 1, failures
+    return done, failures + [(item, reason)]

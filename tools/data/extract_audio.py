@@ -1,0 +1,63 @@
+#!/usr/bin/env python
+"""Extract 16 kHz mono wavs (first channel) from videos.
+
+    python tools/data/extract_audio.py VIDEOS OUT_DIR [--workers 4]
+
+VIDEOS is a folder of videos or a text file of video paths (one per line).
+Writes OUT_DIR/{video_id}.wav (video_id = file name without extension),
+skipping those already there (resumable). Decoding uses PyAV, which ships its
+own FFmpeg. Failures are listed with their reason in
+OUT_DIR/extract_audio_failures.tsv; the exit code is 1 if any failed.
+"""
+import argparse
+import functools
+import os
+import sys
+from pathlib import Path
+
+import soundfile
+
+from cavmae_mm.utils.batch_jobs import list_inputs, run_jobs
+from cavmae_mm.utils.video_io import read_audio_track
+
+
+def extract_one(video: str, out_dir: str, sample_rate: int):
+    """Writes one wav; returns None or the reason it failed."""
+    target = Path(out_dir) / f'{Path(video).stem}.wav'
+    try:
+        wave = read_audio_track(video, sample_rate)
+    except (ValueError, FileNotFoundError) as err:
+        return str(err)
+    partial = target.with_suffix('.part.wav')
+    soundfile.write(partial, wave, sample_rate, subtype='PCM_16')
+    os.replace(partial, target)
+    return None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog='Example: python tools/data/extract_audio.py videos/ audio/')
+    parser.add_argument('videos', help='folder of videos or list file')
+    parser.add_argument('out_dir', help='where {video_id}.wav go')
+    parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--sample-rate', type=int, default=16000)
+    args = parser.parse_args(argv)
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    videos = list_inputs(args.videos)
+    todo = [v for v in videos
+            if not (out_dir / f'{Path(v).stem}.wav').is_file()]
+    done, failures = run_jobs(
+        todo, functools.partial(extract_one, out_dir=str(out_dir),
+                                sample_rate=args.sample_rate),
+        args.workers, out_dir / 'extract_audio_failures.tsv')
+    print(f'\n{len(videos)} videos: {done} extracted, '
+          f'{len(videos) - len(todo)} already done, {len(failures)} failed'
+          + (f' (see {out_dir / "extract_audio_failures.tsv"})'
+             if failures else ''))
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,72 @@
+#!/usr/bin/env python
+"""Extract the reference's 10 evenly spaced frames of each video.
+
+    python tools/data/extract_frames.py VIDEOS OUT_DIR [--workers 4]
+
+For N = min(frame count, int(fps * 10)) frames, frame i is the decoded frame
+int(i * N / 10), short side resized to 224 (bilinear, as the reference's
+extraction) and centre cropped, saved as OUT_DIR/frame_{i}/{video_id}.jpg.
+Videos whose 10 frames all exist are skipped (resumable). Failures are listed
+in OUT_DIR/extract_frames_failures.tsv; the exit code is 1 if any failed.
+"""
+import argparse
+import functools
+import os
+import sys
+from pathlib import Path
+
+from cavmae_mm.datasets.transforms.frames import resize_center_crop
+from cavmae_mm.utils.batch_jobs import list_inputs, run_jobs
+from cavmae_mm.utils.video_io import evenly_spaced, read_frames
+
+
+def outputs(out_dir: Path, video: str, num_frames: int):
+    return [out_dir / f'frame_{i}' / f'{Path(video).stem}.jpg'
+            for i in range(num_frames)]
+
+
+def extract_one(video: str, out_dir: str, num_frames: int, size: int):
+    """Writes one video's frames; returns None or the failure reason."""
+    try:
+        frames, _ = read_frames(video)
+    except (ValueError, FileNotFoundError) as err:
+        return str(err)
+    indices = evenly_spaced(len(frames), num_frames)
+    for target, index in zip(outputs(Path(out_dir), video, num_frames),
+                             indices, strict=True):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix('.part.jpg')
+        resize_center_crop(frames[index], size, 'bilinear').save(
+            partial, format='JPEG', quality=95)
+        os.replace(partial, target)
+    return None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog='Example: python tools/data/extract_frames.py videos/ frames/')
+    parser.add_argument('videos', help='folder of videos or list file')
+    parser.add_argument('out_dir', help='where frame_{i}/{video_id}.jpg go')
+    parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--num-frames', type=int, default=10)
+    parser.add_argument('--size', type=int, default=224)
+    args = parser.parse_args(argv)
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    videos = list_inputs(args.videos)
+    todo = [v for v in videos if not all(
+        p.is_file() for p in outputs(out_dir, v, args.num_frames))]
+    done, failures = run_jobs(
+        todo, functools.partial(extract_one, out_dir=str(out_dir),
+                                num_frames=args.num_frames, size=args.size),
+        args.workers, out_dir / 'extract_frames_failures.tsv')
+    print(f'\n{len(videos)} videos: {done} extracted, '
+          f'{len(videos) - len(todo)} already done, {len(failures)} failed'
+          + (f' (see {out_dir / "extract_frames_failures.tsv"})'
+             if failures else ''))
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
