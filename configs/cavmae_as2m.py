@@ -1,12 +1,44 @@
 # CAV-MAE-Scale++ pretraining on AudioSet-2M (official
 # egs/audioset/run_cavmae_pretrain_scale++.sh): lr 2e-4, 25 epochs, global
 # batch 256 (4 GPUs x 64), MultiStep x0.5 from epoch 10 every 5, norm_pix,
-# contrastive weight 0.01, 75% unstructured masking, noise augmentation.
+# contrastive weight 0.01, 75% unstructured masking; data: noise
+# augmentation, no SpecAugment, no mixup, no balanced sampling.
 # Initialise from tools/adapt_imagenet_mae.py's output via load_from.
 _base_ = [
-    '_base_/models/cavmae.py', '_base_/schedules/adam_multistep.py',
-    '_base_/default_runtime.py'
+    '_base_/models/cavmae.py', '_base_/datasets/audioset.py',
+    '_base_/schedules/adam_multistep.py', '_base_/default_runtime.py'
 ]
+
+pretrain_pipeline = [
+    dict(type='LoadAudio'),
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=1024),
+    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
+    dict(type='FbankNoiseRoll'),
+    dict(type='SelectFrames', mode='random'),
+    dict(type='LoadFrames'),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+         meta_keys=('video_id', )),
+]
+train_dataloader = dict(
+    batch_size=64,
+    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        _delete_=True,
+        type='AudioVisualDataset',
+        ann_file='audioset_2m_cleaned.json',
+        label_file='class_labels_indices.csv',
+        data_root='data/audioset',
+        pipeline=pretrain_pipeline))
+# no validation during pretraining (retrieval evaluation: issue 4)
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+test_dataloader = None
+test_cfg = None
+test_evaluator = None
+default_hooks = dict(checkpoint=dict(save_best=None))
 
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
 param_scheduler = [

@@ -1,6 +1,8 @@
 """Shared fixtures: tiny CAV-MAE configs and random inputs."""
 import copy
 import random
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -66,3 +68,24 @@ def seed_all(seed):
 def build():
     from cavmae_mm.registry import MODELS
     return MODELS.build
+
+
+DATA_TOOLS = Path(__file__).resolve().parents[1] / 'tools' / 'data'
+sys.path.insert(0, str(DATA_TOOLS))
+
+
+@pytest.fixture(scope='session')
+def synthetic(tmp_path_factory):
+    """The synthetic set made by the tools: 3 classes x 2 clips of 1.5 s,
+    with audio and frames (40 px) extracted."""
+    import extract_audio
+    import extract_frames
+    import make_synthetic
+    out = tmp_path_factory.mktemp('synthetic')
+    assert make_synthetic.main([str(out), '--num-classes', '3',
+                                '--per-class', '2', '--seconds', '1.5',
+                                '--size', '48']) == 0
+    assert extract_audio.main([str(out / 'videos'), str(out / 'audio')]) == 0
+    assert extract_frames.main([str(out / 'videos'), str(out / 'frames'),
+                                '--size', '40']) == 0
+    return out

@@ -56,7 +56,8 @@ class AudioVisualDataset(BaseDataset):
     "video_path"}, ...]}``; ``labels`` is a comma-separated list of mids of
     the label CSV (``index, mid, display_name``). Relative ``wav`` and
     ``video_path`` resolve against ``data_root``. Each data info holds
-    ``audio_path``, ``video_path``, ``video_id`` and ``label_indices``.
+    ``audio_path``, ``video_path``, ``video_id``, ``label_indices`` and
+    ``num_classes``.
 
     A sample that cannot be read raises :class:`DatumError` naming the file,
     the datum index and the reason. With ``on_error='skip'`` (training only)
@@ -150,7 +151,8 @@ class AudioVisualDataset(BaseDataset):
             data_list.append(
                 dict(audio_path=self._resolve(entry['wav']),
                      video_path=self._resolve(entry['video_path']),
-                     video_id=entry['video_id'], label_indices=indices))
+                     video_id=entry['video_id'], label_indices=indices,
+                     num_classes=len(self.mid_to_index)))
         return data_list
 
     def _rand_another(self) -> int:

@@ -41,8 +41,7 @@ def mix_samples(first: Dict, second: Dict, lam: float,
     first['waveform'] = lam * wave1 + (1 - lam) * wave2
     first['imgs'] = lam * first['imgs'].float() + \
         (1 - lam) * second['imgs'].float()
-    first['label'] = labels.encode_mixed(first['label_indices'],
-                                         second['label_indices'], lam)
+    first['label'] = labels.mix(first, second, lam)
     first['mix_lambda'] = float(lam)
     first['mix_video_id'] = second.get('video_id')
     return first
@@ -86,8 +85,7 @@ class AudioVisualMixupDataset:
         ])
         self.prob = prob
         self.alpha = alpha
-        self.labels = EncodeLabels(self.metainfo['num_classes'],
-                                   label_smooth)
+        self.labels = EncodeLabels(label_smooth=label_smooth)
 
     @property
     def metainfo(self) -> dict:

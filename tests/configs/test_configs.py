@@ -83,3 +83,47 @@ def test_plain_custom_imports_config_builds_through_mmengine(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ['CAVMAERecognizer', '10', 'mmaction']
+
+
+def point_at(cfg_dataset, root):
+    """Sends a config's dataset (or wrapped dataset) to the synthetic set."""
+    inner = cfg_dataset.get('dataset', cfg_dataset)
+    inner.update(data_root=str(root), ann_file='datalist.json',
+                 label_file='labels.csv')
+
+
+def test_finetune_datasets_build_and_load_synthetic_clips(finetune_cfg,
+                                                          synthetic,
+                                                          tmp_path):
+    import gen_sample_weights
+    from cavmae_mm.registry import DATA_SAMPLERS, DATASETS
+    cfg = finetune_cfg.copy()
+    point_at(cfg.train_dataloader.dataset, synthetic)
+    train = DATASETS.build(cfg.train_dataloader.dataset)
+    sample = train[0]
+    assert sample['inputs']['audios'].shape == (1024, 128)
+    assert sample['inputs']['imgs'].shape == (3, 224, 224)
+    assert sample['data_samples'].gt_label.shape == (3, )
+    weights = tmp_path / 'w.csv'
+    assert gen_sample_weights.main([str(synthetic / 'datalist.json'),
+                                    str(synthetic / 'labels.csv'),
+                                    str(weights)]) == 0
+    sampler = DATA_SAMPLERS.build(
+        dict(cfg.train_dataloader.sampler, weights_file=str(weights)),
+        default_args=dict(dataset=train))
+    assert len(list(sampler)) == len(train)
+
+    point_at(cfg.test_dataloader.dataset, synthetic)
+    test = DATASETS.build(cfg.test_dataloader.dataset)
+    packed = test[1]
+    assert packed['inputs']['imgs'].shape == (10, 3, 224, 224)
+    assert packed['data_samples'].metainfo['frame_inds'] == list(range(10))
+
+
+def test_pretrain_dataset_has_no_spec_augment_or_mixup(pretrain_cfg):
+    dataset = pretrain_cfg.train_dataloader.dataset
+    assert dataset.type == 'AudioVisualDataset'
+    types = [t['type'] for t in dataset.pipeline]
+    assert 'SpecAugment' not in types and 'FbankNoiseRoll' in types
+    assert pretrain_cfg.train_dataloader.batch_size == 64
+    assert pretrain_cfg.train_dataloader.sampler.type == 'DefaultSampler'

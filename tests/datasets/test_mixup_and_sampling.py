@@ -31,12 +31,12 @@ def reference_mixed_label(y1, y2, lam, num_classes, eps):
 
 
 def test_mix_samples_matches_reference_formulas():
-    enc = EncodeLabels(num_classes=5, label_smooth=0.1)
+    enc = EncodeLabels(label_smooth=0.1)
     first = dict(waveform=torch.randn(1, 100) + 3, imgs=torch.full(
-        (3, 4, 4), 200, dtype=torch.uint8), label_indices=[0, 2])
+        (3, 4, 4), 200, dtype=torch.uint8), label_indices=[0, 2], num_classes=5)
     second = dict(waveform=torch.randn(1, 60) - 2, imgs=torch.full(
         (3, 4, 4), 100, dtype=torch.uint8), label_indices=[2, 4],
-        video_id='b')
+        num_classes=5, video_id='b')
     w1 = first['waveform'] - first['waveform'].mean()
     w2 = second['waveform'] - second['waveform'].mean()
     out = mix_samples(dict(first), second, 0.3, enc)

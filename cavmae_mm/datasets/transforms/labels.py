@@ -1,5 +1,5 @@
 """Label encoding: multi-hot (or one-hot) float targets with smoothing."""
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmcv.transforms import BaseTransform
@@ -17,43 +17,56 @@ class EncodeLabels(BaseTransform):
 
     Required Keys:
         - label_indices (list[int])
+        - num_classes (int, set by ``AudioVisualDataset`` from its label CSV)
 
     Added Keys:
         - label (Tensor [num_classes], float32)
 
     Args:
-        num_classes (int): Classes C.
+        num_classes (int, optional): Classes C; by default the dataset's.
+            When given it must agree with the dataset's.
         label_smooth (float): eps. Defaults to 0.
     """
 
-    def __init__(self, num_classes: int, label_smooth: float = 0.0) -> None:
+    def __init__(self, num_classes: Optional[int] = None,
+                 label_smooth: float = 0.0) -> None:
         if not 0.0 <= label_smooth < 1.0:
             raise ValueError(f'label_smooth must be in [0, 1), got '
                              f'{label_smooth}')
         self.num_classes = num_classes
         self.label_smooth = label_smooth
 
-    def encode(self, indices) -> torch.Tensor:
+    def _classes(self, results: Dict) -> int:
+        given = results.get('num_classes')
+        if self.num_classes is None:
+            if given is None:
+                raise KeyError('EncodeLabels needs num_classes: set it or '
+                               'use a dataset that provides it')
+            return given
+        if given is not None and given != self.num_classes:
+            raise ValueError(f'EncodeLabels(num_classes={self.num_classes}) '
+                             f'but the dataset has {given} classes')
+        return self.num_classes
+
+    def encode(self, indices: Sequence[int], num_classes: int) -> torch.Tensor:
         """The target of one clip's class indices."""
-        bad = [i for i in indices if not 0 <= i < self.num_classes]
+        bad = [i for i in indices if not 0 <= i < num_classes]
         if bad:
             raise ValueError(f'label indices {bad} outside [0, '
-                             f'{self.num_classes})')
-        label = torch.full((self.num_classes, ),
-                           self.label_smooth / self.num_classes)
+                             f'{num_classes})')
+        label = torch.full((num_classes, ), self.label_smooth / num_classes)
         label[list(indices)] = 1.0 - self.label_smooth
         return label
 
     def encode_mixed(self, first: Sequence[int], second: Sequence[int],
-                     lam: float) -> torch.Tensor:
+                     lam: float, num_classes: int) -> torch.Tensor:
         """The reference's target of a mixed pair: ``eps / C`` everywhere,
         plus ``lam (1 - eps)`` per class of the first clip and
         ``(1 - lam)(1 - eps)`` per class of the second. (Unmixed, a positive
         is ``1 - eps``; mixed with lam = 1 it would be ``eps / C + 1 - eps``:
         the reference's two rules differ by ``eps / C``, kept as they are.)
         """
-        label = torch.full((self.num_classes, ),
-                           self.label_smooth / self.num_classes,
+        label = torch.full((num_classes, ), self.label_smooth / num_classes,
                            dtype=torch.float64)
         for indices, weight in ((first, lam), (second, 1.0 - lam)):
             for i in indices:
@@ -61,8 +74,15 @@ class EncodeLabels(BaseTransform):
         return label.float()
 
     def transform(self, results: Dict) -> Dict:
-        results['label'] = self.encode(results['label_indices'])
+        results['label'] = self.encode(results['label_indices'],
+                                       self._classes(results))
         return results
+
+    def mix(self, first: Dict, second: Dict, lam: float) -> torch.Tensor:
+        """Mixed target of two results dicts (see :meth:`encode_mixed`)."""
+        return self.encode_mixed(first['label_indices'],
+                                 second['label_indices'], lam,
+                                 self._classes(first))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(num_classes={self.num_classes}, '

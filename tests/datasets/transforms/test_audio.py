@@ -109,3 +109,17 @@ def test_reprs_name_their_settings():
     assert repr(SpecAugment(4, 5)) == 'SpecAugment(freqm=4, timem=5)'
     assert 'num_mel_bins=128' in repr(KaldiFbank())
     assert 'resample=False' in repr(LoadAudio())
+
+
+def test_encode_labels_uses_and_checks_the_dataset_class_count():
+    from cavmae_mm.datasets.transforms import EncodeLabels
+    out = EncodeLabels(label_smooth=0.1)(dict(label_indices=[1],
+                                              num_classes=4))
+    assert torch.allclose(out['label'], torch.tensor([0.025, 0.9, 0.025,
+                                                      0.025]))
+    with pytest.raises(ValueError, match='dataset has 4 classes'):
+        EncodeLabels(num_classes=5)(dict(label_indices=[1], num_classes=4))
+    with pytest.raises(KeyError, match='needs num_classes'):
+        EncodeLabels()(dict(label_indices=[1]))
+    with pytest.raises(ValueError, match='outside'):
+        EncodeLabels(num_classes=2)(dict(label_indices=[3]))

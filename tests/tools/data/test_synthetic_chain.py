@@ -1,8 +1,4 @@
 """Synthetic videos -> extraction tools -> datalist -> dataset -> model."""
-import sys
-from pathlib import Path
-
-import pytest
 import soundfile
 import torch
 from mmengine.dataset import pseudo_collate
@@ -13,23 +9,8 @@ from cavmae_mm.registry import MODELS
 from tests.conftest import tiny_pretrain_cfg
 from tests.datasets.test_audio_visual_dataset import tiny_pipeline
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / 'tools' /
-                       'data'))
 import extract_audio  # noqa: E402
 import extract_frames  # noqa: E402
-import make_synthetic  # noqa: E402
-
-
-@pytest.fixture(scope='module')
-def synthetic(tmp_path_factory):
-    out = tmp_path_factory.mktemp('synthetic')
-    assert make_synthetic.main([str(out), '--num-classes', '3',
-                                '--per-class', '2', '--seconds', '1.5',
-                                '--size', '48']) == 0
-    assert extract_audio.main([str(out / 'videos'), str(out / 'audio')]) == 0
-    assert extract_frames.main([str(out / 'videos'), str(out / 'frames'),
-                                '--size', '40']) == 0
-    return out
 
 
 def test_extracted_outputs(synthetic):

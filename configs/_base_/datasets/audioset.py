@@ -1,0 +1,110 @@
+# AudioSet data of the official recipes: 527 classes, multi-label.
+# Files as released with the official code (see the README's data section):
+# datalists with wav/video_path relative to data_root (or absolute), the
+# label CSV and the per-sample weight file for balanced sampling.
+dataset_type = 'AudioVisualDataset'
+data_root = 'data/audioset'
+label_file = 'class_labels_indices.csv'
+ann_file_train = 'audioset_2m_cleaned.json'
+weights_file_train = 'data/audioset/audioset_2m_cleaned_weight.csv'
+ann_file_val = 'audioset_eval_cleaned.json'
+ann_file_test = 'audioset_eval_cleaned.json'
+multi_label = True
+
+# fbank statistics of AudioSet (the reference uses them for VGGSound too)
+audio_norm = dict(type='NormalizeFbank', mean=-5.081, std=4.4849)
+target_length = 1024
+# finetuning augmentation (pretraining configs override what they omit)
+freqm, timem = 48, 192
+label_smooth = 0.1
+mixup = 0.5
+
+# train: load up to the point where clips are mixed ...
+train_load_pipeline = [
+    dict(type='LoadAudio'),
+    dict(type='SelectFrames', mode='random'),
+    dict(type='LoadFrames'),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='EncodeLabels', label_smooth=label_smooth),
+]
+# ... then, after the mixup wrapper, the reference's audio order.
+train_pipeline = [
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=target_length),
+    dict(type='SpecAugment', freqm=freqm, timem=timem),
+    audio_norm,
+    dict(type='FbankNoiseRoll'),
+    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+         meta_keys=('video_id', 'mix_lambda')),
+]
+val_pipeline = [
+    dict(type='LoadAudio'),
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=target_length),
+    audio_norm,
+    dict(type='SelectFrames', mode='fixed', frame_use=5),
+    dict(type='LoadFrames'),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='EncodeLabels', label_smooth=0.0),
+    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+         meta_keys=('video_id', 'frame_inds')),
+]
+# test: all 10 frames of a clip in one pass, predictions averaged
+test_pipeline = [
+    dict(type='SelectFrames', mode='all') if t['type'] == 'SelectFrames'
+    else t for t in val_pipeline
+]
+
+train_dataloader = dict(
+    batch_size=12,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='BalancedSampler', weights_file=weights_file_train),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type='AudioVisualMixupDataset',
+        prob=mixup,
+        label_smooth=label_smooth,
+        pipeline=train_pipeline,
+        dataset=dict(
+            type=dataset_type,
+            ann_file=ann_file_train,
+            label_file=label_file,
+            data_root=data_root,
+            multi_label=multi_label,
+            pipeline=train_load_pipeline)))
+val_dataloader = dict(
+    batch_size=12,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file_val,
+        label_file=label_file,
+        data_root=data_root,
+        multi_label=multi_label,
+        pipeline=val_pipeline,
+        test_mode=True))
+test_dataloader = dict(
+    batch_size=4,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file_test,
+        label_file=label_file,
+        data_root=data_root,
+        multi_label=multi_label,
+        pipeline=test_pipeline,
+        test_mode=True))
+# mAP with MMAction2's metric; the full AudioSet metrics arrive with the
+# evaluation work (issue 4).
+val_evaluator = dict(type='AccMetric', metric_list=('mean_average_precision',))
+test_evaluator = val_evaluator
