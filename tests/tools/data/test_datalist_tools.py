@@ -1,0 +1,153 @@
+"""build_datalist, check_datalist, compute_norm_stats, and every --help."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import build_datalist
+import check_datalist
+import compute_norm_stats
+from cavmae_mm.datasets import AudioVisualDataset
+from tests.datasets.conftest import write_tone
+
+TOOLS = Path(__file__).resolve().parents[3] / 'tools'
+
+
+@pytest.fixture
+def workdir(synthetic, tmp_path):
+    for name in ('audio', 'frames'):
+        shutil.copytree(synthetic / name, tmp_path / name)
+    shutil.copy(synthetic / 'labels.csv', tmp_path / 'labels.csv')
+    return tmp_path
+
+
+def build(workdir, labels, fmt, *extra):
+    return build_datalist.main([
+        str(labels), str(workdir / 'out.json'), '--format', fmt,
+        '--audio-dir', str(workdir / 'audio'), '--frames-dir',
+        str(workdir / 'frames'), '--root', str(workdir), *extra
+    ])
+
+
+def test_simple_labels_with_known_classes(workdir):
+    (workdir / 'simple.csv').write_text(
+        'c0_000,/synthetic/c0\nc1_001,/synthetic/c1,/synthetic/c2\n'
+        'gone_000,/synthetic/c0\n')
+    assert build(workdir, workdir / 'simple.csv', 'simple', '--label-csv',
+                 str(workdir / 'labels.csv')) == 0
+    data = json.loads((workdir / 'out.json').read_text())['data']
+    assert [d['video_id'] for d in data] == ['c0_000', 'c1_001']
+    assert data[1] == dict(video_id='c1_001', wav='audio/c1_001.wav',
+                           video_path='frames',
+                           labels='/synthetic/c1,/synthetic/c2')
+    ds = AudioVisualDataset(str(workdir / 'out.json'), 'labels.csv',
+                            data_root=str(workdir))
+    assert ds.get_data_info(1)['label_indices'] == [1, 2]
+
+
+def test_unknown_label_with_known_classes_is_an_error(workdir, capsys):
+    (workdir / 'simple.csv').write_text('c0_000,/m/other\n')
+    assert build(workdir, workdir / 'simple.csv', 'simple', '--label-csv',
+                 str(workdir / 'labels.csv')) == 1
+    assert '/m/other' in capsys.readouterr().err
+
+
+def test_audioset_segments_format_writes_label_csv(workdir):
+    (workdir / 'segments.csv').write_text(
+        '# Segments csv created Sun Mar  5 10:54:31 2017\n'
+        '# YTID, start_seconds, end_seconds, positive_labels\n'
+        'c0_000, 30.000, 40.000, "/m/09x0r,/m/05zppz"\n'
+        'c2_001, 0.000, 10.000, "/m/05zppz"\n')
+    assert build(workdir, workdir / 'segments.csv', 'audioset') == 0
+    data = json.loads((workdir / 'out.json').read_text())['data']
+    assert data[0]['labels'] == '/m/09x0r,/m/05zppz'
+    rows = (workdir / 'labels.csv').read_text().splitlines()
+    assert rows == ['index,mid,display_name', '0,/m/05zppz,/m/05zppz',
+                    '1,/m/09x0r,/m/09x0r']
+
+
+def test_vggsound_format_ids_and_names(workdir):
+    for vid in ('abc_000030', 'xyz_000000'):
+        shutil.copy(workdir / 'audio' / 'c0_000.wav',
+                    workdir / 'audio' / f'{vid}.wav')
+        shutil.copy(workdir / 'frames' / 'frame_0' / 'c0_000.jpg',
+                    workdir / 'frames' / 'frame_0' / f'{vid}.jpg')
+    (workdir / 'vgg.csv').write_text('abc,30,dog barking,train\n'
+                                     'xyz,0,"playing piano",test\n')
+    assert build(workdir, workdir / 'vgg.csv', 'vggsound') == 0
+    data = json.loads((workdir / 'out.json').read_text())['data']
+    assert [(d['video_id'], d['labels']) for d in data] == [
+        ('abc_000030', 'dog barking'), ('xyz_000000', 'playing piano')]
+
+
+def test_check_reports_every_problem_with_counts(workdir, capsys):
+    (workdir / 'simple.csv').write_text(''.join(
+        f'c{c}_00{k},/synthetic/c{c}\n' for c in range(3) for k in range(2)))
+    assert build(workdir, workdir / 'simple.csv', 'simple', '--label-csv',
+                 str(workdir / 'labels.csv')) == 0
+    capsys.readouterr()
+    assert check_datalist.main([str(workdir / 'out.json'),
+                                str(workdir / 'labels.csv'), '--data-root',
+                                str(workdir), '--decode']) == 0
+    (workdir / 'audio' / 'c0_000.wav').unlink()
+    write_tone(workdir / 'audio' / 'c0_001.wav', channels=2)
+    write_tone(workdir / 'audio' / 'c1_000.wav', rate=22050)
+    (workdir / 'audio' / 'c1_001.wav').write_bytes(b'junk')
+    for i in range(10):
+        (workdir / 'frames' / f'frame_{i}' / 'c2_000.jpg').unlink()
+    (workdir / 'frames' / 'frame_3' / 'c2_001.jpg').write_bytes(b'bad')
+    data = json.loads((workdir / 'out.json').read_text())
+    data['data'][5]['labels'] = '/m/unknown'
+    (workdir / 'out.json').write_text(json.dumps(data))
+    report = workdir / 'report.tsv'
+    assert check_datalist.main([str(workdir / 'out.json'),
+                                str(workdir / 'labels.csv'), '--data-root',
+                                str(workdir), '--decode', '--report',
+                                str(report)]) == 1
+    out = capsys.readouterr().out
+    for line in ('6 datums, 7 problems', 'missing wav: 1', 'not mono: 1',
+                 'wrong sample rate: 1', 'undecodable wav: 1',
+                 'no frames: 1', 'corrupt frame: 1', 'unknown label: 1'):
+        assert line in out
+    assert len(report.read_text().splitlines()) == 7
+
+
+def test_check_empty_and_malformed(tmp_path, capsys):
+    (tmp_path / 'labels.csv').write_text('index,mid,display_name\n0,a,A\n')
+    (tmp_path / 'empty.json').write_text('{"data": []}')
+    assert check_datalist.main([str(tmp_path / 'empty.json'),
+                                str(tmp_path / 'labels.csv')]) == 1
+    (tmp_path / 'bad.json').write_text('{"data": [')
+    assert check_datalist.main([str(tmp_path / 'bad.json'),
+                                str(tmp_path / 'labels.csv')]) == 1
+    assert 'cannot read' in capsys.readouterr().err
+
+
+def test_norm_stats_match_a_direct_computation(synthetic, capsys):
+    assert compute_norm_stats.main([
+        str(synthetic / 'datalist.json'), str(synthetic / 'labels.csv'),
+        '--data-root', str(synthetic), '--target-length', '200'
+    ]) == 0
+    ds = AudioVisualDataset(
+        str(synthetic / 'datalist.json'), 'labels.csv',
+        data_root=str(synthetic), test_mode=True,
+        pipeline=[dict(type='LoadAudio'), dict(type='KaldiFbank'),
+                  dict(type='PadCropFbank', target_length=200)])
+    fbanks = [ds[i]['audios'] for i in range(len(ds))]
+    mean = np.mean([float(f.mean()) for f in fbanks])
+    std = np.mean([float(torch.std(f)) for f in fbanks])
+    assert f'mean={mean:.4f} std={std:.4f}' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('tool', sorted(
+    str(p.relative_to(TOOLS)) for p in TOOLS.rglob('*.py')))
+def test_every_tool_has_help(tool):
+    result = subprocess.run([sys.executable, str(TOOLS / tool), '--help'],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert 'usage:' in result.stdout

@@ -1,0 +1,54 @@
+#!/usr/bin/env python
+"""Fbank mean and std of a datalist (for datasets other than AudioSet).
+
+    python tools/data/compute_norm_stats.py DATALIST LABEL_CSV \
+        [--data-root DIR] [--target-length 1024]
+
+Runs the evaluation audio path without normalisation (load, kaldi fbank,
+pad/crop) over every clip and prints the mean over clips of each clip's mean
+and of each clip's std, the way the reference's statistics were computed
+(padding included). Put them in ``NormalizeFbank(mean=..., std=...)``.
+"""
+import argparse
+import sys
+
+import numpy as np
+from mmengine.utils import ProgressBar
+
+from cavmae_mm.datasets import AudioVisualDataset, DatumError
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('datalist')
+    parser.add_argument('label_csv')
+    parser.add_argument('--data-root', default='')
+    parser.add_argument('--target-length', type=int, default=1024)
+    parser.add_argument('--num-mel-bins', type=int, default=128)
+    args = parser.parse_args(argv)
+    pipeline = [
+        dict(type='LoadAudio'),
+        dict(type='KaldiFbank', num_mel_bins=args.num_mel_bins),
+        dict(type='PadCropFbank', target_length=args.target_length)
+    ]
+    try:
+        dataset = AudioVisualDataset(args.datalist, args.label_csv,
+                                     data_root=args.data_root,
+                                     pipeline=pipeline, test_mode=True)
+        means, stds = [], []
+        bar = ProgressBar(len(dataset))
+        for idx in range(len(dataset)):
+            fbank = dataset[idx]['audios']
+            means.append(float(fbank.mean()))
+            stds.append(float(fbank.std()))
+            bar.update()
+    except (DatumError, FileNotFoundError, ValueError) as err:
+        print(f'\nerror: {err}', file=sys.stderr)
+        return 1
+    print(f'\n{len(means)} clips: mean={np.mean(means):.4f} '
+          f'std={np.mean(stds):.4f}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
