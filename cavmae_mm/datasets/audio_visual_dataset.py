@@ -3,7 +3,7 @@ import csv
 import json
 import logging
 import os.path as osp
-from typing import Callable, Dict, List, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -73,6 +73,10 @@ class AudioVisualDataset(BaseDataset):
         data_root (str): Root of relative paths. Defaults to ''.
         multi_label (bool): AudioSet-style multi-label (True) or single
             label (False, VGGSound). Recorded in metainfo.
+        video_dir (str, optional): For on-the-fly decoding: the folder of
+            the video files; each data info then also holds ``filename`` =
+            ``{video_dir}/{video_id}{video_ext}`` (relative to data_root).
+        video_ext (str): Video file extension. Defaults to '.mp4'.
         on_error (str): 'raise' (default) or 'skip'.
         test_mode (bool): Evaluation dataset (then 'skip' is refused).
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments.
@@ -84,6 +88,8 @@ class AudioVisualDataset(BaseDataset):
                  pipeline: Sequence[Union[dict, Callable]] = (),
                  data_root: str = '',
                  multi_label: bool = True,
+                 video_dir: Optional[str] = None,
+                 video_ext: str = '.mp4',
                  on_error: str = 'raise',
                  test_mode: bool = False,
                  **kwargs) -> None:
@@ -95,6 +101,8 @@ class AudioVisualDataset(BaseDataset):
                              'evaluated; use it for training data only')
         self.label_file = label_file
         self.multi_label = multi_label
+        self.video_dir = video_dir
+        self.video_ext = video_ext
         self.on_error = on_error
         self._logged_skips: set = set()
         label_path = label_file if osp.isabs(label_file) or not data_root \
@@ -148,11 +156,14 @@ class AudioVisualDataset(BaseDataset):
                 raise ValueError(f'{self.ann_file}: datum {idx} has '
                                  f'{len(indices)} labels in a single-label '
                                  'dataset')
-            data_list.append(
-                dict(audio_path=self._resolve(entry['wav']),
-                     video_path=self._resolve(entry['video_path']),
-                     video_id=entry['video_id'], label_indices=indices,
-                     num_classes=len(self.mid_to_index)))
+            info = dict(audio_path=self._resolve(entry['wav']),
+                        video_path=self._resolve(entry['video_path']),
+                        video_id=entry['video_id'], label_indices=indices,
+                        num_classes=len(self.mid_to_index))
+            if self.video_dir is not None:
+                info['filename'] = self._resolve(osp.join(
+                    self.video_dir, entry['video_id'] + self.video_ext))
+            data_list.append(info)
         return data_list
 
     def _rand_another(self) -> int:

@@ -127,3 +127,18 @@ def test_pretrain_dataset_has_no_spec_augment_or_mixup(pretrain_cfg):
     assert 'SpecAugment' not in types and 'FbankNoiseRoll' in types
     assert pretrain_cfg.train_dataloader.batch_size == 64
     assert pretrain_cfg.train_dataloader.sampler.type == 'DefaultSampler'
+
+
+def test_vggsound_variant_is_single_label_with_accuracy(synthetic):
+    from cavmae_mm.registry import DATASETS
+    cfg = Config.fromfile(str(CONFIGS / '_base_' / 'datasets' /
+                              'vggsound.py'))
+    assert cfg.val_evaluator.metric_list == ('top_k_accuracy', )
+    inner = cfg.train_dataloader.dataset.dataset
+    assert inner.multi_label is False
+    assert inner.ann_file == 'vgg_train_cleaned.json'
+    assert inner.pipeline[0].type == 'LoadAudio'  # AudioSet's pipelines
+    point_at(cfg.test_dataloader.dataset, synthetic)
+    packed = DATASETS.build(cfg.test_dataloader.dataset)[4]
+    assert packed['data_samples'].gt_label.tolist() == [2]
+    assert packed['inputs']['imgs'].shape == (10, 3, 224, 224)

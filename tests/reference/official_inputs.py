@@ -38,3 +38,24 @@ def ref_image(jpg_path, size=224):
                     std=[0.2290, 0.2240, 0.2250])
     ])
     return preprocess(Image.open(jpg_path))
+
+
+def ref_train_fbank(wav_path, freqm, timem, target_length=1024,
+                    mean=-5.081, std=4.4849, noise=True):
+    """The reference's training-mode audio path without mixup, with its
+    random draws in its order: torchaudio masks (torch), noise level (numpy
+    rand), noise (torch rand), roll (numpy randint)."""
+    fbank = ref_fbank(wav_path, target_length, mean=0.0, std=1.0)
+    fbank = fbank.t().unsqueeze(0)
+    if freqm:
+        fbank = torchaudio.transforms.FrequencyMasking(freqm)(fbank)
+    if timem:
+        fbank = torchaudio.transforms.TimeMasking(timem)(fbank)
+    fbank = fbank.squeeze(0).t()
+    fbank = (fbank - mean) / std
+    if noise:
+        fbank = fbank + torch.rand(fbank.shape[0], fbank.shape[1]) * \
+            np.random.rand() / 10
+        fbank = torch.roll(fbank, np.random.randint(-target_length,
+                                                    target_length), 0)
+    return fbank

@@ -14,6 +14,7 @@ from mmcv.transforms import BaseTransform
 
 from cavmae_mm.registry import TRANSFORMS
 from cavmae_mm.utils.audio_io import load_wav
+from cavmae_mm.utils.video_io import read_audio_track
 
 #: AudioSet fbank statistics, used by the reference for VGGSound too.
 AUDIOSET_MEAN, AUDIOSET_STD = -5.081, 4.4849
@@ -74,6 +75,39 @@ class LoadAudio(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(sample_rate={self.sample_rate}, '
                 f'resample={self.resample})')
+
+
+@TRANSFORMS.register_module()
+class LoadAudioFromVideo(BaseTransform):
+    """Decodes a video's audio track (PyAV): first channel, resampled.
+
+    For on-the-fly reading without extracted wavs; the result is what
+    ``tools/data/extract_audio.py`` would have written (before its 16-bit
+    rounding).
+
+    Required Keys:
+        - filename (the video file)
+
+    Added Keys:
+        - waveform (Tensor [1, N], float32)
+        - sample_rate (int)
+
+    Args:
+        sample_rate (int): Output rate. Defaults to 16000.
+    """
+
+    def __init__(self, sample_rate: int = 16000) -> None:
+        self.sample_rate = sample_rate
+
+    def transform(self, results: Dict) -> Dict:
+        wave = read_audio_track(results['filename'], self.sample_rate)
+        results['waveform'] = torch.from_numpy(wave)[None]
+        results['sample_rate'] = self.sample_rate
+        results.setdefault('audio_path', results['filename'])
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(sample_rate={self.sample_rate})'
 
 
 @TRANSFORMS.register_module()
@@ -253,6 +287,6 @@ class FbankNoiseRoll(BaseTransform):
 
 
 __all__ = [
-    'LoadAudio', 'KaldiFbank', 'PadCropFbank', 'SpecAugment',
+    'LoadAudio', 'LoadAudioFromVideo', 'KaldiFbank', 'PadCropFbank', 'SpecAugment',
     'NormalizeFbank', 'FbankNoiseRoll', 'AUDIOSET_MEAN', 'AUDIOSET_STD'
 ]

@@ -10,6 +10,7 @@ from mmcv.transforms import BaseTransform
 from PIL import Image, UnidentifiedImageError
 
 from cavmae_mm.registry import TRANSFORMS
+from cavmae_mm.utils.video_io import evenly_spaced
 
 FRAME_MODES = ('random', 'fixed', 'all')
 
@@ -23,13 +24,44 @@ def resize_center_crop(image: Image.Image, size: int,
     return TF.center_crop(image, [size, size])
 
 
+def choose_slots(mode: str, frame_use: int, num_frames: int) -> List[int]:
+    """Which of the ``num_frames`` evenly spaced frames a clip uses:
+    one uniformly at random (Python's ``random``, as the reference), the
+    fixed ``frame_use``, or all of them."""
+    if mode == 'random':
+        return [random.randint(0, num_frames - 1)]
+    if mode == 'fixed':
+        return [frame_use]
+    return list(range(num_frames))
+
+
+class _FrameChoice(BaseTransform):
+    """Validated ``mode`` / ``frame_use`` / ``num_frames`` settings."""
+
+    def __init__(self, mode: str = 'fixed', frame_use: Optional[int] = None,
+                 num_frames: int = 10) -> None:
+        if mode not in FRAME_MODES:
+            raise ValueError(f'mode must be one of {FRAME_MODES}, got '
+                             f'{mode!r}')
+        self.mode = mode
+        self.num_frames = num_frames
+        self.frame_use = num_frames // 2 if frame_use is None else frame_use
+        if not 0 <= self.frame_use < num_frames:
+            raise ValueError(f'frame_use must be in [0, {num_frames}), got '
+                             f'{self.frame_use}')
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(mode={self.mode!r}, '
+                f'frame_use={self.frame_use}, num_frames={self.num_frames})')
+
+
 def frame_file(video_path: str, video_id: str, index: int) -> Path:
     """``{video_path}/frame_{index}/{video_id}.jpg``, the extracted layout."""
     return Path(video_path) / f'frame_{index}' / f'{video_id}.jpg'
 
 
 @TRANSFORMS.register_module()
-class SelectFrames(BaseTransform):
+class SelectFrames(_FrameChoice):
     """Chooses the extracted frame(s) of a clip.
 
     'random' (training) draws an index uniformly in ``[0, num_frames)`` with
@@ -52,18 +84,6 @@ class SelectFrames(BaseTransform):
         num_frames (int): Frames extracted per clip. Defaults to 10.
     """
 
-    def __init__(self, mode: str = 'fixed', frame_use: Optional[int] = None,
-                 num_frames: int = 10) -> None:
-        if mode not in FRAME_MODES:
-            raise ValueError(f'mode must be one of {FRAME_MODES}, got '
-                             f'{mode!r}')
-        self.mode = mode
-        self.num_frames = num_frames
-        self.frame_use = num_frames // 2 if frame_use is None else frame_use
-        if not 0 <= self.frame_use < num_frames:
-            raise ValueError(f'frame_use must be in [0, {num_frames}), got '
-                             f'{self.frame_use}')
-
     def _existing(self, video_path: str, video_id: str, index: int) -> int:
         wanted = index
         while index >= 1 and not frame_file(video_path, video_id,
@@ -76,12 +96,7 @@ class SelectFrames(BaseTransform):
         return index
 
     def transform(self, results: Dict) -> Dict:
-        if self.mode == 'random':
-            wanted = [random.randint(0, self.num_frames - 1)]
-        elif self.mode == 'fixed':
-            wanted = [self.frame_use]
-        else:
-            wanted = list(range(self.num_frames))
+        wanted = choose_slots(self.mode, self.frame_use, self.num_frames)
         video_path, video_id = results['video_path'], results['video_id']
         inds = [self._existing(video_path, video_id, i) for i in wanted]
         results['frame_inds'] = inds
@@ -90,9 +105,45 @@ class SelectFrames(BaseTransform):
         ]
         return results
 
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(mode={self.mode!r}, '
-                f'frame_use={self.frame_use}, num_frames={self.num_frames})')
+
+@TRANSFORMS.register_module()
+class SelectVideoFrames(_FrameChoice):
+    """Chooses frame indices of a video file, for on-the-fly decoding.
+
+    The candidates are the reference's extraction points: ``int(i * N / n)``
+    for ``i < n`` with ``N = min(total_frames, int(fps * max_seconds))``;
+    ``mode`` picks among them as :class:`SelectFrames` does. Use after
+    MMAction2's ``DecordInit`` and before its ``DecordDecode``.
+
+    Required Keys:
+        - total_frames
+        - avg_fps
+
+    Added Keys:
+        - frame_inds (np.ndarray of int)
+
+    Args:
+        mode (str): 'random', 'fixed' or 'all'. Defaults to 'fixed'.
+        frame_use (int, optional): The 'fixed' slot (default the middle).
+        num_frames (int): Candidate frames. Defaults to 10.
+        max_seconds (float): Length of the clip considered. Defaults to 10.
+    """
+
+    def __init__(self, mode: str = 'fixed', frame_use: Optional[int] = None,
+                 num_frames: int = 10, max_seconds: float = 10.0) -> None:
+        super().__init__(mode, frame_use, num_frames)
+        self.max_seconds = max_seconds
+
+    def transform(self, results: Dict) -> Dict:
+        usable = min(results['total_frames'],
+                     int(results['avg_fps'] * self.max_seconds))
+        if usable < 1:
+            raise ValueError(f'{results.get("filename")}: no frames to '
+                             'decode')
+        candidates = evenly_spaced(usable, self.num_frames)
+        slots = choose_slots(self.mode, self.frame_use, self.num_frames)
+        results['frame_inds'] = np.array([candidates[i] for i in slots])
+        return results
 
 
 @TRANSFORMS.register_module()
@@ -131,7 +182,8 @@ class ResizeCenterCrop(BaseTransform):
     data preprocessor, on the device).
 
     Required Keys:
-        - imgs (list of PIL images)
+        - imgs (list of PIL images or RGB uint8 arrays [H, W, 3], e.g.
+          from MMAction2's ``DecordDecode``)
 
     Modified Keys:
         - imgs (Tensor uint8 [3, size, size] for one frame, [N, 3, size,
@@ -152,7 +204,9 @@ class ResizeCenterCrop(BaseTransform):
         self.interpolation = interpolation
         TF.InterpolationMode(interpolation)  # fails early on a bad name
 
-    def _one(self, image: Image.Image) -> torch.Tensor:
+    def _one(self, image) -> torch.Tensor:
+        if isinstance(image, np.ndarray):
+            image = Image.fromarray(image)
         image = resize_center_crop(image, self.size, self.interpolation)
         return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
 
@@ -169,6 +223,6 @@ class ResizeCenterCrop(BaseTransform):
 
 
 __all__ = [
-    'SelectFrames', 'LoadFrames', 'ResizeCenterCrop', 'frame_file',
-    'resize_center_crop'
+    'SelectFrames', 'SelectVideoFrames', 'LoadFrames', 'ResizeCenterCrop',
+    'frame_file', 'resize_center_crop', 'choose_slots'
 ]

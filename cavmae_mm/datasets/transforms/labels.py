@@ -20,21 +20,25 @@ class EncodeLabels(BaseTransform):
         - num_classes (int, set by ``AudioVisualDataset`` from its label CSV)
 
     Added Keys:
-        - label (Tensor [num_classes], float32)
+        - label (Tensor [num_classes], float32; or, with ``as_index``, the
+          class index as a LongTensor [1])
 
     Args:
         num_classes (int, optional): Classes C; by default the dataset's.
             When given it must agree with the dataset's.
         label_smooth (float): eps. Defaults to 0.
+        as_index (bool): For single-label evaluation (top-k accuracy): the
+            class index instead of a one-hot target. Defaults to False.
     """
 
     def __init__(self, num_classes: Optional[int] = None,
-                 label_smooth: float = 0.0) -> None:
+                 label_smooth: float = 0.0, as_index: bool = False) -> None:
         if not 0.0 <= label_smooth < 1.0:
             raise ValueError(f'label_smooth must be in [0, 1), got '
                              f'{label_smooth}')
         self.num_classes = num_classes
         self.label_smooth = label_smooth
+        self.as_index = as_index
 
     def _classes(self, results: Dict) -> int:
         given = results.get('num_classes')
@@ -74,8 +78,15 @@ class EncodeLabels(BaseTransform):
         return label.float()
 
     def transform(self, results: Dict) -> Dict:
-        results['label'] = self.encode(results['label_indices'],
-                                       self._classes(results))
+        indices = results['label_indices']
+        if self.as_index:
+            if len(indices) != 1:
+                raise ValueError(f'as_index needs one label per clip, got '
+                                 f'{len(indices)}')
+            self.encode(indices, self._classes(results))  # range check
+            results['label'] = torch.tensor(indices, dtype=torch.long)
+        else:
+            results['label'] = self.encode(indices, self._classes(results))
         return results
 
     def mix(self, first: Dict, second: Dict, lam: float) -> torch.Tensor:
@@ -86,4 +97,5 @@ class EncodeLabels(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(num_classes={self.num_classes}, '
-                f'label_smooth={self.label_smooth})')
+                f'label_smooth={self.label_smooth}, '
+                f'as_index={self.as_index})')

@@ -123,3 +123,31 @@ def test_encode_labels_uses_and_checks_the_dataset_class_count():
         EncodeLabels()(dict(label_indices=[1]))
     with pytest.raises(ValueError, match='outside'):
         EncodeLabels(num_classes=2)(dict(label_indices=[3]))
+
+
+def test_train_audio_path_follows_the_reference_order(clip):
+    from tests.reference.official_inputs import ref_train_fbank
+    train = Compose([
+        dict(type='LoadAudio'), dict(type='KaldiFbank'),
+        dict(type='PadCropFbank', target_length=1024),
+        dict(type='SpecAugment', freqm=48, timem=192),
+        dict(type='NormalizeFbank'), dict(type='FbankNoiseRoll')
+    ])
+    for seed in range(3):
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        ours = train(dict(audio_path=clip['audio_path']))['audios']
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        ref = ref_train_fbank(clip['audio_path'], 48, 192)
+        assert (ours - ref).abs().max() < 1e-4
+
+
+def test_encode_labels_as_index_for_single_label_evaluation():
+    from cavmae_mm.datasets.transforms import EncodeLabels
+    out = EncodeLabels(as_index=True)(dict(label_indices=[2],
+                                           num_classes=4))
+    assert out['label'].dtype == torch.long and out['label'].tolist() == [2]
+    with pytest.raises(ValueError, match='one label per clip'):
+        EncodeLabels(as_index=True)(dict(label_indices=[1, 2],
+                                         num_classes=4))
