@@ -59,3 +59,32 @@ def test_chain_feeds_the_model(synthetic):
     labels = torch.stack([s.gt_label for s in data['data_samples']])
     assert labels.shape == (4, 3)
     assert torch.equal(labels.argmax(1), torch.tensor([0, 0, 1, 1]))
+
+
+def test_multi_frame_testing_averages_all_ten_frames(synthetic):
+    from tests.conftest import tiny_recognizer_cfg
+    pipeline = [dict(t, mode='all') if t['type'] == 'SelectFrames' else t
+                for t in tiny_pipeline(test=True)]
+    pipeline[-2] = dict(type='EncodeLabels')
+    dataset = AudioVisualDataset(str(synthetic / 'datalist.json'),
+                                 'labels.csv', data_root=str(synthetic),
+                                 pipeline=pipeline, test_mode=True)
+    cfg = tiny_recognizer_cfg(num_classes=3)
+    cfg['cls_head']['average_clips'] = 'sigmoid'
+    model = MODELS.build(cfg).eval()
+    model.init_weights()
+    batch = pseudo_collate([dataset[0], dataset[5]])
+    with torch.no_grad():
+        samples = model.test_step(batch)
+        data = model.data_preprocessor(batch)
+        frames = data['inputs']['imgs']
+        assert frames.shape == (2, 10, 3, 32, 32)
+        per_frame = torch.stack([
+            model(dict(audios=data['inputs']['audios'],
+                       imgs=frames[:, i]), mode='tensor')
+            for i in range(10)
+        ], 1)
+    expected = per_frame.sigmoid().mean(1)
+    for sample, row in zip(samples, expected, strict=True):
+        assert sample.pred_score.shape == (3, )
+        assert torch.allclose(sample.pred_score, row, atol=1e-6)
