@@ -64,3 +64,21 @@ def _record(item, reason, done, failures):
     if reason is None:
         return done + 1, failures
     return done, failures + [(item, reason)]
+
+
+def run_extraction(videos: Sequence[str], out_dir: Path,
+                   is_done: Callable[[str], bool], job: Job, workers: int,
+                   name: str) -> int:
+    """Extracts what is not done yet and prints a summary.
+
+    Returns:
+        int: The exit code: 1 if any input failed (listed, with reasons,
+        in ``out_dir/{name}_failures.tsv``), else 0.
+    """
+    todo = [v for v in videos if not is_done(v)]
+    failures_file = out_dir / f'{name}_failures.tsv'
+    done, failures = run_jobs(todo, job, workers, failures_file)
+    print(f'\n{len(videos)} videos: {done} extracted, '
+          f'{len(videos) - len(todo)} already done, {len(failures)} failed'
+          + (f' (see {failures_file})' if failures else ''))
+    return 1 if failures else 0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import soundfile
 
-from cavmae_mm.utils.batch_jobs import list_inputs, run_jobs
+from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
 from cavmae_mm.utils.video_io import read_audio_track
 
 
@@ -45,18 +45,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    videos = list_inputs(args.videos)
-    todo = [v for v in videos
-            if not (out_dir / f'{Path(v).stem}.wav').is_file()]
-    done, failures = run_jobs(
-        todo, functools.partial(extract_one, out_dir=str(out_dir),
-                                sample_rate=args.sample_rate),
-        args.workers, out_dir / 'extract_audio_failures.tsv')
-    print(f'\n{len(videos)} videos: {done} extracted, '
-          f'{len(videos) - len(todo)} already done, {len(failures)} failed'
-          + (f' (see {out_dir / "extract_audio_failures.tsv"})'
-             if failures else ''))
-    return 1 if failures else 0
+    return run_extraction(
+        list_inputs(args.videos), out_dir,
+        lambda v: (out_dir / f'{Path(v).stem}.wav').is_file(),
+        functools.partial(extract_one, out_dir=str(out_dir),
+                          sample_rate=args.sample_rate),
+        args.workers, 'extract_audio')
 
 
 if __name__ == '__main__':

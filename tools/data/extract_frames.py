@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from cavmae_mm.datasets.transforms.frames import resize_center_crop
-from cavmae_mm.utils.batch_jobs import list_inputs, run_jobs
+from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
 from cavmae_mm.utils.video_io import evenly_spaced, read_frames
 
 
@@ -54,18 +54,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    videos = list_inputs(args.videos)
-    todo = [v for v in videos if not all(
-        p.is_file() for p in outputs(out_dir, v, args.num_frames))]
-    done, failures = run_jobs(
-        todo, functools.partial(extract_one, out_dir=str(out_dir),
-                                num_frames=args.num_frames, size=args.size),
-        args.workers, out_dir / 'extract_frames_failures.tsv')
-    print(f'\n{len(videos)} videos: {done} extracted, '
-          f'{len(videos) - len(todo)} already done, {len(failures)} failed'
-          + (f' (see {out_dir / "extract_frames_failures.tsv"})'
-             if failures else ''))
-    return 1 if failures else 0
+    return run_extraction(
+        list_inputs(args.videos), out_dir,
+        lambda v: all(p.is_file()
+                      for p in outputs(out_dir, v, args.num_frames)),
+        functools.partial(extract_one, out_dir=str(out_dir),
+                          num_frames=args.num_frames, size=args.size),
+        args.workers, 'extract_frames')
 
 
 if __name__ == '__main__':

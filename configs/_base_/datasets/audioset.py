@@ -90,20 +90,10 @@ val_dataloader = dict(
         pipeline=val_pipeline,
         test_mode=True))
 test_dataloader = dict(
+    val_dataloader,
     batch_size=4,
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_test,
-        label_file=label_file,
-        data_root=data_root,
-        multi_label=multi_label,
-        pipeline=test_pipeline,
-        test_mode=True))
+    dataset=dict(val_dataloader['dataset'], ann_file=ann_file_test,
+                 pipeline=test_pipeline))
 # mAP with MMAction2's metric; the full AudioSet metrics arrive with the
 # evaluation work (issue 4).
 val_evaluator = dict(type='AccMetric', metric_list=('mean_average_precision',))
