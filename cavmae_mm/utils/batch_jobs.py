@@ -68,17 +68,19 @@ def _record(item, reason, done, failures):
 
 def run_extraction(videos: Sequence[str], out_dir: Path,
                    is_done: Callable[[str], bool], job: Job, workers: int,
-                   name: str) -> int:
-    """Extracts what is not done yet and prints a summary.
+                   name: str) -> Tuple[int, str]:
+    """Extracts what is not done yet.
 
     Returns:
-        int: The exit code: 1 if any input failed (listed, with reasons,
-        in ``out_dir/{name}_failures.tsv``), else 0.
+        tuple: The exit code (1 if any input failed, the failures listed with
+        their reasons in ``out_dir/{name}_failures.tsv``; else 0) and a
+        one-line summary for the tool to print.
     """
     todo = [v for v in videos if not is_done(v)]
     failures_file = out_dir / f'{name}_failures.tsv'
     done, failures = run_jobs(todo, job, workers, failures_file)
-    print(f'\n{len(videos)} videos: {done} extracted, '
-          f'{len(videos) - len(todo)} already done, {len(failures)} failed'
-          + (f' (see {failures_file})' if failures else ''))
-    return 1 if failures else 0
+    summary = (f'{len(videos)} videos: {done} extracted, '
+               f'{len(videos) - len(todo)} already done, '
+               f'{len(failures)} failed' +
+               (f' (see {failures_file})' if failures else ''))
+    return (1 if failures else 0), summary

@@ -45,12 +45,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return run_extraction(
+    code, summary = run_extraction(
         list_inputs(args.videos), out_dir,
         lambda v: (out_dir / f'{Path(v).stem}.wav').is_file(),
         functools.partial(extract_one, out_dir=str(out_dir),
                           sample_rate=args.sample_rate),
         args.workers, 'extract_audio')
+    print(f'\n{summary}')
+    return code
 
 
 if __name__ == '__main__':

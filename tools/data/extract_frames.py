@@ -54,13 +54,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return run_extraction(
+    code, summary = run_extraction(
         list_inputs(args.videos), out_dir,
         lambda v: all(p.is_file()
                       for p in outputs(out_dir, v, args.num_frames)),
         functools.partial(extract_one, out_dir=str(out_dir),
                           num_frames=args.num_frames, size=args.size),
         args.workers, 'extract_frames')
+    print(f'\n{summary}')
+    return code
 
 
 if __name__ == '__main__':
