@@ -12,6 +12,7 @@ allow_mmengine_checkpoint_globals()
 
 from . import datasets  # noqa: E402,F401  (registers datasets, transforms)
 from . import engine  # noqa: E402,F401  (registers hooks)
+from . import evaluation  # noqa: E402,F401  (registers metrics)
 from . import models  # noqa: E402,F401  (registers the models)
 from .version import __version__  # noqa: E402
 

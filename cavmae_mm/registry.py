@@ -67,7 +67,8 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
 PARAM_SCHEDULERS = Registry('parameter scheduler',
                             parent=MMACTION_PARAM_SCHEDULERS, scope=SCOPE)
 
-METRICS = Registry('metric', parent=MMACTION_METRICS, scope=SCOPE)
+METRICS = Registry('metric', parent=MMACTION_METRICS, scope=SCOPE,
+                   locations=['cavmae_mm.evaluation'])
 EVALUATOR = Registry('evaluator', parent=MMACTION_EVALUATOR, scope=SCOPE)
 
 TASK_UTILS = Registry('task util', parent=MMACTION_TASK_UTILS, scope=SCOPE,

@@ -142,3 +142,10 @@ def test_vggsound_variant_is_single_label_with_accuracy(synthetic):
     packed = DATASETS.build(cfg.test_dataloader.dataset)[4]
     assert packed['data_samples'].gt_label.tolist() == [2]
     assert packed['inputs']['imgs'].shape == (10, 3, 224, 224)
+
+
+def test_audioset_recipe_evaluates_with_audioset_metrics(finetune_cfg):
+    from cavmae_mm.registry import METRICS
+    assert finetune_cfg.val_evaluator.type == 'AudioSetMetric'
+    assert type(METRICS.build(finetune_cfg.test_evaluator)).__name__ == \
+        'AudioSetMetric'

@@ -94,7 +94,6 @@ test_dataloader = dict(
     batch_size=4,
     dataset=dict(val_dataloader['dataset'], ann_file=ann_file_test,
                  pipeline=test_pipeline))
-# mAP with MMAction2's metric; the full AudioSet metrics arrive with the
-# evaluation work (issue 4).
-val_evaluator = dict(type='AccMetric', metric_list=('mean_average_precision',))
+# mAP (the main metric), mean AUC and d-prime, as the reference reports
+val_evaluator = dict(type='AudioSetMetric')
 test_evaluator = val_evaluator
