@@ -2,13 +2,20 @@
 
 Importing the package (directly or through a config's ``custom_imports``)
 first applies the two compatibility fixes of the pinned stack, then registers
-every component in the ``cavmae_mm`` registries.
+MMAction2's components (in its registries, the parents of ours) and every
+component of this package in the ``cavmae_mm`` registries.
 """
 from .utils.compat_mmaction import ensure_mmaction_drn_importable
 from .utils.compat_torch_load import allow_mmengine_checkpoint_globals
 
 ensure_mmaction_drn_importable()
 allow_mmengine_checkpoint_globals()
+
+# MMAction2's own components (visualizer, hooks, metrics, transforms, ...)
+# register in the parent registries, so configs reach them by bare name.
+from mmaction.utils import register_all_modules  # noqa: E402
+
+register_all_modules(init_default_scope=False)
 
 from . import datasets  # noqa: E402,F401  (registers datasets, transforms)
 from . import engine  # noqa: E402,F401  (registers hooks)

@@ -14,8 +14,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             scope, so that bare names in configs resolve to this package and,
             through the parent registries, to MMAction2 and MMEngine.
     """
-    import mmaction.models  # noqa: F401
-    import cavmae_mm.models  # noqa: F401
+    import cavmae_mm  # noqa: F401  (registers MMAction2's and ours)
 
     if not init_default_scope:
         return

@@ -109,6 +109,7 @@ class CAVMAEEncoder(BaseModule):
         self.num_mel_bins = num_mel_bins
         self.patch_size = patch_size
         self.embed_dim = embed_dim
+        self.trainable_pos_embed = trainable_pos_embed
         self.audio_grid = (num_mel_bins // patch_size,
                            audio_length // patch_size)
         self.visual_grid = (img_size // patch_size, img_size // patch_size)
@@ -179,6 +180,31 @@ class CAVMAEEncoder(BaseModule):
                 f'{table.shape[1]} to {self.num_patches_a} tokens '
                 f'(audio_length={self.audio_length})', logger='current')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def train_only_paths(self, paths: Sequence[str]) -> None:
+        """Freezes what none of ``paths`` uses (see
+        :meth:`TriNormBlock.train_only_norm_sets`): the branch of a modality
+        no path reads, the audio and visual norm pairs of the
+        modality-specific blocks, and the shared blocks' norm pairs and
+        final norms that the paths do not use. Numerically nothing changes:
+        these parameters would get no gradient anyway."""
+        used = {m for p in paths for m in PATHS[p][0]}
+        for modality, tag in (('audio', 'a'), ('visual', 'v')):
+            on = modality in used
+            getattr(self, f'patch_embed_{tag}').requires_grad_(on)
+            getattr(self, f'modality_{tag}').requires_grad_(on)
+            getattr(self, f'pos_embed_{tag}').requires_grad_(
+                on and self.trainable_pos_embed)
+            for block in getattr(self, f'blocks_{tag}'):
+                block.requires_grad_(on)
+                if on:
+                    block.train_only_norm_sets(('joint', ))
+        used_sets = {PATHS[p][1] for p in paths}
+        for block in self.blocks_u:
+            block.train_only_norm_sets(used_sets)
+        used_final = {PATHS[p][2] for p in paths}
+        for name in ('norm', 'norm_a', 'norm_v'):
+            getattr(self, name).requires_grad_(name in used_final)
 
     # --------------------------------------------------------------- embed
     def embed_audio(self, fbank: Tensor) -> Tensor:

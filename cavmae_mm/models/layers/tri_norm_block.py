@@ -53,6 +53,17 @@ class TriNormBlock(nn.Module):
             'visual': ('norm1_v', 'norm2_v'),
         }
 
+    def train_only_norm_sets(self, norm_sets) -> None:
+        """Marks the LayerNorm pairs of other norm sets as not trainable.
+
+        A pair that the model never uses receives no gradient; saying so
+        lets DistributedDataParallel run without searching for unused
+        parameters. Numerically nothing changes.
+        """
+        for norm_set, names in self._norm_pairs.items():
+            for name in names:
+                getattr(self, name).requires_grad_(norm_set in norm_sets)
+
     def forward(self, x: Tensor, norm_set: str = 'joint') -> Tensor:
         """Runs the block.
 

@@ -82,6 +82,8 @@ class CAVMAEDecoder(BaseModule):
         self.blocks = nn.ModuleList(
             TriNormBlock(decoder_embed_dim, num_heads, mlp_ratio)
             for _ in range(depth))
+        for block in self.blocks:  # the decoder uses only the joint norms
+            block.train_only_norm_sets(('joint', ))
         self.norm = nn.LayerNorm(decoder_embed_dim)
         self.pred_a = nn.Linear(decoder_embed_dim, patch_size**2)
         self.pred_v = nn.Linear(decoder_embed_dim,

@@ -55,10 +55,19 @@ class CAVMAE(BaseModel):
         self.audio_mask_mode = audio_mask_mode
         if not (self.with_reconstruction or self.with_contrastive):
             raise ValueError('both loss weights are 0: nothing to train')
+        self.backbone.train_only_paths(self.loss_paths)
+        if not self.with_reconstruction:
+            self.neck.requires_grad_(False)  # the decoder is not run
         if self.with_reconstruction and min(mask_ratio_a, mask_ratio_v) <= 0:
             raise ValueError('the reconstruction loss needs mask ratios > 0, '
                              f'got audio {mask_ratio_a}, visual '
                              f'{mask_ratio_v}')
+
+    @property
+    def loss_paths(self) -> Tuple[str, ...]:
+        """Encoder paths the losses use."""
+        return (('joint', ) if self.with_reconstruction else ()) + \
+            (('audio', 'visual') if self.with_contrastive else ())
 
     @property
     def with_reconstruction(self) -> bool:
@@ -135,9 +144,7 @@ class CAVMAE(BaseModel):
             the contrastive branch is on. The ``loss*`` entries sum to the
             reference's total loss.
         """
-        paths = (('joint', ) if self.with_reconstruction else ()) + \
-            (('audio', 'visual') if self.with_contrastive else ())
-        encoded = self._encode_masked(inputs, paths, noise)
+        encoded = self._encode_masked(inputs, self.loss_paths, noise)
         losses: Dict[str, Tensor] = {}
         if self.with_reconstruction:
             pred_a, pred_v = self._decode(encoded)

@@ -63,6 +63,19 @@ class CAVMAERecognizer(BaseRecognizer):
         self.modality = modality
 
     @property
+    def modality(self) -> str:
+        """Which encoder paths classify (see :data:`MODALITY_PATHS`)."""
+        return self._modality
+
+    @modality.setter
+    def modality(self, value: str) -> None:
+        if value not in MODALITY_PATHS:
+            raise ValueError(f'modality must be one of '
+                             f'{list(MODALITY_PATHS)}, got {value!r}')
+        self._modality = value
+        self.backbone.train_only_paths(MODALITY_PATHS[value])
+
+    @property
     def paths(self) -> Tuple[str, ...]:
         """Encoder paths of the current modality."""
         return MODALITY_PATHS[self.modality]

@@ -1,0 +1,59 @@
+"""Adapts a training config to the machine it runs on."""
+import logging
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+
+def adapt_to_machine(cfg: Config) -> Config:
+    """Makes a GPU recipe run on a machine without CUDA, saying so.
+
+    Without CUDA, NCCL becomes gloo and DistributedDataParallel gets no
+    device ids (so ``tools/dist_train.sh`` works with CPU processes), and
+    the fp16 ``AmpOptimWrapper`` becomes a plain ``OptimWrapper`` (MMEngine's
+    AMP wrapper needs a GPU). The changes are logged; nothing changes on a
+    CUDA machine.
+    """
+    if torch.cuda.is_available():
+        return cfg
+    dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
+    if dist_cfg.get('backend') == 'nccl':
+        cfg.env_cfg.dist_cfg.backend = 'gloo'
+        print_log('no CUDA: distributed backend nccl -> gloo',
+                  logger='current', level=logging.WARNING)
+    if cfg.get('launcher', 'none') != 'none' and \
+            cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel',
+                                     device_ids=None,
+                                     broadcast_buffers=False)
+    wrapper = cfg.get('optim_wrapper')
+    if wrapper is not None and wrapper.get('type') == 'AmpOptimWrapper':
+        wrapper.type = 'OptimWrapper'
+        for key in ('loss_scale', 'dtype'):
+            wrapper.pop(key, None)
+        print_log('no CUDA: AmpOptimWrapper -> OptimWrapper (fp32)',
+                  logger='current', level=logging.WARNING)
+    return cfg
+
+
+def init_cpu_distributed(launcher: str) -> bool:
+    """Starts the gloo process group of a CPU-only torchrun job.
+
+    MMEngine 0.10.7's pytorch launcher calls ``torch.cuda.set_device``
+    unconditionally, which fails on a machine without CUDA. The runner skips
+    its own initialisation when a process group already exists, so on such
+    a machine the tools start one here, from torchrun's environment.
+
+    Returns:
+        bool: Whether a process group was started.
+    """
+    import torch.distributed as dist
+    if launcher != 'pytorch' or torch.cuda.is_available() or \
+            dist.is_initialized():
+        return False
+    dist.init_process_group(backend='gloo')
+    print_log(f'no CUDA: started a gloo process group (rank '
+              f'{dist.get_rank()} of {dist.get_world_size()})',
+              logger='current')
+    return True

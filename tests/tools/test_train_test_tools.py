@@ -1,0 +1,118 @@
+"""tools/train.py, tools/test.py and the torchrun scripts, on the CPU:
+one process, and two gloo processes (DDP training, the distributed sampler,
+retrieval features gathered across ranks)."""
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import test as test_tool
+import train as train_tool
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TINY_CONFIG = '''
+_base_ = [{base!r}, {schedule!r}]
+model = dict(
+    type='CAVMAE',
+    backbone=dict(type='CAVMAEEncoder', embed_dim=32, depth=3,
+                  modality_specific_depth=2, num_heads=4, img_size=32,
+                  audio_length=64, num_mel_bins=32),
+    neck=dict(type='CAVMAEDecoder', embed_dim=32, decoder_embed_dim=16,
+              depth=2, num_heads=2, img_size=32, audio_length=64,
+              num_mel_bins=32),
+    head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
+    contrastive_head=dict(type='CAVMAEContrastiveHead'))
+audio = [dict(type='LoadAudio'), dict(type='KaldiFbank', num_mel_bins=32),
+         dict(type='PadCropFbank', target_length=64),
+         dict(type='NormalizeFbank')]
+frames = [dict(type='LoadFrames'), dict(type='ResizeCenterCrop', size=32),
+          dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+               meta_keys=('video_id', ))]
+data = dict(type='AudioVisualDataset', data_root={root!r},
+            ann_file='datalist.json', label_file='labels.csv')
+train_dataloader = dict(
+    batch_size=2, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(data, pipeline=audio + [dict(type='FbankNoiseRoll'),
+                 dict(type='SelectFrames', mode='random')] + frames))
+test_dataloader = dict(
+    batch_size=2, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(data, test_mode=True,
+                 pipeline=audio + [dict(type='SelectFrames')] + frames))
+test_evaluator = dict(type='RetrievalMetric')
+test_cfg = dict(type='TestLoop')
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+param_scheduler = []
+default_hooks = dict(checkpoint=dict(interval=1, save_best=None),
+                     logger=dict(interval=1))
+randomness = dict(seed=0)
+'''
+
+
+@pytest.fixture(scope='module')
+def tiny_config(synthetic, tmp_path_factory):
+    path = tmp_path_factory.mktemp('cfg') / 'tiny_cavmae.py'
+    path.write_text(TINY_CONFIG.format(
+        base=str(ROOT / 'configs/_base_/default_runtime.py'),
+        schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
+        root=str(synthetic)))
+    return path
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])
+
+
+def test_train_then_test_in_one_process(tiny_config, tmp_path):
+    work = tmp_path / 'work'
+    train_tool.main([str(tiny_config), '--work-dir', str(work)])
+    assert (work / 'epoch_2.pth').is_file()
+    metrics = test_tool.main([str(tiny_config), str(work / 'epoch_2.pth'),
+                              '--work-dir', str(tmp_path / 'test')])
+    assert set(metrics) >= {'retrieval/a2v_R@1', 'retrieval/v2a_MedR'}
+
+
+def run_script(script, *args, cwd):
+    env = dict(os.environ, PYTHON=sys.executable, PORT=free_port(),
+               OMP_NUM_THREADS='1')
+    return subprocess.run(['bash', str(ROOT / 'tools' / script), *map(
+        str, args)], cwd=cwd, env=env, capture_output=True, text=True,
+        timeout=600)
+
+
+def test_two_process_gloo_training_and_gathered_retrieval(tiny_config,
+                                                          tmp_path):
+    work = tmp_path / 'dist'
+    result = run_script('dist_train.sh', tiny_config, 2, '--work-dir', work,
+                        cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    log = next(work.glob('*/*.log')).read_text()
+    assert 'Distributed training: True' in log
+    # 6 clips, 2 ranks x batch 2: 2 iterations per epoch (not 3, not 6)
+    assert 'Epoch(train) [2][2/2]' in log
+    checkpoint = work / 'epoch_2.pth'
+    assert checkpoint.is_file()
+
+    out_dist = tmp_path / 'dist_metrics.json'
+    result = run_script('dist_test.sh', tiny_config, checkpoint, 2,
+                        '--work-dir', tmp_path / 'dist_test',
+                        '--metrics-out', out_dist, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    single = test_tool.main([str(tiny_config), str(checkpoint),
+                             '--work-dir', str(tmp_path / 'single_test')])
+    gathered = json.loads(out_dist.read_text())
+    assert gathered == pytest.approx(single)

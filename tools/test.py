@@ -1,0 +1,65 @@
+#!/usr/bin/env python
+"""Test a checkpoint with a cavmae_mm config (metrics of test_evaluator).
+
+    python tools/test.py configs/cavmae-ft_as2m.py as-full-51.2_mm.pth
+    tools/dist_test.sh configs/cavmae-ft_as2m.py ckpt.pth 4
+"""
+import argparse
+import json
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from cavmae_mm.utils.runtime import adapt_to_machine, init_cpu_distributed
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test a CAV-MAE model')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint (cavmae_mm format)')
+    parser.add_argument('--work-dir', help='where logs go')
+    parser.add_argument('--dump', help='save predictions to this .pkl')
+    parser.add_argument('--metrics-out',
+                        help='also write the metrics to this JSON file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value (e.g. '
+                        'model.modality=missingaudioonly)')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.dump:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise SystemExit('--dump must end with .pkl')
+        evaluators = cfg.test_evaluator if isinstance(
+            cfg.test_evaluator, list) else [cfg.test_evaluator]
+        cfg.test_evaluator = list(evaluators) + [
+            dict(type='DumpResults', out_file_path=args.dump)
+        ]
+    adapt_to_machine(cfg)
+    init_cpu_distributed(args.launcher)
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if args.metrics_out and runner.rank == 0:
+        with open(args.metrics_out, 'w') as handle:
+            json.dump(metrics, handle, indent=1)
+    return metrics
+
+
+if __name__ == '__main__':
+    main()
