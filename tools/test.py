@@ -12,7 +12,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from cavmae_mm.utils.runtime import adapt_to_machine, init_cpu_distributed
+from cavmae_mm.utils.runtime import adapt_to_machine, cpu_distributed
 
 
 def parse_args(argv=None):
@@ -52,12 +52,12 @@ def main(argv=None) -> dict:
             dict(type='DumpResults', out_file_path=args.dump)
         ]
     adapt_to_machine(cfg)
-    init_cpu_distributed(args.launcher)
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    if args.metrics_out and runner.rank == 0:
-        with open(args.metrics_out, 'w') as handle:
-            json.dump(metrics, handle, indent=1)
+    with cpu_distributed(args.launcher):
+        runner = Runner.from_cfg(cfg)
+        metrics = runner.test()
+        if args.metrics_out and runner.rank == 0:
+            with open(args.metrics_out, 'w') as handle:
+                json.dump(metrics, handle, indent=1)
     return metrics
 
 

@@ -11,7 +11,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from cavmae_mm.utils.runtime import adapt_to_machine, init_cpu_distributed
+from cavmae_mm.utils.runtime import adapt_to_machine, cpu_distributed
 
 
 def parse_args(argv=None):
@@ -56,9 +56,9 @@ def build_config(args) -> Config:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    init_cpu_distributed(args.launcher)
-    runner = Runner.from_cfg(build_config(args))
-    runner.train()
+    with cpu_distributed(args.launcher):
+        runner = Runner.from_cfg(build_config(args))
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -1,5 +1,7 @@
 """Adapts a training config to the machine it runs on."""
+import contextlib
 import logging
+from typing import Iterator
 
 import torch
 from mmengine.config import Config
@@ -37,23 +39,31 @@ def adapt_to_machine(cfg: Config) -> Config:
     return cfg
 
 
-def init_cpu_distributed(launcher: str) -> bool:
-    """Starts the gloo process group of a CPU-only torchrun job.
+@contextlib.contextmanager
+def cpu_distributed(launcher: str) -> Iterator[bool]:
+    """Runs the body in a gloo process group on a CPU-only torchrun job.
 
     MMEngine 0.10.7's pytorch launcher calls ``torch.cuda.set_device``
     unconditionally, which fails on a machine without CUDA. The runner skips
     its own initialisation when a process group already exists, so on such
-    a machine the tools start one here, from torchrun's environment.
+    a machine the tools start one here, from torchrun's environment, and
+    destroy it when the body ends (a gloo group left to process exit can
+    abort the process). Elsewhere it does nothing.
 
-    Returns:
+    Yields:
         bool: Whether a process group was started.
     """
     import torch.distributed as dist
-    if launcher != 'pytorch' or torch.cuda.is_available() or \
-            dist.is_initialized():
-        return False
-    dist.init_process_group(backend='gloo')
-    print_log(f'no CUDA: started a gloo process group (rank '
-              f'{dist.get_rank()} of {dist.get_world_size()})',
-              logger='current')
-    return True
+    started = launcher == 'pytorch' and not torch.cuda.is_available() and \
+        not dist.is_initialized()
+    if started:
+        dist.init_process_group(backend='gloo')
+        print_log(f'no CUDA: started a gloo process group (rank '
+                  f'{dist.get_rank()} of {dist.get_world_size()})',
+                  logger='current')
+    try:
+        yield started
+    finally:
+        if started and dist.is_initialized():
+            dist.barrier()
+            dist.destroy_process_group()
