@@ -1,0 +1,5 @@
+# VGGSound finetuning with audio only: the VGGSound recipe, modality
+# audioonly. Published: 59.8 accuracy.
+_base_ = ['./cavmae-ft_vggsound.py']
+
+model = dict(modality='audioonly')

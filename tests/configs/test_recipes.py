@@ -1,0 +1,97 @@
+"""Every official recipe's config against the reference table
+(shared/spec/CAVMAE_REFERENCE.md, "Recipes")."""
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from cavmae_mm.registry import MODELS
+
+CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
+GPUS = 4  # the official runs; batch_size in the configs is per GPU
+
+# name: (lr, epochs, global batch, first decay, decay every, head lr_mult,
+#        balanced sampling, finetune?, loss, modality)
+RECIPES = {
+    'cavmae_as2m': (2e-4, 25, 256, 10, 5, None, False, False, None, None),
+    'cavmae-base_as2m': (5e-5, 25, 48, 10, 5, None, False, False, None,
+                         None),
+    'cavmae_vggsound-from-as2m': (5e-5, 10, 120, 10, 5, None, False, False,
+                                  None, None),
+    'cavmae-ft_as2m': (1e-5, 10, 48, 2, 1, 50.0, True, True,
+                       'BCELossWithLogits', 'multimodal'),
+    'cavmae-ft_as20k': (5e-5, 15, 36, 5, 1, 100.0, False, True,
+                        'BCELossWithLogits', 'multimodal'),
+    'cavmae-ft_as20k-audioonly': (5e-5, 15, 36, 5, 1, 100.0, False, True,
+                                  'BCELossWithLogits', 'audioonly'),
+    'cavmae-ft_as20k-videoonly': (5e-5, 15, 36, 5, 1, 100.0, False, True,
+                                  'BCELossWithLogits', 'videoonly'),
+    'cavmae-ft_vggsound': (1e-4, 10, 48, 2, 1, 10.0, True, True,
+                           'CrossEntropyLoss', 'multimodal'),
+    'cavmae-ft_vggsound-audioonly': (1e-4, 10, 48, 2, 1, 10.0, True, True,
+                                     'CrossEntropyLoss', 'audioonly'),
+}
+
+
+def transforms(dataloader):
+    dataset = dataloader.dataset
+    inner = dataset.get('dataset', dataset)
+    return {t['type']: t for t in list(inner.pipeline) +
+            list(dataset.get('pipeline', []) if 'dataset' in dataset else [])}
+
+
+@pytest.mark.parametrize('name', sorted(RECIPES))
+def test_recipe_matches_the_official_script(name):
+    (lr, epochs, batch, start, step, head_lr, balanced, finetune, loss,
+     modality) = RECIPES[name]
+    cfg = Config.fromfile(str(CONFIGS / f'{name}.py'))
+    opt = cfg.optim_wrapper
+    assert opt.type == 'AmpOptimWrapper'
+    assert opt.optimizer.type == 'Adam' and opt.optimizer.lr == lr
+    assert tuple(opt.optimizer.betas) == (0.95, 0.999)
+    assert opt.optimizer.weight_decay == 5e-7
+    assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.train_dataloader.batch_size * GPUS == batch
+    assert cfg.auto_scale_lr.base_batch_size == batch
+    (scheduler, ) = cfg.param_scheduler
+    assert scheduler.type == 'MultiStepLR' and scheduler.gamma == 0.5
+    official = [m for m in range(start, 1000, step) if m < epochs]
+    assert [m for m in scheduler.milestones if m < epochs] == official
+    custom = opt.get('paramwise_cfg', {}).get('custom_keys', {})
+    assert custom.get('cls_head', {}).get('lr_mult') == head_lr
+    assert (cfg.train_dataloader.sampler.type == 'BalancedSampler') == \
+        balanced
+    steps = transforms(cfg.train_dataloader)
+    assert 'FbankNoiseRoll' in steps  # noise=True in every recipe
+    assert steps['NormalizeFbank']['mean'] == -5.081
+    assert steps['NormalizeFbank']['std'] == 4.4849
+    if finetune:
+        assert cfg.train_dataloader.dataset.type == \
+            'AudioVisualMixupDataset'
+        assert cfg.train_dataloader.dataset.prob == 0.5
+        assert cfg.train_dataloader.dataset.label_smooth == 0.1
+        assert steps['EncodeLabels']['label_smooth'] == 0.1
+        assert (steps['SpecAugment']['freqm'],
+                steps['SpecAugment']['timem']) == (48, 192)
+        assert cfg.model.cls_head.loss_cls.type == loss
+        assert cfg.model.modality == modality
+        assert cfg.model.backbone.trainable_pos_embed is True
+        metric = cfg.val_evaluator.type
+        assert metric == ('AudioSetMetric' if loss == 'BCELossWithLogits'
+                          else 'AccMetric')
+    else:
+        assert 'SpecAugment' not in steps
+        assert cfg.train_dataloader.dataset.type == 'AudioVisualDataset'
+        assert cfg.model.head.norm_pix is True
+        assert cfg.model.contrastive_head.loss_weight == 0.01
+        assert cfg.model.mask_ratio_a == cfg.model.mask_ratio_v == 0.75
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    assert model.backbone.pos_embed_a.shape == (1, 512, 768)
+
+
+def test_readme_lists_every_recipe():
+    readme = (CONFIGS.parent / 'README.md').read_text()
+    for name in RECIPES:
+        assert f'configs/{name}.py' in readme, name
