@@ -95,3 +95,26 @@ def test_readme_lists_every_recipe():
     readme = (CONFIGS.parent / 'README.md').read_text()
     for name in RECIPES:
         assert f'configs/{name}.py' in readme, name
+
+
+@pytest.mark.parametrize('name,ann', [
+    ('cavmae-retrieval_as',
+     'audioset_eval_5_per_class_for_retrieval_cleaned.json'),
+    ('cavmae-retrieval_vggsound',
+     'vgg_test_5_per_class_for_retrieval_cleaned.json'),
+])
+def test_retrieval_configs(name, ann, synthetic):
+    from cavmae_mm.registry import DATASETS, METRICS
+    cfg = Config.fromfile(str(CONFIGS / f'{name}.py'))
+    assert cfg.train_dataloader is None and cfg.val_dataloader is None
+    assert cfg.model.type == 'CAVMAE'
+    dataset = cfg.test_dataloader.dataset
+    assert dataset.ann_file == ann
+    select = [t for t in dataset.pipeline if t['type'] == 'SelectFrames']
+    assert select == [dict(type='SelectFrames', mode='fixed', frame_use=5)]
+    assert type(METRICS.build(cfg.test_evaluator)).__name__ == \
+        'RetrievalMetric'
+    dataset.update(data_root=str(synthetic), ann_file='datalist.json',
+                   label_file='labels.csv')
+    packed = DATASETS.build(dataset)[0]
+    assert packed['data_samples'].metainfo['frame_inds'] == [5]
