@@ -1,0 +1,40 @@
+"""tools/extract_features.py and apis.extract_features."""
+import numpy as np
+import torch
+
+import extract_features as tool
+from cavmae_mm.registry import MODELS
+from tests.tools.test_train_test_tools import ROOT, TINY_CONFIG
+
+
+def test_features_of_a_datalist(synthetic, tmp_path):
+    cfg = tmp_path / 'tiny.py'
+    cfg.write_text(TINY_CONFIG.format(
+        base=str(ROOT / 'configs/_base_/default_runtime.py'),
+        schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
+        root=str(synthetic)))
+    from mmengine.config import Config
+    model = MODELS.build(Config.fromfile(str(cfg)).model)
+    model.init_weights()
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'ck.pth')
+    out = tmp_path / 'feats.pt'
+    assert tool.main([str(cfg), str(tmp_path / 'ck.pth'), '--out', str(out),
+                      '--batch-size', '4']) == 0
+    feats = torch.load(out, weights_only=True)
+    assert feats['video_id'][:2] == ['c0_000', 'c0_001']
+    assert feats['audio'].shape == feats['visual'].shape == \
+        feats['joint'].shape == (6, 32)
+    # the audio embedding is the model's audio-path feature, mean-pooled
+    model.eval()
+    from mmengine.dataset import pseudo_collate
+    from mmengine.runner import Runner
+    loader = Runner.build_dataloader(Config.fromfile(str(cfg)).test_dataloader)
+    first = model.data_preprocessor(pseudo_collate([loader.dataset[0]]))
+    audio, _ = model(first['inputs'], mode='tensor')
+    assert torch.allclose(feats['audio'][0], audio[0].mean(0), atol=1e-5)
+
+    folder = tmp_path / 'npy'
+    assert tool.main([str(cfg), str(tmp_path / 'ck.pth'), '--out',
+                      str(folder), '--features', 'visual']) == 0
+    assert np.load(folder / 'visual.npy').shape == (6, 32)
+    assert (folder / 'video_ids.txt').read_text().split()[5] == 'c2_001'

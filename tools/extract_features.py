@@ -1,0 +1,82 @@
+#!/usr/bin/env python
+"""Extract audio, visual and joint embeddings of a datalist.
+
+    python tools/extract_features.py CONFIG CHECKPOINT --out feats.pt \
+        [--datalist data.json --label-csv labels.csv --data-root DIR] \
+        [--features audio visual joint] [--batch-size 32] [--device cuda]
+
+Uses the config's test data loader (its pipeline should select one frame per
+clip, e.g. the retrieval configs) or, with --datalist, the same pipeline on
+another datalist. Writes a .pt with ``video_id`` and an [N, D] float tensor
+per feature, or, with an output folder (no .pt suffix), one .npy per feature
+plus video_ids.txt.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from cavmae_mm.apis import FEATURES, extract_features, init_model
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out', type=Path, required=True,
+                        help='.pt file, or a folder for .npy files')
+    parser.add_argument('--datalist', help='datalist instead of the '
+                        "config's test set")
+    parser.add_argument('--label-csv')
+    parser.add_argument('--data-root')
+    parser.add_argument('--features', nargs='+', default=list(FEATURES),
+                        choices=FEATURES)
+    parser.add_argument('--batch-size', type=int)
+    parser.add_argument('--num-workers', type=int)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args(argv)
+
+    model = init_model(args.config, args.checkpoint, device=args.device,
+                       cfg_options=args.cfg_options)
+    loader_cfg = model.cfg.test_dataloader.copy()
+    dataset = loader_cfg.dataset
+    for key, value in (('ann_file', args.datalist),
+                       ('label_file', args.label_csv),
+                       ('data_root', args.data_root)):
+        if value is not None:
+            dataset[key] = value
+    if args.batch_size:
+        loader_cfg.batch_size = args.batch_size
+    if args.num_workers is not None:
+        loader_cfg.num_workers = args.num_workers
+        if args.num_workers == 0:
+            loader_cfg.persistent_workers = False
+    loader = Runner.build_dataloader(loader_cfg)
+    try:
+        result = extract_features(model, loader, args.features)
+    except ValueError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    if args.out.suffix == '.pt':
+        torch.save(result, args.out)
+    else:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name in args.features:
+            np.save(args.out / f'{name}.npy', result[name].numpy())
+        (args.out / 'video_ids.txt').write_text(
+            '\n'.join(result['video_id']) + '\n')
+    sizes = ', '.join(f'{k} {tuple(result[k].shape)}' for k in args.features)
+    print(f'\n{args.out}: {len(result["video_id"])} clips; {sizes}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
