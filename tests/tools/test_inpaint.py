@@ -1,0 +1,50 @@
+"""apis.inpaint and tools/inpaint.py."""
+import torch
+from PIL import Image
+
+import inpaint as tool
+from cavmae_mm.apis import inpaint
+from cavmae_mm.registry import MODELS
+from tests.conftest import seed_all, tiny_inputs, tiny_pretrain_cfg
+from tests.tools.test_train_test_tools import ROOT, TINY_CONFIG
+
+
+def test_reconstruction_keeps_visible_patches(build):
+    for norm_pix in (False, True):
+        cfg = tiny_pretrain_cfg()
+        cfg['head']['norm_pix'] = norm_pix
+        model = build(cfg)
+        model.init_weights()
+        model.eval()
+        inputs = tiny_inputs()
+        seed_all(0)
+        out = inpaint(model, inputs)
+        visual = out['visual']
+        assert visual['reconstruction'].shape == inputs['imgs'].shape
+        # a frame of 2 x 2 patches; mask 0.75 hides int(4 * .75) = 3 of 4
+        hidden = out['mask_v'].view(2, 1, 2, 1, 2, 1).expand(
+            2, 3, 2, 16, 2, 16).reshape(2, 3, 32, 32).bool()
+        assert torch.equal(visual['reconstruction'][~hidden],
+                           inputs['imgs'][~hidden])
+        assert torch.equal(visual['masked'][hidden],
+                           torch.zeros_like(visual['masked'][hidden]))
+        assert torch.allclose(visual['reconstruction'][hidden],
+                              visual['prediction'][hidden])
+        assert out['audio']['original'].shape == (2, 1, 32, 64)
+
+
+def test_tool_writes_one_figure_per_clip(synthetic, tmp_path):
+    cfg = tmp_path / 'tiny.py'
+    cfg.write_text(TINY_CONFIG.format(
+        base=str(ROOT / 'configs/_base_/default_runtime.py'),
+        schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
+        root=str(synthetic)))
+    from mmengine.config import Config
+    model = MODELS.build(Config.fromfile(str(cfg)).model)
+    model.init_weights()
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'ck.pth')
+    assert tool.main([str(cfg), str(tmp_path / 'ck.pth'), '--out-dir',
+                      str(tmp_path / 'figs'), '--num', '2']) == 0
+    figures = sorted((tmp_path / 'figs').glob('*.png'))
+    assert [f.name for f in figures] == ['c0_000.png', 'c0_001.png']
+    assert Image.open(figures[0]).size[0] > 300

@@ -1,0 +1,105 @@
+#!/usr/bin/env python
+"""Inpainting figures: masked input, reconstruction and original.
+
+    python tools/inpaint.py CONFIG CHECKPOINT --out-dir figs/ \
+        [--num 8] [--mask-ratio-a 0.75] [--mask-ratio-v 0.75] [--seed 0]
+
+For the first ``--num`` clips of the config's test set (frame 5), writes one
+PNG per clip: the audio spectrogram and the frame, each as original,
+masked input and reconstruction (visible patches kept, masked ones
+predicted). Use a pretraining config with the no-norm-pix checkpoint
+(CAV-MAE-Base-NoNorm), e.g. configs/cavmae-retrieval_as.py with
+--cfg-options model.head.norm_pix=False.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.dataset import pseudo_collate  # noqa: E402
+from mmengine.registry import build_from_cfg  # noqa: E402
+from mmengine.utils import ProgressBar  # noqa: E402
+
+from cavmae_mm.apis import init_model, inpaint  # noqa: E402
+from cavmae_mm.registry import DATASETS  # noqa: E402
+
+IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
+IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
+
+
+def to_rgb(image: torch.Tensor) -> torch.Tensor:
+    """Normalised [3, H, W] -> displayable [H, W, 3] in [0, 1]."""
+    return (image * IMAGENET_STD + IMAGENET_MEAN).clamp(0, 1).permute(
+        1, 2, 0)
+
+
+def draw(result: dict, index: int, title: str, path: Path) -> None:
+    columns = ('original', 'masked', 'reconstruction')
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6),
+                             gridspec_kw=dict(height_ratios=[1, 2]))
+    for col, name in enumerate(columns):
+        spec = result['audio'][name][index, 0].cpu().numpy()
+        axes[0, col].imshow(spec, origin='lower', aspect='auto',
+                            cmap='magma')
+        axes[0, col].set_title(f'audio: {name}')
+        frame = to_rgb(result["visual"][name][index].cpu())
+        axes[1, col].imshow(frame.numpy())
+        axes[1, col].set_title(f'frame: {name}')
+        for row in range(2):
+            axes[row, col].axis('off')
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out-dir', type=Path, required=True)
+    parser.add_argument('--num', type=int, default=8)
+    parser.add_argument('--mask-ratio-a', type=float)
+    parser.add_argument('--mask-ratio-v', type=float)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args(argv)
+    model = init_model(args.config, args.checkpoint, device=args.device,
+                       cfg_options=args.cfg_options)
+    if not hasattr(model, 'reconstruct'):
+        print('error: inpainting needs a pretraining (CAVMAE) config',
+              file=sys.stderr)
+        return 1
+    if args.mask_ratio_a is not None:
+        model.mask_ratio_a = args.mask_ratio_a
+    if args.mask_ratio_v is not None:
+        model.mask_ratio_v = args.mask_ratio_v
+    dataset = build_from_cfg(model.cfg.test_dataloader.dataset, DATASETS)
+    count = min(args.num, len(dataset))
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(args.seed)
+    bar = ProgressBar(count)
+    for index in range(count):
+        batch = model.data_preprocessor(pseudo_collate([dataset[index]]))
+        result = inpaint(model, batch['inputs'])
+        video_id = batch['data_samples'][0].metainfo.get('video_id',
+                                                         str(index))
+        draw(result, 0, f'{video_id}: audio {model.mask_ratio_a:.0%}, '
+             f'frame {model.mask_ratio_v:.0%} masked',
+             args.out_dir / f'{video_id}.png')
+        bar.update()
+    print(f'\n{count} figures in {args.out_dir}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
