@@ -56,11 +56,9 @@ def inpaint(model: nn.Module,
         hidden = _patch_mask(mask, p, channels).bool()
         masked = target.masked_fill(hidden, 0.0)
         mixed = torch.where(hidden, pred, target)
-
-        def image_of(patches):
-            return unpatchify(patches, channels, grid[0], grid[1], p)
-
-        result[name] = dict(original=image, masked=image_of(masked),
-                            prediction=image_of(pred),
-                            reconstruction=image_of(mixed))
+        shape = (channels, grid[0], grid[1], p)
+        result[name] = dict(original=image,
+                            masked=unpatchify(masked, *shape),
+                            prediction=unpatchify(pred, *shape),
+                            reconstruction=unpatchify(mixed, *shape))
     return result
