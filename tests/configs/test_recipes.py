@@ -118,3 +118,12 @@ def test_retrieval_configs(name, ann, synthetic):
                    label_file='labels.csv')
     packed = DATASETS.build(dataset)[0]
     assert packed['data_samples'].metainfo['frame_inds'] == [5]
+
+
+def test_linear_probe_config():
+    cfg = Config.fromfile(str(CONFIGS / 'cavmae-lp_as20k.py'))
+    assert cfg.model.freeze_backbone is True
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    assert not any(p.requires_grad for p in model.backbone.parameters())
+    assert all(p.requires_grad for p in model.cls_head.parameters())

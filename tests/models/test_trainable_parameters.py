@@ -37,3 +37,13 @@ def test_recognizer(build, modality):
     model.modality = 'multimodal'  # switching updates the trainable set
     grads_match_requires_grad(model,
                               model(tiny_inputs(), mode='tensor').sum())
+
+
+def test_linear_probe_trains_only_the_head(build):
+    model = build(tiny_recognizer_cfg(freeze_backbone=True))
+    model.init_weights()
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable == {'cls_head.norm.weight', 'cls_head.norm.bias',
+                         'cls_head.fc.weight', 'cls_head.fc.bias'}
+    grads_match_requires_grad(model,
+                              model(tiny_inputs(), mode='tensor').sum())

@@ -38,6 +38,8 @@ class CAVMAERecognizer(BaseRecognizer):
         modality (str): One of :data:`MODALITY_PATHS`. Defaults to
             'multimodal'. Set it from the config (e.g. ``--cfg-options
             model.modality=missingaudioonly``) to test another modality.
+        freeze_backbone (bool): Linear probing: only the head trains (the
+            reference's ``freeze_base``). Defaults to False.
         train_cfg (dict, optional): Unused; MMAction2 interface.
         test_cfg (dict, optional): Unused; MMAction2 interface.
         data_preprocessor (dict, optional): Defaults to
@@ -48,6 +50,7 @@ class CAVMAERecognizer(BaseRecognizer):
                  backbone: dict,
                  cls_head: dict,
                  modality: str = 'multimodal',
+                 freeze_backbone: bool = False,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None) -> None:
@@ -60,6 +63,7 @@ class CAVMAERecognizer(BaseRecognizer):
             train_cfg=train_cfg,
             test_cfg=test_cfg,
             data_preprocessor=build_data_preprocessor(data_preprocessor))
+        self.freeze_backbone = freeze_backbone
         self.modality = modality
 
     @property
@@ -73,7 +77,10 @@ class CAVMAERecognizer(BaseRecognizer):
             raise ValueError(f'modality must be one of '
                              f'{list(MODALITY_PATHS)}, got {value!r}')
         self._modality = value
-        self.backbone.train_only_paths(MODALITY_PATHS[value])
+        if self.freeze_backbone:
+            self.backbone.requires_grad_(False)
+        else:
+            self.backbone.train_only_paths(MODALITY_PATHS[value])
 
     @property
     def paths(self) -> Tuple[str, ...]:
