@@ -1,0 +1,28 @@
+"""`make demo`'s chain (tools/demo.py) in its quick setting: every step runs
+and the pretrained model has learned something a random one has not."""
+import demo
+
+
+def test_demo_chain_learns(tmp_path):
+    out = tmp_path / 'demo'
+    report = demo.main(['--small', '--out', str(out)])
+
+    retrieval, chance = report['retrieval'], report['chance']
+    mean_r1 = (retrieval['retrieval/a2v_R@1'] +
+               retrieval['retrieval/v2a_R@1']) / 2
+    mean_r5 = (retrieval['retrieval/a2v_R@5'] +
+               retrieval['retrieval/v2a_R@5']) / 2
+    # An untrained model of this config scores about chance here
+    # (R@1 0 / 6.25, R@5 25 / 31.25, median rank 9.5 of 16 clips).
+    assert mean_r1 >= 2 * chance['retrieval_R1']
+    assert mean_r5 >= 1.5 * chance['retrieval_R5']
+    test_clips = round(100 / chance['retrieval_R1'])
+    for direction in ('a2v', 'v2a'):
+        assert retrieval[f'retrieval/{direction}_MedR'] < (test_clips + 1) / 2
+    assert report['accuracy']['acc/top1'] >= 3 * chance['accuracy']
+
+    figures = sorted((out / 'inpainting').glob('*.png'))
+    assert len(figures) == 2
+    assert (out / 'report.json').is_file()
+    for name in ('pretrained', 'finetuned'):
+        assert (out / report['outputs'][name]).is_file()
