@@ -39,7 +39,8 @@ SCOPE = 'cavmae_mm'
 RUNNERS = Registry('runner', parent=MMACTION_RUNNERS, scope=SCOPE)
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMACTION_RUNNER_CONSTRUCTORS, scope=SCOPE)
-LOOPS = Registry('loop', parent=MMACTION_LOOPS, scope=SCOPE)
+LOOPS = Registry('loop', parent=MMACTION_LOOPS, scope=SCOPE,
+                 locations=['cavmae_mm.engine'])
 HOOKS = Registry('hook', parent=MMACTION_HOOKS, scope=SCOPE,
                  locations=['cavmae_mm.engine'])
 

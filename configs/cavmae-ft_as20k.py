@@ -17,5 +17,5 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=list(range(5, 15)),
          gamma=0.5)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=15, val_interval=1)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=15, val_interval=1)
 auto_scale_lr = dict(enable=False, base_batch_size=36)

@@ -18,5 +18,12 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=list(range(2, 10)),
          gamma=0.5)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_interval=1)
+# keep the best epoch by mAP; the latest iteration checkpoint too, for a mid-epoch --resume
+default_hooks = dict(
+    checkpoint=dict(save_best='audioset/mAP', rule='greater'))
+custom_hooks = [
+    dict(type='CheckpointHook', by_epoch=False, interval=1000,
+         max_keep_ckpts=1, save_last=False)
+]
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
 auto_scale_lr = dict(enable=False, base_batch_size=48)

@@ -20,5 +20,7 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=list(range(2, 10)),
          gamma=0.5)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_interval=1)
+# keep the best epoch by top-1 accuracy
+default_hooks = dict(checkpoint=dict(save_best='acc/top1', rule='greater'))
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
 auto_scale_lr = dict(enable=False, base_batch_size=48)

@@ -31,7 +31,8 @@ train_dataloader = dict(
         label_file='class_labels_indices.csv',
         data_root='data/audioset',
         pipeline=pretrain_pipeline))
-# no validation during pretraining (retrieval evaluation: issue 4)
+# no validation during pretraining, as the official script; evaluate the
+# pretrained model with configs/cavmae-retrieval_as.py
 val_dataloader = None
 val_cfg = None
 val_evaluator = None
@@ -39,12 +40,19 @@ test_dataloader = None
 test_cfg = None
 test_evaluator = None
 default_hooks = dict(checkpoint=dict(save_best=None))
+# An AS-2M epoch is ~7,800 steps: also keep the latest iteration checkpoint,
+# which `tools/train.py --resume` continues mid-epoch (the loop skips the
+# batches already trained on).
+custom_hooks = [
+    dict(type='CheckpointHook', by_epoch=False, interval=1000,
+         max_keep_ckpts=1, save_last=False)
+]
 
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[10, 15, 20],
          gamma=0.5)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=25, val_interval=1)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=25, val_interval=1)
 # lr 2e-4 is for 256 clips per step; other GPU counts scale it linearly.
 auto_scale_lr = dict(enable=False, base_batch_size=256)

@@ -15,5 +15,5 @@ optim_wrapper = dict(optimizer=dict(lr=5e-5))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[10], gamma=0.5)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_interval=1)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
 auto_scale_lr = dict(enable=False, base_batch_size=120)

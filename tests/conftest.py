@@ -70,7 +70,8 @@ def build():
     return MODELS.build
 
 
-DATA_TOOLS = Path(__file__).resolve().parents[1] / 'tools' / 'data'
+ROOT = Path(__file__).resolve().parents[1]
+DATA_TOOLS = ROOT / 'tools' / 'data'
 sys.path.insert(0, str(DATA_TOOLS))
 
 
@@ -89,3 +90,61 @@ def synthetic(tmp_path_factory):
     assert extract_frames.main([str(out / 'videos'), str(out / 'frames'),
                                 '--size', '40']) == 0
     return out
+
+
+# A config file for the runner tests: tiny CAV-MAE, synthetic set, batch 2.
+TINY_CONFIG = '''
+_base_ = [{base!r}, {schedule!r}]
+model = dict(
+    type='CAVMAE',
+    backbone=dict(type='CAVMAEEncoder', embed_dim=32, depth=3,
+                  modality_specific_depth=2, num_heads=4, img_size=32,
+                  audio_length=64, num_mel_bins=32),
+    neck=dict(type='CAVMAEDecoder', embed_dim=32, decoder_embed_dim=16,
+              depth=2, num_heads=2, img_size=32, audio_length=64,
+              num_mel_bins=32),
+    head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
+    contrastive_head=dict(type='CAVMAEContrastiveHead'))
+audio = [dict(type='LoadAudio'), dict(type='KaldiFbank', num_mel_bins=32),
+         dict(type='PadCropFbank', target_length=64),
+         dict(type='NormalizeFbank')]
+frames = [dict(type='LoadFrames'), dict(type='ResizeCenterCrop', size=32),
+          dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+               meta_keys=('video_id', ))]
+data = dict(type='AudioVisualDataset', data_root={root!r},
+            ann_file='datalist.json', label_file='labels.csv')
+train_dataloader = dict(
+    batch_size=2, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(data, pipeline=audio + [dict(type='FbankNoiseRoll'),
+                 dict(type='SelectFrames', mode='random')] + frames))
+test_dataloader = dict(
+    batch_size=2, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(data, test_mode=True,
+                 pipeline=audio + [dict(type='SelectFrames')] + frames))
+test_evaluator = dict(type='RetrievalMetric')
+test_cfg = dict(type='TestLoop')
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+train_cfg = dict(max_epochs=2)
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+param_scheduler = []
+default_hooks = dict(checkpoint=dict(interval=1, save_best=None),
+                     logger=dict(interval=1))
+randomness = dict(seed=0)
+'''
+
+
+@pytest.fixture(scope='session')
+def tiny_config(synthetic, tmp_path_factory):
+    """A tiny pretraining config file on the synthetic set (6 clips)."""
+    path = tmp_path_factory.mktemp('cfg') / 'tiny_cavmae.py'
+    path.write_text(TINY_CONFIG.format(
+        base=str(ROOT / 'configs/_base_/default_runtime.py'),
+        schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
+        root=str(synthetic)))
+    return path

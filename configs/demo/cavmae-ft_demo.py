@@ -29,4 +29,4 @@ test_evaluator = dict(_delete_=True, type='AccMetric',
 optim_wrapper = dict(
     optimizer=dict(lr=5e-4),
     paramwise_cfg=dict(custom_keys={'cls_head': dict(lr_mult=10.0)}))
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=8)

@@ -50,7 +50,7 @@ test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3,
                                     betas=(0.95, 0.999), weight_decay=5e-7))
 param_scheduler = []
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=15)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=15)
 default_hooks = dict(checkpoint=dict(interval=100, save_last=True,
                                      save_best=None),
                      logger=dict(interval=5))

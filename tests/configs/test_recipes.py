@@ -52,6 +52,7 @@ def test_recipe_matches_the_official_script(name):
     assert tuple(opt.optimizer.betas) == (0.95, 0.999)
     assert opt.optimizer.weight_decay == 5e-7
     assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.train_cfg.type == 'ResumableEpochBasedTrainLoop'
     assert cfg.train_dataloader.batch_size * GPUS == batch
     assert cfg.auto_scale_lr.base_batch_size == batch
     (scheduler, ) = cfg.param_scheduler
@@ -80,6 +81,10 @@ def test_recipe_matches_the_official_script(name):
         metric = cfg.val_evaluator.type
         assert metric == ('AudioSetMetric' if loss == 'BCELossWithLogits'
                           else 'AccMetric')
+        # the best checkpoint is kept by the main metric
+        assert cfg.default_hooks.checkpoint.save_best == (
+            'audioset/mAP' if metric == 'AudioSetMetric' else 'acc/top1')
+        assert cfg.default_hooks.checkpoint.rule == 'greater'
     else:
         assert 'SpecAugment' not in steps
         assert cfg.train_dataloader.dataset.type == 'AudioVisualDataset'

@@ -9,6 +9,6 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[10, 15, 20],
          gamma=0.5)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=25, val_interval=1)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=25, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
