@@ -7,8 +7,8 @@
 frames with the data tools, 3. builds train/test datalists, 4. pretrains a
 small CAV-MAE, 5. tests zero-shot retrieval, 6. finetunes it as a
 classifier, 7. tests it (top-1 accuracy over 10 frames), 8. draws
-inpainting figures, and ends with a report of every output. ``--small`` is
-the quicker setting the test suite runs.
+inpainting figures and training curves, and ends with a report of every
+output. ``--small`` is the quicker setting the test suite runs.
 """
 import argparse
 import json
@@ -25,6 +25,7 @@ import extract_audio  # noqa: E402
 import extract_frames  # noqa: E402
 import inpaint  # noqa: E402
 import make_synthetic  # noqa: E402
+import plot_logs  # noqa: E402
 import test as test_tool  # noqa: E402
 import train as train_tool  # noqa: E402
 
@@ -104,10 +105,14 @@ def run(args) -> dict:
         ft_cfg, str(finetuned), '--work-dir', str(out / 'finetune_test'),
         '--cfg-options', *options, f'model.cls_head.num_classes={classes}'
     ])
-    step('8/8 inpainting figures')
+    step('8/8 inpainting figures and training curves')
     inpaint.main([pre_cfg, str(pretrained), '--out-dir',
                   str(out / 'inpainting'), '--num', '2', '--cfg-options',
                   *options])
+    for run_name in ('pretrain', 'finetune'):
+        if plot_logs.main([str(out / run_name), '--out',
+                           str(out / 'curves' / f'{run_name}.png')]):
+            raise SystemExit(f'plotting the {run_name} curves failed')
 
     test_clips = classes * args.per_test
     report = dict(
@@ -125,6 +130,7 @@ def run(args) -> dict:
                      datalists=str(data / '{train,test}.json'),
                      pretrained=str(pretrained), finetuned=str(finetuned),
                      inpainting=str(out / 'inpainting'),
+                     curves=str(out / 'curves'),
                      logs=str(out / '*/*/*.log')))
     (out / 'report.json').write_text(json.dumps(report, indent=1))
     return report

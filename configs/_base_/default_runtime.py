@@ -17,6 +17,11 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'))
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
+# Losses, contrastive accuracy, lr and metrics go to
+# WORK_DIR/<run>/vis_data/scalars.json (tools/plot_logs.py draws them). For
+# TensorBoard as well: --cfg-options or a derived config with
+#   visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
+#                                   dict(type='TensorboardVisBackend')])
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
 log_level = 'INFO'

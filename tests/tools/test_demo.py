@@ -24,5 +24,7 @@ def test_demo_chain_learns(tmp_path):
     figures = sorted((out / 'inpainting').glob('*.png'))
     assert len(figures) == 2
     assert (out / 'report.json').is_file()
+    assert {p.name for p in (out / 'curves').glob('*.png')} == {
+        'pretrain.png', 'finetune.png'}
     for name in ('pretrained', 'finetuned'):
         assert (out / report['outputs'][name]).is_file()

@@ -61,3 +61,28 @@ def test_two_process_gloo_training_and_gathered_retrieval(tiny_config,
                              '--work-dir', str(tmp_path / 'single_test')])
     gathered = json.loads(out_dist.read_text())
     assert gathered == pytest.approx(single)
+
+
+def test_losses_and_lr_reach_tensorboard_and_the_local_log(tiny_config,
+                                                           tmp_path):
+    """With TensorboardVisBackend configured, the visualizer writes the
+    losses, contrastive accuracy and lr to TensorBoard as well as to
+    scalars.json."""
+    from tensorboard.backend.event_processing.event_accumulator import \
+        EventAccumulator
+    config = tmp_path / 'tb.py'
+    config.write_text(
+        f'_base_ = [{str(tiny_config)!r}]\n'
+        "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'), "
+        "dict(type='TensorboardVisBackend')])\n")
+    work = tmp_path / 'work'
+    train_tool.main([str(config), '--work-dir', str(work)])
+    (events, ) = work.glob('*/vis_data/events.out.tfevents.*')
+    accumulator = EventAccumulator(str(events.parent))
+    accumulator.Reload()
+    tags = set(accumulator.Tags()['scalars'])
+    assert {'loss', 'loss_mae_a', 'loss_mae_v', 'loss_c', 'acc_c',
+            'lr'} <= tags
+    assert len(accumulator.Scalars('loss_c')) == 6  # 2 epochs x 3 iters
+    local = next(work.glob('*/vis_data/scalars.json')).read_text()
+    assert local.count('"loss_c"') == 6
