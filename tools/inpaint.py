@@ -7,9 +7,9 @@
 For the first ``--num`` clips of the config's test set (frame 5), writes one
 PNG per clip: the audio spectrogram and the frame, each as original,
 masked input and reconstruction (visible patches kept, masked ones
-predicted). Use a pretraining config with the no-norm-pix checkpoint
-(CAV-MAE-Base-NoNorm), e.g. configs/cavmae-retrieval_as.py with
---cfg-options model.head.norm_pix=False.
+predicted). Use configs/cavmae-inpaint_vggsound.py with the no-norm-pix
+checkpoint (CAV-MAE-Base-NoNorm), as the official src/inpaint.py; any
+pretraining config works with --cfg-options model.head.norm_pix=False.
 """
 import argparse
 import sys

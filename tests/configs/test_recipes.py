@@ -17,10 +17,14 @@ RECIPES = {
     'cavmae_as2m': (2e-4, 25, 256, 10, 5, None, False, False, None, None),
     'cavmae-base_as2m': (5e-5, 25, 48, 10, 5, None, False, False, None,
                          None),
+    'cavmae-scale+_as2m': (1e-4, 25, 120, 10, 5, None, False, False, None,
+                           None),
     'cavmae_vggsound-from-as2m': (5e-5, 10, 120, 10, 5, None, False, False,
                                   None, None),
     'cavmae-ft_as2m': (1e-5, 10, 48, 2, 1, 50.0, True, True,
                        'BCELossWithLogits', 'multimodal'),
+    'cavmae-ft_as2m-audioonly': (1e-5, 10, 48, 2, 1, 50.0, True, True,
+                                 'BCELossWithLogits', 'audioonly'),
     'cavmae-ft_as20k': (5e-5, 15, 36, 5, 1, 100.0, False, True,
                         'BCELossWithLogits', 'multimodal'),
     'cavmae-ft_as20k-audioonly': (5e-5, 15, 36, 5, 1, 100.0, False, True,
@@ -132,3 +136,19 @@ def test_linear_probe_config():
         model = MODELS.build(cfg.model)
     assert not any(p.requires_grad for p in model.backbone.parameters())
     assert all(p.requires_grad for p in model.cls_head.parameters())
+
+
+def test_inpainting_config():
+    """As the official src/inpaint.py: no-norm-pix reconstruction, 75% of
+    both modalities masked, VGGSound test set, frame 5."""
+    cfg = Config.fromfile(str(CONFIGS / 'cavmae-inpaint_vggsound.py'))
+    assert cfg.model.head.norm_pix is False
+    assert cfg.model.mask_ratio_a == cfg.model.mask_ratio_v == 0.75
+    dataset = cfg.test_dataloader.dataset
+    assert dataset.ann_file == 'vgg_test_cleaned.json'
+    assert dataset.data_root == 'data/vggsound'
+    select = [t for t in dataset.pipeline if t['type'] == 'SelectFrames']
+    assert select == [dict(type='SelectFrames', mode='fixed', frame_use=5)]
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    assert model.head.norm_pix is False

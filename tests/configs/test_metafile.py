@@ -1,0 +1,82 @@
+"""The model zoo (model-index.yml -> configs/metafile.yml) lists every
+released official checkpoint with a config that exists and matches it."""
+import csv
+from pathlib import Path
+
+import pytest
+import yaml
+from mmengine.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+OFFICIAL = ROOT / 'tests' / 'data' / 'official_checkpoints.csv'
+
+
+@pytest.fixture(scope='module')
+def models():
+    index = yaml.safe_load((ROOT / 'model-index.yml').read_text())
+    (metafile, ) = index['Import']
+    meta = yaml.safe_load((ROOT / metafile).read_text())
+    assert [c['Name'] for c in meta['Collections']] == ['CAV-MAE']
+    return meta['Models']
+
+
+def official_rows():
+    with OFFICIAL.open() as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_official_checkpoint_once(models):
+    urls = [m['Weights'] for m in models]
+    assert len(urls) == len(set(urls))
+    assert len({m['Name'] for m in models}) == len(models)
+    assert sorted(urls) == sorted(r['url'] for r in official_rows())
+
+
+@pytest.mark.parametrize('row', official_rows(), ids=lambda r: r['name'])
+def test_entry_matches_the_official_checkpoint(models, row):
+    (model, ) = [m for m in models if m['Weights'] == row['url']]
+    meta = model['Metadata']
+    assert meta['Official Name'] == row['name']
+    assert model['Converted From']['Weights'] == row['url']
+    file = row['url'].rsplit('/', 1)[1].split('?')[0]
+    assert meta['Conversion Command'].startswith(
+        f'python tools/convert_checkpoint.py {file} ')
+    cfg = Config.fromfile(str(ROOT / model['Config']))
+    if row['kind'] == 'finetune':
+        (result, ) = model['Results']
+        (value, ) = result['Metrics'].values()
+        assert value == float(row['value'])
+        assert cfg.model.type == 'CAVMAERecognizer'
+        assert cfg.model.modality == row['modality']
+        classes = 527 if row['finetune_data'].startswith('AudioSet') else 309
+        assert cfg.model.cls_head.num_classes == classes
+        assert result['Dataset'].split('-')[0] in row['finetune_data']
+    elif row['kind'] == 'pretrain':
+        assert cfg.model.type == 'CAVMAE'
+        assert meta['Batch Size'] == int(row['batch'])
+        train = Config.fromfile(str(ROOT / meta['Training Config']))
+        options = dict(o.split('=', 1) for o in
+                       meta.get('Training Config Options', '').split())
+        for key, value in options.items():
+            # every option names an entry the training config has
+            node = train
+            for part in key.split('.')[:-1]:
+                node = node[part]
+            assert key.split('.')[-1] in node, key
+            node[key.split('.')[-1]] = yaml.safe_load(value)
+        assert train.train_dataloader.batch_size * 4 == int(row['batch']) \
+            or train.auto_scale_lr.base_batch_size == int(row['batch'])
+        weight = train.model.contrastive_head.get('loss_weight')
+        assert weight == float(row['lambda_c'])
+        ratio = int(row['masking'].split('%')[0]) / 100
+        assert train.model.mask_ratio_a == train.model.mask_ratio_v == ratio
+        mode = row['masking'].split('% ')[1]
+        assert train.model.get('audio_mask_mode', 'unstructured') == {
+            'unstructured': 'unstructured', 'time-frequency': 'tf',
+            'time': 'time', 'frequency': 'freq'}[mode]
+        if row['notes'].startswith('inpainting'):
+            assert train.model.head.norm_pix is False
+            assert cfg.model.head.norm_pix is False
+        bidirectional = 'bidirectional' in row['notes']
+        assert train.model.contrastive_head.get(
+            'bidirectional', False) is bidirectional
