@@ -10,8 +10,10 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from cavmae_mm.evaluation import metrics_table
 from cavmae_mm.utils.runtime import adapt_to_machine, cpu_distributed
 
 
@@ -55,6 +57,8 @@ def main(argv=None) -> dict:
     with cpu_distributed(args.launcher):
         runner = Runner.from_cfg(cfg)
         metrics = runner.test()
+        if runner.rank == 0 and metrics:
+            print_log('\n' + metrics_table(metrics), logger='current')
         if args.metrics_out and runner.rank == 0:
             with open(args.metrics_out, 'w') as handle:
                 json.dump(metrics, handle, indent=1)

@@ -108,3 +108,18 @@ def test_perfect_pairs_rank_first():
     ranks = retrieval_ranks(np.eye(6) + 0.1)
     assert recall_at_k(ranks) == {'R@1': 100.0, 'R@5': 100.0,
                                   'R@10': 100.0, 'MedR': 1.0}
+
+
+def test_metrics_table():
+    from cavmae_mm.evaluation import metrics_table
+    table = metrics_table({
+        'retrieval/a2v_R@1': 12.5, 'retrieval/a2v_R@5': 50.0,
+        'retrieval/a2v_MedR': 4.5, 'retrieval/v2a_R@1': 25.0,
+        'retrieval/v2a_R@5': 100.0, 'retrieval/v2a_MedR': 2.0,
+        'audioset/mAP': 0.5123})
+    lines = table.splitlines()
+    assert lines[0].split('|')[1:-1] == [' retrieval       ', ' R@1   ',
+                                         ' R@5    ', ' MedR ']
+    assert lines[2] == '| audio -> visual | 12.50 | 50.00  | 4.50 |'
+    assert lines[3] == '| visual -> audio | 25.00 | 100.00 | 2.00 |'
+    assert '| audioset/mAP | 0.5123 |' in lines
