@@ -33,15 +33,10 @@ def test_missing_or_mismatching_checkpoints(tmp_path, capsys):
     assert 'epoch_3.pth: checkpoint not found' in capsys.readouterr().err
 
 
-def test_runner_checkpoints_load(tmp_path, synthetic):
+def test_runner_checkpoints_load(tmp_path, tiny_config):
     """Checkpoints written by MMEngine's runner (message hub and all)."""
-    from tests.tools.test_train_test_tools import TINY_CONFIG, ROOT
     import train as train_tool
-    cfg = tmp_path / 'tiny.py'
-    cfg.write_text(TINY_CONFIG.format(
-        base=str(ROOT / 'configs/_base_/default_runtime.py'),
-        schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
-        root=str(synthetic)))
+    cfg = tiny_config
     train_tool.main([str(cfg), '--work-dir', str(tmp_path / 'w')])
     assert average_checkpoints.main([
         str(tmp_path / 'w'), '--start', '1', '--end', '2', '--out',

@@ -4,15 +4,10 @@ import torch
 
 import extract_features as tool
 from cavmae_mm.registry import MODELS
-from tests.tools.test_train_test_tools import ROOT, TINY_CONFIG
 
 
-def test_features_of_a_datalist(synthetic, tmp_path):
-    cfg = tmp_path / 'tiny.py'
-    cfg.write_text(TINY_CONFIG.format(
-        base=str(ROOT / 'configs/_base_/default_runtime.py'),
-        schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
-        root=str(synthetic)))
+def test_features_of_a_datalist(tiny_config, tmp_path):
+    cfg = tiny_config
     from mmengine.config import Config
     model = MODELS.build(Config.fromfile(str(cfg)).model)
     model.init_weights()

@@ -6,7 +6,6 @@ import inpaint as tool
 from cavmae_mm.apis import inpaint
 from cavmae_mm.registry import MODELS
 from tests.conftest import seed_all, tiny_inputs, tiny_pretrain_cfg
-from tests.tools.test_train_test_tools import ROOT, TINY_CONFIG
 
 
 def test_reconstruction_keeps_visible_patches(build):
@@ -33,12 +32,8 @@ def test_reconstruction_keeps_visible_patches(build):
         assert out['audio']['original'].shape == (2, 1, 32, 64)
 
 
-def test_tool_writes_one_figure_per_clip(synthetic, tmp_path):
-    cfg = tmp_path / 'tiny.py'
-    cfg.write_text(TINY_CONFIG.format(
-        base=str(ROOT / 'configs/_base_/default_runtime.py'),
-        schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
-        root=str(synthetic)))
+def test_tool_writes_one_figure_per_clip(tiny_config, tmp_path):
+    cfg = tiny_config
     from mmengine.config import Config
     model = MODELS.build(Config.fromfile(str(cfg)).model)
     model.init_weights()
