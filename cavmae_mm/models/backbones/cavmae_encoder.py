@@ -10,8 +10,9 @@ from torch import Tensor, nn
 
 from cavmae_mm.registry import MODELS
 from ..layers import (AUDIO_MASK_MODES, MaskedTokens, TriNormBlock,
-                      audio_as_image, random_masking, sincos_pos_embed_2d,
-                      structured_audio_noise, trim_time_columns)
+                      audio_as_image, random_masking, run_blocks,
+                      sincos_pos_embed_2d, structured_audio_noise,
+                      trim_time_columns)
 
 #: Encoder paths. Each names the tokens it runs through the shared blocks and
 #: the LayerNorm set (and final norm) it uses there.
@@ -76,6 +77,10 @@ class CAVMAEEncoder(BaseModule):
             depth of each path. Defaults to 0 (as every official recipe).
         trainable_pos_embed (bool): Train the position tables (finetuning) or
             keep them fixed (pretraining). Defaults to False.
+        fused_attn (bool): Fused attention kernel; False gives the plain
+            math path. Defaults to True.
+        with_cp (bool): Activation checkpointing of every block during
+            training (less memory, ~1/3 more compute). Defaults to False.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -93,8 +98,11 @@ class CAVMAEEncoder(BaseModule):
                  qkv_bias: bool = True,
                  drop_path_rate: float = 0.0,
                  trainable_pos_embed: bool = False,
+                 fused_attn: bool = True,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.with_cp = with_cp
         if not 0 < modality_specific_depth < depth:
             raise ValueError('modality_specific_depth must be in '
                              f'(0, {depth}), got {modality_specific_depth}')
@@ -134,7 +142,8 @@ class CAVMAEEncoder(BaseModule):
 
         def make_blocks(rates: Sequence[float]) -> nn.ModuleList:
             return nn.ModuleList(
-                TriNormBlock(embed_dim, num_heads, mlp_ratio, qkv_bias, rate)
+                TriNormBlock(embed_dim, num_heads, mlp_ratio, qkv_bias, rate,
+                             fused_attn=fused_attn)
                 for rate in rates)
 
         self.blocks_a = make_blocks(drop_rates[:modality_specific_depth])
@@ -231,11 +240,9 @@ class CAVMAEEncoder(BaseModule):
         return tokens + self.pos_embed_v + self.modality_v
 
     # ------------------------------------------------------------- stages
-    @staticmethod
-    def _run(blocks: nn.ModuleList, x: Tensor, norm_set: str) -> Tensor:
-        for block in blocks:
-            x = block(x, norm_set)
-        return x
+    def _run(self, blocks: nn.ModuleList, x: Tensor, norm_set: str) -> Tensor:
+        return run_blocks(blocks, x, norm_set,
+                          with_cp=self.with_cp and self.training)
 
     def forward_shared(self, tokens: Tensor, path: str) -> Tensor:
         """Runs tokens through the shared blocks and final norm of a path."""

@@ -1,8 +1,10 @@
 """The CAV-MAE transformer block: shared weights, three sets of LayerNorms."""
-from typing import Type
+from typing import Iterable, Type
 
+import torch
 from timm.layers import Attention, DropPath, Mlp
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 #: Which LayerNorm pair a block uses for each kind of input.
 NORM_SETS = ('joint', 'audio', 'visual')
@@ -18,8 +20,10 @@ class TriNormBlock(nn.Module):
     modality-specific blocks and the decoder use the same class and only the
     joint pair, so that the parameter names match the released checkpoints.
 
-    Attention is timm's, which uses the fused
-    ``F.scaled_dot_product_attention`` kernel when available.
+    Attention is timm's: the fused ``F.scaled_dot_product_attention``
+    kernel by default, or, with ``fused_attn=False``, the plain math path
+    (``softmax(q k^T * scale) v`` written out, as the official code computes
+    it; the reference computation of ``tools/benchmark.py``).
 
     Args:
         dim (int): Token width.
@@ -28,6 +32,7 @@ class TriNormBlock(nn.Module):
         qkv_bias (bool): Bias in the qkv projection.
         drop_path (float): Stochastic depth rate.
         norm_layer (type): Normalisation layer class.
+        fused_attn (bool): Fused attention kernel. Defaults to True.
     """
 
     def __init__(self,
@@ -36,12 +41,14 @@ class TriNormBlock(nn.Module):
                  mlp_ratio: float = 4.0,
                  qkv_bias: bool = True,
                  drop_path: float = 0.0,
-                 norm_layer: Type[nn.Module] = nn.LayerNorm) -> None:
+                 norm_layer: Type[nn.Module] = nn.LayerNorm,
+                 fused_attn: bool = True) -> None:
         super().__init__()
         self.norm1 = norm_layer(dim)
         self.norm1_a = norm_layer(dim)
         self.norm1_v = norm_layer(dim)
         self.attn = Attention(dim, num_heads=num_heads, qkv_bias=qkv_bias)
+        self.attn.fused_attn = fused_attn
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
         self.norm2 = norm_layer(dim)
         self.norm2_a = norm_layer(dim)
@@ -82,3 +89,31 @@ class TriNormBlock(nn.Module):
         x = x + self.drop_path(self.attn(getattr(self, name1)(x)))
         x = x + self.drop_path(self.mlp(getattr(self, name2)(x)))
         return x
+
+
+def run_blocks(blocks: Iterable[TriNormBlock], x: Tensor,
+               norm_set: str = 'joint',
+               with_cp: bool = False) -> Tensor:
+    """Runs ``x`` through ``blocks`` in order.
+
+    With ``with_cp`` and gradients enabled, each block is recomputed in the
+    backward pass instead of keeping its activations (activation
+    checkpointing): less memory for larger per-GPU batches, about one more
+    forward pass of compute, the same numbers.
+    """
+    checkpointing = with_cp and torch.is_grad_enabled()
+    for block in blocks:
+        if checkpointing:
+            x = checkpoint(block, x, norm_set, use_reentrant=False)
+        else:
+            x = block(x, norm_set)
+    return x
+
+
+def set_fused_attention(model: nn.Module, fused: bool) -> nn.Module:
+    """Switches every attention layer of ``model`` between the fused kernel
+    and the plain math path (same weights, same function)."""
+    for module in model.modules():
+        if isinstance(module, Attention):
+            module.fused_attn = fused
+    return model

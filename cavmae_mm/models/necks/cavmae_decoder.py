@@ -8,7 +8,8 @@ from torch import Tensor, nn
 
 from cavmae_mm.registry import MODELS
 from ..backbones.cavmae_encoder import init_linear_and_norm
-from ..layers import TriNormBlock, sincos_pos_embed_2d, trim_time_columns
+from ..layers import (TriNormBlock, run_blocks, sincos_pos_embed_2d,
+                      trim_time_columns)
 
 
 def _unshuffle(kept: Tensor, mask_token: Tensor,
@@ -45,6 +46,10 @@ class CAVMAEDecoder(BaseModule):
         mlp_ratio (float): MLP width ratio. Defaults to 4.
         trainable_pos_embed (bool): Train the position tables. Defaults to
             False.
+        fused_attn (bool): Fused attention kernel; False gives the plain
+            math path. Defaults to True.
+        with_cp (bool): Activation checkpointing of every block during
+            training. Defaults to False.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
 
@@ -60,8 +65,11 @@ class CAVMAEDecoder(BaseModule):
                  num_heads: int = 16,
                  mlp_ratio: float = 4.0,
                  trainable_pos_embed: bool = False,
+                 fused_attn: bool = True,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.with_cp = with_cp
         self.decoder_embed_dim = decoder_embed_dim
         self.audio_grid = (num_mel_bins // patch_size,
                            audio_length // patch_size)
@@ -80,7 +88,8 @@ class CAVMAEDecoder(BaseModule):
             torch.zeros(1, self.num_patches_v, decoder_embed_dim),
             requires_grad=trainable_pos_embed)
         self.blocks = nn.ModuleList(
-            TriNormBlock(decoder_embed_dim, num_heads, mlp_ratio)
+            TriNormBlock(decoder_embed_dim, num_heads, mlp_ratio,
+                         fused_attn=fused_attn)
             for _ in range(depth))
         for block in self.blocks:  # the decoder uses only the joint norms
             block.train_only_norm_sets(('joint', ))
@@ -142,8 +151,7 @@ class CAVMAEDecoder(BaseModule):
         audio = audio + self.pos_embed_a + self.modality_a
         visual = visual + self.pos_embed_v + self.modality_v
         x = torch.cat([audio, visual], dim=1)
-        for block in self.blocks:
-            x = block(x)
-        x = self.norm(x)
+        x = self.norm(run_blocks(self.blocks, x,
+                                 with_cp=self.with_cp and self.training))
         length_a = ids_restore_a.shape[1]
         return self.pred_a(x[:, :length_a]), self.pred_v(x[:, length_a:])
