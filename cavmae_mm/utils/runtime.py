@@ -15,10 +15,10 @@ def adapt_to_machine(cfg: Config) -> Config:
     device ids (so ``tools/dist_train.sh`` works with CPU processes), and
     the fp16 ``AmpOptimWrapper`` becomes a plain ``OptimWrapper`` (MMEngine's
     AMP wrapper needs a GPU). The changes are logged; nothing changes on a
-    CUDA machine.
+    CUDA machine but :func:`use_fast_gpu_defaults`.
     """
     if torch.cuda.is_available():
-        return cfg
+        return use_fast_gpu_defaults(cfg)
     dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
     if dist_cfg.get('backend') == 'nccl':
         cfg.env_cfg.dist_cfg.backend = 'gloo'
@@ -36,6 +36,33 @@ def adapt_to_machine(cfg: Config) -> Config:
             wrapper.pop(key, None)
         print_log('no CUDA: AmpOptimWrapper -> OptimWrapper (fp32)',
                   logger='current', level=logging.WARNING)
+    return cfg
+
+
+def use_fast_gpu_defaults(cfg: Config) -> Config:
+    """On a CUDA machine: bf16 autocast where the GPU supports it, fused Adam.
+
+    ``AmpOptimWrapper`` without an explicit ``dtype`` autocasts to bfloat16
+    on GPUs with bf16 support (Ampere and newer) and keeps fp16 with the
+    dynamic loss scaler elsewhere; Adam/AdamW without an explicit ``fused``
+    use the fused CUDA kernel (which also takes the loss scaler's inf check
+    without a host synchronisation). Set ``optim_wrapper.dtype`` or
+    ``optim_wrapper.optimizer.fused`` in a config to choose otherwise. Each
+    change is logged.
+    """
+    wrapper = cfg.get('optim_wrapper')
+    if wrapper is None:
+        return cfg
+    if wrapper.get('type') == 'AmpOptimWrapper' and \
+            wrapper.get('dtype') is None and torch.cuda.is_bf16_supported():
+        wrapper.dtype = 'bfloat16'
+        print_log('GPU supports bf16: AmpOptimWrapper autocasts to bfloat16',
+                  logger='current')
+    optimizer = wrapper.get('optimizer', {})
+    if optimizer.get('type') in ('Adam', 'AdamW') and \
+            optimizer.get('fused') is None:
+        optimizer.fused = True
+        print_log(f'CUDA: fused {optimizer.type}', logger='current')
     return cfg
 
 

@@ -1,0 +1,433 @@
+#!/usr/bin/env python
+"""Speed of CAV-MAE training steps and of the data pipeline.
+
+    python tools/benchmark.py                      # both, this machine's defaults
+    python tools/benchmark.py model --device cuda --batch 64 --precision bf16
+    python tools/benchmark.py data --workers 0 2 4 8
+
+``model``: samples/s of a full training step (forward, backward, Adam) of
+the pretraining model and of the finetuning recognizer, for the chosen
+setting (device, batch, precision, attention path, torch.compile,
+activation checkpointing) and, in the same process on the same weights and
+inputs, for the reference computation: fp32, math attention, no compile,
+plain Adam, the way the official implementation computes. It prints the
+ratio, peak memory, model FLOPs per sample (cavmae_mm/utils/flops.py), the
+achieved FLOP/s and, on a GPU whose peak is known (or --peak-tflops), the
+utilisation. The first step's losses of both settings are compared.
+
+``data``: samples/s of the real dataset + transforms + collate path of a
+recipe (train and test pipelines), the CPU cost of every transform, and the
+loader throughput for each --workers count. Without --data-root a synthetic
+set of 10 s clips is generated in a temporary folder.
+
+Both print a table and write --out (JSON).
+"""
+import argparse
+import copy
+import json
+import platform
+import resource
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+# Dense bf16 / fp16 tensor-core peaks (TFLOP/s) by device-name fragment.
+PEAK_TFLOPS = {'H200': 989.0, 'H100 SXM': 989.0, 'H100 80GB HBM3': 989.0,
+               'H100 PCIe': 756.0, 'H100': 756.0, 'A100': 312.0,
+               'L40S': 362.0, 'A10': 125.0}
+
+TINY = dict(img_size=32, audio_length=64, num_mel_bins=32)
+TINY_ENCODER = dict(embed_dim=32, depth=3, modality_specific_depth=2,
+                    num_heads=4)
+
+
+# --------------------------------------------------------------- settings
+def default_setting(device: str) -> Dict:
+    """This package's default training setting on ``device``."""
+    cuda = device.startswith('cuda')
+    bf16 = cuda and torch.cuda.is_bf16_supported()
+    return dict(precision='bf16' if bf16 else 'fp16' if cuda else 'fp32',
+                attention='fused', compile=False, with_cp=False,
+                fused_adam=cuda)
+
+
+REFERENCE = dict(precision='fp32', attention='math', compile=False,
+                 with_cp=False, fused_adam=False)
+
+
+def model_cfgs(size: str, num_classes: int = 527) -> Dict[str, dict]:
+    """Pretraining and finetuning model configs at ``size``."""
+    from mmengine.config import Config
+    pre = Config.fromfile(str(ROOT / 'configs/_base_/models/cavmae.py'))
+    ft = Config.fromfile(str(ROOT / 'configs/_base_/models/cavmae_ft.py'))
+    cfgs = dict(pretrain=pre.model.to_dict(), finetune=ft.model.to_dict())
+    cfgs['finetune']['cls_head']['num_classes'] = num_classes
+    if size == 'tiny':
+        for cfg in cfgs.values():
+            cfg['backbone'].update(TINY, **TINY_ENCODER)
+        cfgs['pretrain']['neck'].update(TINY, embed_dim=32,
+                                        decoder_embed_dim=16, depth=2,
+                                        num_heads=2)
+        cfgs['finetune']['cls_head']['in_channels'] = 32
+    return cfgs
+
+
+def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
+    from mmaction.structures import ActionDataSample
+    encoder = model.backbone
+    gen = torch.Generator().manual_seed(seed)
+    inputs = dict(
+        audios=torch.randn(batch, encoder.audio_length,
+                           encoder.num_mel_bins, generator=gen),
+        imgs=torch.randn(batch, 3, encoder.img_size, encoder.img_size,
+                         generator=gen))
+    inputs = {k: v.to(device) for k, v in inputs.items()}
+    samples = None
+    if kind == 'finetune':
+        classes = model.cls_head.num_classes
+        samples = []
+        for _ in range(batch):
+            sample = ActionDataSample()
+            sample.set_gt_label(
+                (torch.rand(classes, generator=gen) < 0.02).float().to(
+                    device))
+            samples.append(sample)
+    return inputs, samples
+
+
+# ------------------------------------------------------------ model step
+class Step:
+    """One training step of ``model`` under ``setting``."""
+
+    def __init__(self, model, setting: Dict, device: str) -> None:
+        from cavmae_mm.models.layers import set_fused_attention
+        self.model = model
+        self.setting = setting
+        self.device = device
+        set_fused_attention(model, setting['attention'] == 'fused')
+        for module in (model.backbone, getattr(model, 'neck', None)):
+            if module is not None:
+                module.with_cp = setting['with_cp']
+        params = [p for p in model.parameters() if p.requires_grad]
+        extra = dict(fused=True) if setting['fused_adam'] else {}
+        self.optimizer = torch.optim.Adam(params, lr=1e-6,
+                                          betas=(0.95, 0.999),
+                                          weight_decay=5e-7, **extra)
+        dtype = dict(fp32=None, fp16=torch.float16,
+                     bf16=torch.bfloat16)[setting['precision']]
+        self.autocast = (lambda: torch.autocast(
+            device.split(':')[0], dtype=dtype)) if dtype else nullcontext
+        self.scaler = torch.amp.GradScaler(device.split(':')[0]) \
+            if setting['precision'] == 'fp16' else None
+        self.forward = torch.compile(model.forward) if setting['compile'] \
+            else model.forward
+
+    def __call__(self, inputs, samples) -> Dict[str, float]:
+        self.optimizer.zero_grad(set_to_none=True)
+        with self.autocast():
+            losses = self.forward(inputs, samples, mode='loss')
+        total = sum(v for k, v in losses.items() if k.startswith('loss'))
+        if self.scaler is not None:
+            self.scaler.scale(total).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            total.backward()
+            self.optimizer.step()
+        return losses
+
+
+def synchronize(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def peak_memory_gb(device: str) -> Optional[float]:
+    if device.startswith('cuda'):
+        return torch.cuda.max_memory_allocated() / 2**30
+    return None
+
+
+def time_setting(base_model, kind: str, setting: Dict, args) -> Dict:
+    """samples/s, peak memory and first-step losses of one setting."""
+    model = copy.deepcopy(base_model).to(args.device)
+    model.train()
+    step = Step(model, setting, args.device)
+    inputs, samples = make_batch(model, kind, args.batch, args.device)
+    if args.device.startswith('cuda'):
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    torch.manual_seed(0)
+    first = {k: float(v) for k, v in step(inputs, samples).items()}
+    for _ in range(args.warmup - 1):
+        step(inputs, samples)
+    synchronize(args.device)
+    started = time.perf_counter()
+    for _ in range(args.steps):
+        step(inputs, samples)
+    synchronize(args.device)
+    seconds = (time.perf_counter() - started) / args.steps
+    result = dict(setting=setting, step_s=seconds,
+                  samples_per_s=args.batch / seconds,
+                  peak_memory_gb=peak_memory_gb(args.device),
+                  first_step_losses=first)
+    del step, model
+    return result
+
+
+def device_peak_tflops(device: str, given: Optional[float]) -> Optional[float]:
+    if given:
+        return given
+    if not device.startswith('cuda'):
+        return None
+    name = torch.cuda.get_device_name(device)
+    for fragment, peak in PEAK_TFLOPS.items():
+        if fragment in name:
+            return peak
+    return None
+
+
+def benchmark_models(args) -> Dict:
+    from cavmae_mm.registry import MODELS
+    from cavmae_mm.utils.flops import pretrain_flops, recognizer_flops
+    torch.manual_seed(0)
+    chosen = default_setting(args.device)
+    for key in ('precision', 'attention'):
+        if getattr(args, key):
+            chosen[key] = getattr(args, key)
+    chosen['compile'] = args.compile
+    chosen['with_cp'] = args.with_cp
+    if args.fused_adam is not None:
+        chosen['fused_adam'] = args.fused_adam
+    peak = device_peak_tflops(args.device, args.peak_tflops)
+    results = {}
+    for kind, cfg in model_cfgs(args.size).items():
+        if kind not in args.models:
+            continue
+        model = MODELS.build(cfg)
+        model.init_weights()
+        flops = (pretrain_flops(model, args.batch) if kind == 'pretrain'
+                 else recognizer_flops(model))['train_step']
+        print(f'{kind}: reference ...', flush=True)
+        reference = time_setting(model, kind, REFERENCE, args)
+        print(f'{kind}: chosen setting ...', flush=True)
+        measured = time_setting(model, kind, chosen, args)
+        for entry in (reference, measured):
+            entry['tflops_per_s'] = flops * entry['samples_per_s'] / 1e12
+            entry['utilisation'] = (entry['tflops_per_s'] / peak
+                                    if peak else None)
+        loss_ref = sum(v for k, v in reference['first_step_losses'].items()
+                       if k.startswith('loss'))
+        loss_new = sum(v for k, v in measured['first_step_losses'].items()
+                       if k.startswith('loss'))
+        results[kind] = dict(
+            flops_per_sample=flops, reference=reference, chosen=measured,
+            speedup=measured['samples_per_s'] / reference['samples_per_s'],
+            first_loss_rel_diff=abs(loss_new - loss_ref) /
+            max(abs(loss_ref), 1e-12))
+    return dict(device=describe_device(args.device), batch=args.batch,
+                size=args.size, peak_tflops=peak, models=results)
+
+
+def describe_device(device: str) -> str:
+    if device.startswith('cuda'):
+        return torch.cuda.get_device_name(device)
+    return (f'CPU {platform.processor() or platform.machine()}, '
+            f'{torch.get_num_threads()} threads')
+
+
+# --------------------------------------------------------- data pipeline
+def synthetic_set(folder: Path, clips: int) -> Path:
+    sys.path.insert(0, str(HERE / 'data'))
+    import extract_audio
+    import extract_frames
+    import make_synthetic
+    classes = 4
+    make_synthetic.main([str(folder), '--num-classes', str(classes),
+                         '--per-class', str(max(1, clips // classes)),
+                         '--seconds', '10', '--size', '256'])
+    if extract_audio.main([str(folder / 'videos'), str(folder / 'audio')]) \
+            or extract_frames.main([str(folder / 'videos'),
+                                    str(folder / 'frames')]):
+        raise SystemExit('extracting the synthetic set failed')
+    return folder
+
+
+def data_cfg(args, root: Path):
+    from mmengine.config import Config
+    cfg = Config.fromfile(args.config)
+    for name in ('train_dataloader', 'test_dataloader'):
+        loader = cfg[name]
+        dataset = loader.dataset
+        inner = dataset.get('dataset', dataset)  # the mixup wrapper's
+        inner.update(data_root=str(root), ann_file=args.datalist,
+                     label_file=args.label_file)
+        if loader.sampler.type != 'DefaultSampler':
+            loader.sampler = dict(type='DefaultSampler', shuffle=True)
+    return cfg
+
+
+def transform_costs(dataset, samples: int) -> List[Dict]:
+    """Mean CPU milliseconds of each transform of the pipeline."""
+    inner = getattr(dataset, 'dataset', dataset)
+    totals: Dict[str, float] = {}
+    for index in range(samples):
+        results = inner.get_data_info(index % len(inner))
+        for transform in inner.pipeline.transforms:
+            started = time.perf_counter()
+            results = transform(results)
+            name = type(transform).__name__
+            totals[name] = totals.get(name, 0.0) + \
+                time.perf_counter() - started
+    return [dict(transform=name, ms=1000 * total / samples)
+            for name, total in totals.items()]
+
+
+def loader_rate(loader_cfg, workers: int, batches: int) -> float:
+    from mmengine.runner import Runner
+    cfg = copy.deepcopy(loader_cfg)
+    cfg.update(num_workers=workers, persistent_workers=workers > 0)
+    loader = Runner.build_dataloader(cfg, seed=0)
+    iterator = iter(loader)
+    next(iterator)  # worker start-up is not the steady state
+    started, count = time.perf_counter(), 0
+    for _ in range(batches):
+        try:
+            batch = next(iterator)
+        except StopIteration:
+            iterator = iter(loader)
+            batch = next(iterator)
+        count += len(batch['inputs'])
+    return count / (time.perf_counter() - started)
+
+
+def benchmark_data(args) -> Dict:
+    import cavmae_mm  # noqa: F401  (registers)
+    from mmengine.registry import init_default_scope
+    from cavmae_mm.registry import DATASETS
+    init_default_scope('cavmae_mm')
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(args.data_root) if args.data_root else \
+            synthetic_set(Path(tmp), args.clips)
+        if not args.data_root:
+            args.datalist, args.label_file = 'datalist.json', 'labels.csv'
+        cfg = data_cfg(args, root)
+        out = dict(config=args.config, data_root=str(root), pipelines={})
+        for name in ('train', 'test'):
+            loader_cfg = cfg[f'{name}_dataloader']
+            dataset = DATASETS.build(loader_cfg.dataset)
+            print(f'data: {name} pipeline ...', flush=True)
+            out['pipelines'][name] = dict(
+                transforms_ms=transform_costs(dataset, args.samples),
+                samples_per_s={str(w): loader_rate(loader_cfg, w,
+                                                   args.batches)
+                               for w in args.workers})
+    return out
+
+
+# ------------------------------------------------------------------ output
+def print_tables(report: Dict) -> None:
+    if 'model' in report:
+        m = report['model']
+        print(f'\nmodel step, {m["device"]}, batch {m["batch"]}, '
+              f'{m["size"]} size')
+        print(f'{"model":<9} {"setting":<38} {"samples/s":>10} '
+              f'{"TFLOP/s":>8} {"util":>6} {"peak GB":>8}')
+        for kind, r in m['models'].items():
+            for label in ('reference', 'chosen'):
+                e = r[label]
+                s = e['setting']
+                text = (f'{label}: {s["precision"]} {s["attention"]}'
+                        f'{" compile" if s["compile"] else ""}'
+                        f'{" cp" if s["with_cp"] else ""}'
+                        f'{" fusedAdam" if s["fused_adam"] else ""}')
+                util = f'{e["utilisation"]:.1%}' if e['utilisation'] \
+                    else '-'
+                mem = f'{e["peak_memory_gb"]:.1f}' \
+                    if e['peak_memory_gb'] is not None else '-'
+                print(f'{kind:<9} {text:<38} {e["samples_per_s"]:>10.2f} '
+                      f'{e["tflops_per_s"]:>8.3f} {util:>6} {mem:>8}')
+            print(f'{kind:<9} speed-up x{r["speedup"]:.2f}; '
+                  f'{r["flops_per_sample"] / 1e9:.1f} GFLOP per sample; '
+                  f'first-step loss rel. diff '
+                  f'{r["first_loss_rel_diff"]:.1e}')
+    if 'data' in report:
+        for name, p in report['data']['pipelines'].items():
+            print(f'\ndata, {name} pipeline: ms per sample and transform')
+            for row in p['transforms_ms']:
+                print(f'  {row["transform"]:<22} {row["ms"]:8.2f}')
+            rates = ', '.join(f'{w} workers: {r:.1f}'
+                              for w, r in p['samples_per_s'].items())
+            print(f'  loader samples/s: {rates}')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser.add_argument('what', nargs='*', default=['model', 'data'],
+                        choices=['model', 'data'])
+    parser.add_argument('--out', default='benchmark.json')
+    group = parser.add_argument_group('model step')
+    group.add_argument('--models', nargs='+',
+                       default=['pretrain', 'finetune'],
+                       choices=['pretrain', 'finetune'])
+    group.add_argument('--size', default='full', choices=['full', 'tiny'])
+    group.add_argument('--device',
+                       default='cuda' if torch.cuda.is_available() else 'cpu')
+    group.add_argument('--batch', type=int)
+    group.add_argument('--precision', choices=['fp32', 'fp16', 'bf16'])
+    group.add_argument('--attention', choices=['fused', 'math'])
+    group.add_argument('--compile', action='store_true')
+    group.add_argument('--with-cp', action='store_true',
+                       help='activation checkpointing')
+    group.add_argument('--fused-adam', type=lambda s: s == 'true',
+                       help='true/false (default: on CUDA)')
+    group.add_argument('--steps', type=int, default=5)
+    group.add_argument('--warmup', type=int, default=2)
+    group.add_argument('--peak-tflops', type=float,
+                       help='device peak for the utilisation column')
+    group = parser.add_argument_group('data pipeline')
+    group.add_argument('--config',
+                       default=str(ROOT / 'configs/cavmae-ft_as20k.py'))
+    group.add_argument('--data-root')
+    group.add_argument('--datalist', default='datalist.json')
+    group.add_argument('--label-file', default='labels.csv')
+    group.add_argument('--clips', type=int, default=16)
+    group.add_argument('--samples', type=int, default=8,
+                       help='samples for the per-transform costs')
+    group.add_argument('--batches', type=int, default=4)
+    group.add_argument('--workers', type=int, nargs='+', default=[0, 2])
+    args = parser.parse_args(argv)
+    if args.batch is None:
+        args.batch = 64 if args.device.startswith('cuda') else 2
+    return args
+
+
+def main(argv=None) -> Dict:
+    args = parse_args(argv)
+    import cavmae_mm  # noqa: F401
+    report = dict(torch=torch.__version__)
+    if 'model' in args.what:
+        report['model'] = benchmark_models(args)
+    if 'data' in args.what:
+        report['data'] = benchmark_data(args)
+    report['max_rss_gb'] = resource.getrusage(
+        resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print_tables(report)
+    Path(args.out).write_text(json.dumps(report, indent=1))
+    print(f'\nwritten: {args.out}')
+    return report
+
+
+if __name__ == '__main__':
+    main()
