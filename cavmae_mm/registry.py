@@ -61,7 +61,7 @@ WEIGHT_INITIALIZERS = Registry(
 
 OPTIMIZERS = Registry('optimizer', parent=MMACTION_OPTIMIZERS, scope=SCOPE)
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMACTION_OPTIM_WRAPPERS,
-                          scope=SCOPE)
+                          scope=SCOPE, locations=['cavmae_mm.engine'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
     parent=MMACTION_OPTIM_WRAPPER_CONSTRUCTORS, scope=SCOPE)

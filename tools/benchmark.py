@@ -52,11 +52,13 @@ TINY_ENCODER = dict(embed_dim=32, depth=3, modality_specific_depth=2,
 # --------------------------------------------------------------- settings
 def default_setting(device: str) -> Dict:
     """This package's default training setting on ``device``."""
-    cuda = device.startswith('cuda')
-    bf16 = cuda and torch.cuda.is_bf16_supported()
-    return dict(precision='bf16' if bf16 else 'fp16' if cuda else 'fp32',
-                attention='fused', compile=False, with_cp=False,
-                fused_adam=cuda)
+    from cavmae_mm.utils.runtime import cpu_has_native_bf16
+    if device.startswith('cuda'):
+        precision = 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+    else:  # as tools/train.py: AutocastOptimWrapper or fp32
+        precision = 'bf16' if cpu_has_native_bf16() else 'fp32'
+    return dict(precision=precision, attention='fused', compile=False,
+                with_cp=False, fused_adam=device.startswith('cuda'))
 
 
 REFERENCE = dict(precision='fp32', attention='math', compile=False,
@@ -90,7 +92,14 @@ def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
         imgs=torch.randn(batch, 3, encoder.img_size, encoder.img_size,
                          generator=gen))
     inputs = {k: v.to(device) for k, v in inputs.items()}
-    samples = None
+    samples, extra = None, {}
+    if kind == 'pretrain':
+        # explicit masking noise: every setting (compiled ones too, whose
+        # random numbers come from another generator) masks the same tokens
+        extra['noise'] = dict(
+            audios=torch.rand(batch, encoder.num_patches_a, generator=gen),
+            imgs=torch.rand(batch, encoder.num_patches_v, generator=gen))
+        extra['noise'] = {k: v.to(device) for k, v in extra['noise'].items()}
     if kind == 'finetune':
         classes = model.cls_head.num_classes
         samples = []
@@ -100,7 +109,7 @@ def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
                 (torch.rand(classes, generator=gen) < 0.02).float().to(
                     device))
             samples.append(sample)
-    return inputs, samples
+    return inputs, samples, extra
 
 
 # ------------------------------------------------------------ model step
@@ -130,10 +139,10 @@ class Step:
         self.forward = torch.compile(model.forward) if setting['compile'] \
             else model.forward
 
-    def __call__(self, inputs, samples) -> Dict[str, float]:
+    def __call__(self, inputs, samples, extra) -> Dict[str, float]:
         self.optimizer.zero_grad(set_to_none=True)
         with self.autocast():
-            losses = self.forward(inputs, samples, mode='loss')
+            losses = self.forward(inputs, samples, mode='loss', **extra)
         total = sum(v for k, v in losses.items() if k.startswith('loss'))
         if self.scaler is not None:
             self.scaler.scale(total).backward()
@@ -161,18 +170,18 @@ def time_setting(base_model, kind: str, setting: Dict, args) -> Dict:
     model = copy.deepcopy(base_model).to(args.device)
     model.train()
     step = Step(model, setting, args.device)
-    inputs, samples = make_batch(model, kind, args.batch, args.device)
+    batch = make_batch(model, kind, args.batch, args.device)
     if args.device.startswith('cuda'):
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
     torch.manual_seed(0)
-    first = {k: float(v) for k, v in step(inputs, samples).items()}
+    first = {k: float(v) for k, v in step(*batch).items()}
     for _ in range(args.warmup - 1):
-        step(inputs, samples)
+        step(*batch)
     synchronize(args.device)
     started = time.perf_counter()
     for _ in range(args.steps):
-        step(inputs, samples)
+        step(*batch)
     synchronize(args.device)
     seconds = (time.perf_counter() - started) / args.steps
     result = dict(setting=setting, step_s=seconds,
@@ -276,17 +285,36 @@ def data_cfg(args, root: Path):
 
 
 def transform_costs(dataset, samples: int) -> List[Dict]:
-    """Mean CPU milliseconds of each transform of the pipeline."""
-    inner = getattr(dataset, 'dataset', dataset)
+    """Mean CPU milliseconds per sample of each transform (for a mixup
+    wrapper: the wrapped pipeline, the mixing of two loaded clips, then the
+    wrapper's pipeline; mixing is timed on every sample, so it is an upper
+    bound for a mixup probability below 1)."""
+    from cavmae_mm.datasets.mixup_dataset import mix_samples
+    wrapper = dataset if hasattr(dataset, 'dataset') else None
+    inner = wrapper.dataset if wrapper is not None else dataset
     totals: Dict[str, float] = {}
-    for index in range(samples):
+
+    def timed(name, function, *inputs):
+        started = time.perf_counter()
+        output = function(*inputs)
+        totals[name] = totals.get(name, 0.0) + time.perf_counter() - started
+        return output
+
+    def load(index):
         results = inner.get_data_info(index % len(inner))
         for transform in inner.pipeline.transforms:
-            started = time.perf_counter()
-            results = transform(results)
-            name = type(transform).__name__
-            totals[name] = totals.get(name, 0.0) + \
-                time.perf_counter() - started
+            results = timed(type(transform).__name__, transform, results)
+        return results
+
+    for index in range(samples):
+        results = load(index)
+        if wrapper is not None:
+            partner = inner[(index + 1) % len(inner)]
+            results = timed('mixup (mix_samples)', mix_samples, results,
+                            partner, 0.5, wrapper.labels)
+            for transform in wrapper.pipeline.transforms:
+                results = timed(f'mixup: {type(transform).__name__}',
+                                transform, results)
     return [dict(transform=name, ms=1000 * total / samples)
             for name, total in totals.items()]
 
@@ -363,7 +391,7 @@ def print_tables(report: Dict) -> None:
         for name, p in report['data']['pipelines'].items():
             print(f'\ndata, {name} pipeline: ms per sample and transform')
             for row in p['transforms_ms']:
-                print(f'  {row["transform"]:<22} {row["ms"]:8.2f}')
+                print(f'  {row["transform"]:<28} {row["ms"]:8.2f}')
             rates = ', '.join(f'{w} workers: {r:.1f}'
                               for w, r in p['samples_per_s'].items())
             print(f'  loader samples/s: {rates}')

@@ -1,3 +1,4 @@
-"""Training-loop pieces: hooks and the resumable epoch loop."""
+"""Training-loop pieces: hooks, the resumable epoch loop, CPU autocast."""
 from .hooks import *  # noqa: F401,F403
 from .loops import ResumableEpochBasedTrainLoop  # noqa: F401
+from .optim_wrappers import AutocastOptimWrapper  # noqa: F401

@@ -13,8 +13,9 @@ def adapt_to_machine(cfg: Config) -> Config:
 
     Without CUDA, NCCL becomes gloo and DistributedDataParallel gets no
     device ids (so ``tools/dist_train.sh`` works with CPU processes), and
-    the fp16 ``AmpOptimWrapper`` becomes a plain ``OptimWrapper`` (MMEngine's
-    AMP wrapper needs a GPU). The changes are logged; nothing changes on a
+    the ``AmpOptimWrapper`` (MMEngine's needs a GPU) becomes
+    ``AutocastOptimWrapper`` with bf16 on a CPU with native bf16, a plain
+    fp32 ``OptimWrapper`` elsewhere (or when the config asks for fp16). The changes are logged; nothing changes on a
     CUDA machine but :func:`use_fast_gpu_defaults`.
     """
     if torch.cuda.is_available():
@@ -31,12 +32,26 @@ def adapt_to_machine(cfg: Config) -> Config:
                                      broadcast_buffers=False)
     wrapper = cfg.get('optim_wrapper')
     if wrapper is not None and wrapper.get('type') == 'AmpOptimWrapper':
-        wrapper.type = 'OptimWrapper'
-        for key in ('loss_scale', 'dtype'):
-            wrapper.pop(key, None)
-        print_log('no CUDA: AmpOptimWrapper -> OptimWrapper (fp32)',
-                  logger='current', level=logging.WARNING)
+        wrapper.pop('loss_scale', None)
+        dtype = wrapper.pop('dtype', None)
+        if dtype in (None, 'bfloat16') and cpu_has_native_bf16():
+            wrapper.type = 'AutocastOptimWrapper'
+            wrapper.dtype = 'bfloat16'
+            print_log('no CUDA: AmpOptimWrapper -> AutocastOptimWrapper '
+                      '(bf16 autocast on this CPU\'s native bf16 units)',
+                      logger='current', level=logging.WARNING)
+        else:
+            wrapper.type = 'OptimWrapper'
+            print_log('no CUDA: AmpOptimWrapper -> OptimWrapper (fp32)',
+                      logger='current', level=logging.WARNING)
     return cfg
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX), where
+    bf16 autocast is about twice as fast as fp32 for CAV-MAE."""
+    checks = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
 
 def use_fast_gpu_defaults(cfg: Config) -> Config:

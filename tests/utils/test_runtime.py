@@ -16,12 +16,45 @@ def cfg():
     return Config.fromfile(str(root / ROOT_CFG))
 
 
-def test_cpu_fallbacks(cfg, monkeypatch):
+@pytest.mark.parametrize('native_bf16', [True, False])
+def test_cpu_fallbacks(cfg, monkeypatch, native_bf16):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(runtime, 'cpu_has_native_bf16', lambda: native_bf16)
     runtime.adapt_to_machine(cfg)
-    assert cfg.optim_wrapper.type == 'OptimWrapper'
+    assert cfg.optim_wrapper.type == ('AutocastOptimWrapper' if native_bf16
+                                      else 'OptimWrapper')
+    assert cfg.optim_wrapper.get('dtype') == ('bfloat16' if native_bf16
+                                              else None)
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.optim_wrapper.optimizer.get('fused') is None
+
+
+def test_cpu_fp16_request_falls_back_to_fp32(cfg, monkeypatch):
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(runtime, 'cpu_has_native_bf16', lambda: True)
+    cfg.optim_wrapper.dtype = 'float16'
+    runtime.adapt_to_machine(cfg)
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+    assert 'dtype' not in cfg.optim_wrapper
+
+
+def test_autocast_optim_wrapper_autocasts_the_forward():
+    from cavmae_mm.registry import OPTIM_WRAPPERS
+    model = torch.nn.Linear(4, 3)
+    wrapper = OPTIM_WRAPPERS.build(dict(
+        type='AutocastOptimWrapper', dtype='bfloat16',
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+    with wrapper.optim_context(model):
+        out = model(torch.randn(2, 4))
+    assert out.dtype == torch.bfloat16
+    before = model.weight.detach().clone()
+    wrapper.update_params(out.float().square().sum())
+    assert model.weight.dtype == torch.float32
+    assert not torch.equal(model.weight, before)
+    with pytest.raises(ValueError, match='dtype'):
+        OPTIM_WRAPPERS.build(dict(
+            type='AutocastOptimWrapper', dtype='int8',
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
 
 
 @pytest.mark.parametrize('bf16', [True, False])

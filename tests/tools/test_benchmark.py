@@ -1,0 +1,63 @@
+"""tools/benchmark.py smoke tests: every speed setting computes what the
+reference computation does (first-step losses agree); timings are not
+checked."""
+import json
+
+import pytest
+
+import benchmark
+
+
+def run_model(tmp_path, *options):
+    out = tmp_path / 'bench.json'
+    report = benchmark.main(['model', '--size', 'tiny', '--device', 'cpu',
+                             '--batch', '3', '--steps', '1', '--warmup', '1',
+                             '--out', str(out), *options])
+    assert json.loads(out.read_text())['model']['models'].keys() == \
+        report['model']['models'].keys()
+    return report['model']['models']
+
+
+def test_fp32_fused_attention_and_checkpointing(tmp_path):
+    models = run_model(tmp_path, '--precision', 'fp32', '--with-cp',
+                       '--fused-adam', 'true')
+    assert set(models) == {'pretrain', 'finetune'}
+    for result in models.values():
+        assert result['chosen']['setting'] == dict(
+            precision='fp32', attention='fused', compile=False,
+            with_cp=True, fused_adam=True)
+        assert result['reference']['setting'] == benchmark.REFERENCE
+        assert result['first_loss_rel_diff'] < 1e-5
+        assert result['flops_per_sample'] > 0
+        assert result['chosen']['samples_per_s'] > 0
+
+
+def test_default_setting_of_this_machine(tmp_path):
+    """bf16 autocast where the CPU has native bf16, fp32 elsewhere."""
+    models = run_model(tmp_path)
+    for result in models.values():
+        tolerance = 3e-2 if result['chosen']['setting']['precision'] == \
+            'bf16' else 1e-5
+        assert result['first_loss_rel_diff'] < tolerance
+
+
+@pytest.mark.timeout(600)
+def test_torch_compile(tmp_path):
+    models = run_model(tmp_path, '--precision', 'fp32', '--compile')
+    for result in models.values():
+        assert result['chosen']['setting']['compile'] is True
+        assert result['first_loss_rel_diff'] < 1e-4
+
+
+def test_data_pipeline(synthetic, tmp_path):
+    out = tmp_path / 'data.json'
+    report = benchmark.main([
+        'data', '--data-root', str(synthetic), '--datalist', 'datalist.json',
+        '--label-file', 'labels.csv', '--samples', '2', '--batches', '2',
+        '--workers', '0', '--out', str(out)])['data']
+    train = {row['transform'] for row in
+             report['pipelines']['train']['transforms_ms']}
+    assert {'LoadAudio', 'mixup (mix_samples)', 'mixup: KaldiFbank',
+            'mixup: SpecAugment'} <= train
+    for pipeline in report['pipelines'].values():
+        assert pipeline['samples_per_s']['0'] > 0
