@@ -175,7 +175,7 @@ def time_setting(base_model, kind: str, setting: Dict, args) -> Dict:
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
     torch.manual_seed(0)
-    first = {k: float(v) for k, v in step(*batch).items()}
+    first = {k: float(v.detach()) for k, v in step(*batch).items()}
     for _ in range(args.warmup - 1):
         step(*batch)
     synchronize(args.device)

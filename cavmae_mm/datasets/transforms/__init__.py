@@ -1,7 +1,7 @@
 """Data transforms of CAV-MAE (registered in cavmae_mm's TRANSFORMS)."""
 from .audio import (AUDIOSET_MEAN, AUDIOSET_STD, FbankNoiseRoll, KaldiFbank,
                     LoadAudio, LoadAudioFromVideo, NormalizeFbank,
-                    PadCropFbank, SpecAugment)
+                    PadCropFbank, SpecAugment, WaveformAsInput)
 from .frames import (LoadFrames, ResizeCenterCrop, SelectFrames,
                      SelectVideoFrames, frame_file, resize_center_crop)
 from .labels import EncodeLabels
@@ -9,6 +9,6 @@ from .labels import EncodeLabels
 __all__ = [
     'AUDIOSET_MEAN', 'AUDIOSET_STD', 'FbankNoiseRoll', 'KaldiFbank',
     'LoadAudio', 'LoadAudioFromVideo', 'NormalizeFbank', 'PadCropFbank',
-    'SpecAugment', 'LoadFrames', 'ResizeCenterCrop', 'SelectFrames',
+    'SpecAugment', 'WaveformAsInput', 'LoadFrames', 'ResizeCenterCrop', 'SelectFrames',
     'SelectVideoFrames', 'frame_file', 'resize_center_crop', 'EncodeLabels'
 ]

@@ -164,6 +164,57 @@ class KaldiFbank(BaseTransform):
 
 
 @TRANSFORMS.register_module()
+class WaveformAsInput(BaseTransform):
+    """Ships the mean-removed waveform as the audio input, for a data
+    preprocessor that computes fbank on the device (``AVDataPreprocessor``
+    with ``fbank_on_device``). It takes the place of ``KaldiFbank``,
+    ``PadCropFbank``, ``SpecAugment``, ``NormalizeFbank`` and
+    ``FbankNoiseRoll``.
+
+    Required Keys:
+        - waveform
+        - sample_rate
+
+    Added Keys:
+        - audios (Tensor [N], float32)
+
+    Removed Keys:
+        - waveform
+
+    Args:
+        sample_rate (int): The rate the device fbank expects. Defaults to
+            16000.
+        frame_length (float): ms; shorter clips are an error, as in
+            ``KaldiFbank``. Defaults to 25.
+    """
+
+    def __init__(self, sample_rate: int = 16000,
+                 frame_length: float = 25.0) -> None:
+        self.sample_rate = sample_rate
+        self.frame_length = frame_length
+
+    def transform(self, results: Dict) -> Dict:
+        waveform = results.pop('waveform')
+        rate = results['sample_rate']
+        if rate != self.sample_rate:
+            raise ValueError(f'{_source(results)}: audio at {rate} Hz, the '
+                             f'device fbank expects {self.sample_rate} Hz')
+        min_samples = int(rate * self.frame_length / 1000)
+        if waveform.shape[-1] < min_samples:
+            raise ValueError(
+                f'{_source(results)}: audio has {waveform.shape[-1]} samples, '
+                f'shorter than one {self.frame_length} ms frame '
+                f'({min_samples} samples at {rate} Hz)')
+        waveform = waveform.reshape(-1).float()
+        results['audios'] = waveform - waveform.mean()
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(sample_rate={self.sample_rate}, '
+                f'frame_length={self.frame_length})')
+
+
+@TRANSFORMS.register_module()
 class PadCropFbank(BaseTransform):
     """Zero-pads at the end or cuts the fbank to ``target_length`` frames.
 
@@ -287,6 +338,7 @@ class FbankNoiseRoll(BaseTransform):
 
 
 __all__ = [
-    'LoadAudio', 'LoadAudioFromVideo', 'KaldiFbank', 'PadCropFbank', 'SpecAugment',
+    'LoadAudio', 'LoadAudioFromVideo', 'KaldiFbank', 'WaveformAsInput',
+    'PadCropFbank', 'SpecAugment',
     'NormalizeFbank', 'FbankNoiseRoll', 'AUDIOSET_MEAN', 'AUDIOSET_STD'
 ]

@@ -6,6 +6,7 @@ from mmengine.model import BaseDataPreprocessor
 from torch import Tensor
 
 from cavmae_mm.registry import MODELS
+from .fbank_on_device import FbankOnDevice
 
 #: Keys of the packed ``inputs`` dict.
 INPUT_KEYS = ('audios', 'imgs')
@@ -36,6 +37,19 @@ class AVDataPreprocessor(BaseDataPreprocessor):
     too. Audio fbank arrives already normalised by the data pipeline and is
     only cast to float32. Either key may be absent (single-modality data).
 
+    With ``fbank_on_device`` (the arguments of :class:`FbankOnDevice`), the
+    audio input is instead a list of mean-removed waveforms (transform
+    ``WaveformAsInput``) and the fbank, its padding, SpecAugment, the
+    normalisation and the noise (the last ones in training only) are
+    computed here for the whole batch on the device: the GPU-side path for
+    machines whose CPU cores cannot keep up. For example, the AudioSet
+    finetuning recipe's audio steps become::
+
+        model = dict(data_preprocessor=dict(fbank_on_device=dict(
+            target_length=1024, freqm=48, timem=192, noise=True)))
+        # pipelines: LoadAudio, WaveformAsInput (no KaldiFbank ...
+        # FbankNoiseRoll); the mixup wrapper's too
+
     Args:
         mean (Sequence[float]): Per-channel image mean on the 0-1 scale.
             Defaults to ImageNet's.
@@ -43,13 +57,19 @@ class AVDataPreprocessor(BaseDataPreprocessor):
             Defaults to ImageNet's.
         non_blocking (bool): Asynchronous host-to-device copies. Defaults to
             True.
+        fbank_on_device (dict, optional): Compute fbank from waveforms on
+            the device with these :class:`FbankOnDevice` arguments.
+            Defaults to None (fbank comes from the pipeline).
     """
 
     def __init__(self,
                  mean: Sequence[float] = (0.485, 0.456, 0.406),
                  std: Sequence[float] = (0.229, 0.224, 0.225),
-                 non_blocking: bool = True) -> None:
+                 non_blocking: bool = True,
+                 fbank_on_device: Optional[dict] = None) -> None:
         super().__init__(non_blocking=non_blocking)
+        self.fbank_on_device = FbankOnDevice(**fbank_on_device) \
+            if fbank_on_device is not None else None
         if len(mean) != len(std):
             raise ValueError('mean and std must have the same length')
         self.register_buffer('mean', torch.tensor(mean).view(-1, 1, 1),
@@ -71,7 +91,7 @@ class AVDataPreprocessor(BaseDataPreprocessor):
             data (dict): ``inputs`` (dict with ``audios`` and/or ``imgs``,
                 tensors or lists of per-sample tensors) and optionally
                 ``data_samples``.
-            training (bool): Unused; kept for the MMEngine interface.
+            training (bool): Training batch (augments device fbank).
 
         Returns:
             dict: ``inputs=dict(audios=[B, T, F] float32, imgs=[B, (N,) C, H,
@@ -85,9 +105,17 @@ class AVDataPreprocessor(BaseDataPreprocessor):
         if unknown:
             raise KeyError(f'unexpected input keys {sorted(unknown)}; '
                            f'expected {INPUT_KEYS}')
+        waveforms = None
+        if self.fbank_on_device is not None and 'audios' in inputs:
+            inputs = dict(inputs)
+            waveforms = inputs.pop('audios')
+            if isinstance(waveforms, Tensor):
+                waveforms = list(waveforms)
         batch = {key: _stack(value, key) for key, value in inputs.items()}
         batch = self.cast_data(batch)
-        if 'audios' in batch:
+        if waveforms is not None:
+            batch['audios'] = self.fbank_on_device(waveforms, training)
+        elif 'audios' in batch:
             batch['audios'] = batch['audios'].float()
         if 'imgs' in batch:
             batch['imgs'] = self.normalize_images(batch['imgs'])
