@@ -4,7 +4,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test install demo clean
+.PHONY: test install demo benchmark clean
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: $(STAMP)
 # The whole chain on a synthetic set, CPU only (see README, "make demo").
 demo: $(STAMP)
 	$(VPY) tools/demo.py --out work_dirs/demo
+
+# Training-step and data-pipeline speed vs the reference computation
+# (see README, "Performance"); writes benchmark.json.
+benchmark: $(STAMP)
+	$(VPY) tools/benchmark.py --out benchmark.json
 
 clean:
 	rm -rf $(VENV) work_dirs build *.egg-info

@@ -402,8 +402,8 @@ def parse_args(argv=None):
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('what', nargs='*', default=['model', 'data'],
-                        choices=['model', 'data'])
+    parser.add_argument('what', nargs='*', metavar='{model,data}',
+                        help='what to measure (default: both)')
     parser.add_argument('--out', default='benchmark.json')
     group = parser.add_argument_group('model step')
     group.add_argument('--models', nargs='+',
@@ -436,6 +436,11 @@ def parse_args(argv=None):
     group.add_argument('--batches', type=int, default=4)
     group.add_argument('--workers', type=int, nargs='+', default=[0, 2])
     args = parser.parse_args(argv)
+    args.what = args.what or ['model', 'data']
+    unknown = set(args.what) - {'model', 'data'}
+    if unknown:
+        parser.error(f'unknown benchmark(s) {sorted(unknown)}; choose from '
+                     'model, data')
     if args.batch is None:
         args.batch = 64 if args.device.startswith('cuda') else 2
     return args

@@ -18,6 +18,13 @@ def run_model(tmp_path, *options):
     return report['model']['models']
 
 
+def test_command_line_defaults():
+    args = benchmark.parse_args([])
+    assert args.what == ['model', 'data']
+    assert args.size == 'full'
+    assert benchmark.parse_args(['data']).what == ['data']
+
+
 def test_fp32_fused_attention_and_checkpointing(tmp_path):
     models = run_model(tmp_path, '--precision', 'fp32', '--with-cp',
                        '--fused-adam', 'true')
