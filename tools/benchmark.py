@@ -25,6 +25,7 @@ Both print a table and write --out (JSON).
 import argparse
 import copy
 import json
+import logging
 import platform
 import resource
 import sys
@@ -192,6 +193,18 @@ def time_setting(base_model, kind: str, setting: Dict, args) -> Dict:
     return result
 
 
+def init_quietly(model) -> None:
+    """``init_weights`` without MMEngine's line per parameter."""
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
+
+
 def device_peak_tflops(device: str, given: Optional[float]) -> Optional[float]:
     if given:
         return given
@@ -222,7 +235,7 @@ def benchmark_models(args) -> Dict:
         if kind not in args.models:
             continue
         model = MODELS.build(cfg)
-        model.init_weights()
+        init_quietly(model)
         flops = (pretrain_flops(model, args.batch) if kind == 'pretrain'
                  else recognizer_flops(model))['train_step']
         print(f'{kind}: reference ...', flush=True)
