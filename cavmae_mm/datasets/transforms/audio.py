@@ -110,6 +110,17 @@ class LoadAudioFromVideo(BaseTransform):
         return f'{self.__class__.__name__}(sample_rate={self.sample_rate})'
 
 
+def _require_one_frame(results: Dict, waveform: torch.Tensor, rate: int,
+                       frame_length: float) -> None:
+    """Raises when the clip is shorter than one analysis frame."""
+    min_samples = int(rate * frame_length / 1000)
+    if waveform.shape[-1] < min_samples:
+        raise ValueError(
+            f'{_source(results)}: audio has {waveform.shape[-1]} samples, '
+            f'shorter than one {frame_length} ms frame '
+            f'({min_samples} samples at {rate} Hz)')
+
+
 @TRANSFORMS.register_module()
 class KaldiFbank(BaseTransform):
     """Log-mel filter bank exactly as the reference computes it.
@@ -143,12 +154,7 @@ class KaldiFbank(BaseTransform):
     def transform(self, results: Dict) -> Dict:
         waveform = results.pop('waveform')
         rate = results['sample_rate']
-        min_samples = int(rate * self.frame_length / 1000)
-        if waveform.shape[-1] < min_samples:
-            raise ValueError(
-                f'{_source(results)}: audio has {waveform.shape[-1]} samples, '
-                f'shorter than one {self.frame_length} ms frame '
-                f'({min_samples} samples at {rate} Hz)')
+        _require_one_frame(results, waveform, rate, self.frame_length)
         waveform = waveform - waveform.mean()
         results['audios'] = torchaudio.compliance.kaldi.fbank(
             waveform, htk_compat=True, sample_frequency=rate,
@@ -199,12 +205,7 @@ class WaveformAsInput(BaseTransform):
         if rate != self.sample_rate:
             raise ValueError(f'{_source(results)}: audio at {rate} Hz, the '
                              f'device fbank expects {self.sample_rate} Hz')
-        min_samples = int(rate * self.frame_length / 1000)
-        if waveform.shape[-1] < min_samples:
-            raise ValueError(
-                f'{_source(results)}: audio has {waveform.shape[-1]} samples, '
-                f'shorter than one {self.frame_length} ms frame '
-                f'({min_samples} samples at {rate} Hz)')
+        _require_one_frame(results, waveform, rate, self.frame_length)
         waveform = waveform.reshape(-1).float()
         results['audios'] = waveform - waveform.mean()
         return results
