@@ -152,3 +152,35 @@ def test_inpainting_config():
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
     assert model.head.norm_pix is False
+
+
+def _on_synthetic(loader_cfg, synthetic):
+    from cavmae_mm.registry import DATASETS
+    dataset = loader_cfg.dataset
+    inner = dataset.get('dataset', dataset)
+    inner.update(data_root=str(synthetic), ann_file='datalist.json',
+                 label_file='labels.csv')
+    return DATASETS.build(dataset)
+
+
+def test_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
+    from mmengine.dataset import pseudo_collate
+    cpu = Config.fromfile(str(CONFIGS / 'cavmae-ft_as20k.py'))
+    gpu = Config.fromfile(str(CONFIGS / 'cavmae-ft_as20k-gpufbank.py'))
+    preprocessor = MODELS.build(gpu.model.data_preprocessor)
+    cpu_preprocessor = MODELS.build(cpu.model.data_preprocessor)
+    for loader in ('val_dataloader', 'test_dataloader'):
+        expected = cpu_preprocessor(pseudo_collate(
+            [_on_synthetic(cpu[loader], synthetic)[i] for i in (0, 3)]))
+        shipped = pseudo_collate(
+            [_on_synthetic(gpu[loader], synthetic)[i] for i in (0, 3)])
+        assert shipped['inputs']['audios'][0].dim() == 1  # waveforms
+        out = preprocessor(shipped, training=False)
+        torch.testing.assert_close(out['inputs']['audios'],
+                                   expected['inputs']['audios'], rtol=0,
+                                   atol=1e-4)
+        assert torch.equal(out['inputs']['imgs'], expected['inputs']['imgs'])
+    train = _on_synthetic(gpu.train_dataloader, synthetic)
+    batch = preprocessor(pseudo_collate([train[0], train[1]]), training=True)
+    assert batch['inputs']['audios'].shape == (2, 1024, 128)
+    assert torch.isfinite(batch['inputs']['audios']).all()
