@@ -68,3 +68,16 @@ def test_data_pipeline(synthetic, tmp_path):
             'mixup: SpecAugment'} <= train
     for pipeline in report['pipelines'].values():
         assert pipeline['samples_per_s']['0'] > 0
+
+
+@pytest.mark.skipif(not __import__('torch').cuda.is_available(),
+                    reason='needs CUDA')
+def test_default_gpu_setting(tmp_path):
+    out = tmp_path / 'bench.json'
+    report = benchmark.main(['model', '--size', 'tiny', '--device', 'cuda',
+                             '--batch', '3', '--steps', '1', '--warmup', '1',
+                             '--out', str(out)])
+    for result in report['model']['models'].values():
+        assert result['chosen']['setting']['fused_adam'] is True
+        assert result['chosen']['peak_memory_gb'] > 0
+        assert result['first_loss_rel_diff'] < 3e-2

@@ -152,3 +152,13 @@ def test_a_training_step_on_device_fbank(build):
     losses = model(**data, mode='loss')
     assert torch.isfinite(sum(v for k, v in losses.items()
                               if k.startswith('loss')))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_on_cuda_equals_the_cpu_module():
+    waves = waveforms()
+    cpu = FbankOnDevice(target_length=1024)
+    gpu = FbankOnDevice(target_length=1024).cuda()
+    out = gpu(waves)
+    assert out.is_cuda
+    torch.testing.assert_close(out.cpu(), cpu(waves), rtol=0, atol=1e-4)
