@@ -125,7 +125,7 @@ def test_ranks_share_one_draw_without_duplicates_or_gaps(tmp_path):
     generator = torch.Generator().manual_seed(7)
     full = torch.multinomial(single.weights, 12, replacement=True,
                              generator=generator).tolist()
-    interleaved = [x for pair in zip(*ranks) for x in pair]
+    interleaved = [x for pair in zip(*ranks, strict=True) for x in pair]
     assert interleaved == full
     assert len(ranks[0]) == len(ranks[1]) == 6
     single.set_epoch(3)

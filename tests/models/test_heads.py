@@ -18,7 +18,7 @@ def hand_contrastive(a, v, temperature, direction):
 
     a, v = unit(a.mean(1).tolist()), unit(v.mean(1).tolist())
     n = len(a)
-    sim = [[sum(p * q for p, q in zip(a[i], v[j])) / temperature
+    sim = [[sum(p * q for p, q in zip(a[i], v[j], strict=True)) / temperature
             for j in range(n)] for i in range(n)]
     loss, correct = 0.0, 0
     for k in range(n):
