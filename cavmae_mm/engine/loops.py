@@ -17,6 +17,7 @@ Save iteration checkpoints next to the epoch ones with a second hook::
     custom_hooks = [dict(type='CheckpointHook', by_epoch=False,
                          interval=2000, max_keep_ckpts=1)]
 """
+import logging
 from typing import Iterator, List
 
 from mmengine.logging import print_log
@@ -107,7 +108,7 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
             elif hasattr(sampler, 'seed'):
                 print_log('the checkpoint has no sampler seed; the rest of '
                           'the epoch may repeat or miss samples',
-                          logger='current', level=30)
+                          logger='current', level=logging.WARNING)
             print_log(f'resuming epoch {self._epoch + 1} after its first '
                       f'{done} of {per_epoch} iterations', logger='current')
             batches = remaining_batches(self.dataloader, done)
