@@ -7,14 +7,14 @@
 import argparse
 import json
 import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from cavmae_mm.evaluation import metrics_table
-from cavmae_mm.utils.runtime import adapt_to_machine, cpu_distributed
+from cavmae_mm.utils.runtime import (adapt_to_machine, cpu_distributed,
+                                     load_run_config)
 
 
 def parse_args(argv=None):
@@ -38,12 +38,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = args.launcher
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args.config, args.cfg_options, args.launcher,
+                          args.work_dir)
     cfg.load_from = args.checkpoint
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):

@@ -1,11 +1,27 @@
-"""Adapts a training config to the machine it runs on."""
+"""Loads a run's config and adapts it to the machine it runs on."""
 import contextlib
 import logging
-from typing import Iterator
+import os.path as osp
+from typing import Iterator, Optional
 
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
+
+
+def load_run_config(config: str, cfg_options: Optional[dict] = None,
+                    launcher: str = 'none',
+                    work_dir: Optional[str] = None) -> Config:
+    """The config of a ``tools/train.py`` / ``tools/test.py`` run: the file,
+    the ``--cfg-options`` overrides, the launcher, and the work dir (given,
+    the config's, or ``work_dirs/<config name>``)."""
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.launcher = launcher
+    cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(config))[0])
+    return cfg
 
 
 def adapt_to_machine(cfg: Config) -> Config:
