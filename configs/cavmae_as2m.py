@@ -3,11 +3,16 @@
 # batch 256 (4 GPUs x 64), MultiStep x0.5 from epoch 10 every 5, norm_pix,
 # contrastive weight 0.01, 75% unstructured masking; data: noise
 # augmentation, no SpecAugment, no mixup, no balanced sampling.
-# Initialise from tools/adapt_imagenet_mae.py's output via load_from.
+# Starts from the ImageNet-MAE initialisation as the official scripts (model
+# zoo: cavmae-init_imagenet-mae, the official ori_mae_11.pth as released, or
+# tools/adapt_imagenet_mae.py's output).
 _base_ = [
     '_base_/models/cavmae.py', '_base_/datasets/audioset.py',
     '_base_/schedules/adam_multistep.py', '_base_/default_runtime.py'
 ]
+
+model = dict(init_cfg=dict(type='Pretrained',
+                           checkpoint='checkpoints/cav-mae-imagenet-init.pth'))
 
 pretrain_pipeline = [
     dict(type='LoadAudio'),

@@ -2,9 +2,10 @@
 # (official egs/vggsound/run_cavmae_pretrain_as.sh): lr 5e-5, 10 epochs,
 # global batch 120 (4 GPUs x 30); the schedule's first decay (epoch 10)
 # falls after the last epoch, as in the official run.
-# Start from the converted CAV-MAE-Scale++ checkpoint:
-#   --cfg-options load_from=cav-mae-scale++_mm.pth
+# Starts from CAV-MAE-Scale++ (model zoo: cavmae-scale++_as2m).
 _base_ = ['./cavmae_as2m.py']
+
+model = dict(init_cfg=dict(checkpoint='checkpoints/cav-mae-scale++.pth'))
 
 train_dataloader = dict(
     batch_size=30,

@@ -25,7 +25,6 @@ Both print a table and write --out (JSON).
 import argparse
 import copy
 import json
-import logging
 import platform
 import resource
 import sys
@@ -193,18 +192,6 @@ def time_setting(base_model, kind: str, setting: Dict, args) -> Dict:
     return result
 
 
-def init_quietly(model) -> None:
-    """``init_weights`` without MMEngine's line per parameter."""
-    from mmengine.logging import MMLogger
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
-
-
 def device_peak_tflops(device: str, given: Optional[float]) -> Optional[float]:
     if given:
         return given
@@ -220,6 +207,7 @@ def device_peak_tflops(device: str, given: Optional[float]) -> Optional[float]:
 def benchmark_models(args) -> Dict:
     from cavmae_mm.registry import MODELS
     from cavmae_mm.utils.flops import pretrain_flops, recognizer_flops
+    from cavmae_mm.utils.weights import init_quietly
     torch.manual_seed(0)
     chosen = default_setting(args.device)
     for key in ('precision', 'attention'):

@@ -96,7 +96,7 @@ def run(args) -> dict:
     step('6/8 finetune the classifier')
     train_tool.main([ft_cfg, '--work-dir', str(out / 'finetune'),
                      '--cfg-options', *options,
-                     f'load_from={pretrained}',
+                     f'model.init_cfg.checkpoint={pretrained}',
                      f'model.cls_head.num_classes={classes}',
                      f'train_cfg.max_epochs={args.finetune_epochs}'])
     finetuned = out / 'finetune' / f'epoch_{args.finetune_epochs}.pth'

@@ -1,5 +1,10 @@
 from .features import FEATURES, extract_features
-from .inference import init_model
+from .inference import (RawMediaClassifier, inference_recognizer, init_model,
+                        load_config)
+from .inferencer import CAVMAEInferencer
 from .inpainting import inpaint
 
-__all__ = ['init_model', 'extract_features', 'FEATURES', 'inpaint']
+__all__ = [
+    'init_model', 'load_config', 'inference_recognizer', 'RawMediaClassifier',
+    'CAVMAEInferencer', 'extract_features', 'FEATURES', 'inpaint'
+]

@@ -1,10 +1,25 @@
-"""Reads audio with soundfile (torchaudio 2.11's ``load`` needs torchcodec)."""
+"""Reads audio: soundfile for wavs (torchaudio 2.11's ``load`` needs
+torchcodec), PyAV for everything that must be converted first."""
 from pathlib import Path
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 import soundfile
 import torch
 from torch import Tensor
+
+from .video_io import MediaError, audio_format, read_audio_track
+
+#: Extensions read as audio files (anything FFmpeg decodes works).
+AUDIO_EXTENSIONS = ('.wav', '.flac', '.mp3', '.ogg', '.m4a')
+
+
+def check_samples(waveform: Tensor, path: Union[str, Path]) -> None:
+    """Raises when a waveform is empty or holds NaN / infinite samples."""
+    if waveform.numel() == 0:
+        raise MediaError(f'{path}: audio file has no samples')
+    if not bool(torch.isfinite(waveform).all()):
+        bad = int((~torch.isfinite(waveform)).sum())
+        raise MediaError(f'{path}: audio has {bad} NaN or infinite samples')
 
 
 def load_wav(path: Union[str, Path]) -> Tuple[Tensor, int]:
@@ -21,8 +36,9 @@ def load_wav(path: Union[str, Path]) -> Tuple[Tensor, int]:
 
     Raises:
         FileNotFoundError: The file does not exist.
-        ValueError: The file cannot be decoded as audio or has no samples;
-            the message names the file and the reason.
+        ValueError: The file cannot be decoded as audio, has no samples or
+            holds NaN / infinite samples; the message names the file and the
+            reason.
     """
     path = Path(path)
     if not path.is_file():
@@ -31,7 +47,57 @@ def load_wav(path: Union[str, Path]) -> Tuple[Tensor, int]:
         data, sample_rate = soundfile.read(str(path), dtype='float32',
                                            always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError) as err:
-        raise ValueError(f'{path}: cannot decode audio ({err})') from err
-    if data.shape[0] == 0:
-        raise ValueError(f'{path}: audio file has no samples')
-    return torch.from_numpy(data.T.copy()), sample_rate
+        raise MediaError(f'{path}: cannot decode audio ({err})') from err
+    waveform = torch.from_numpy(data.T.copy())
+    check_samples(waveform, path)
+    return waveform, sample_rate
+
+
+def _soundfile_format(path: Path) -> Optional[Tuple[int, int]]:
+    """(rate, channels) when libsndfile reads the file, else None."""
+    try:
+        info = soundfile.info(str(path))
+    except (soundfile.LibsndfileError, RuntimeError):
+        return None
+    return int(info.samplerate), int(info.channels)
+
+
+def load_audio_as_extracted(path: Union[str, Path],
+                            sample_rate: int = 16000
+                            ) -> Tuple[Tensor, Optional[str]]:
+    """Mono audio at ``sample_rate`` as the official extraction makes it.
+
+    A file that libsndfile reads and that is already mono at
+    ``sample_rate`` is read exactly as ``LoadAudio`` reads an extracted wav.
+    Anything else (a video's audio track, another rate or channel count,
+    m4a, ...) is decoded and resampled by FFmpeg (PyAV), keeping the first
+    channel, as the official ``ffmpeg -ar 16000`` + ``sox remix 1``.
+
+    Args:
+        path: Audio or video file.
+        sample_rate (int): Output rate. Defaults to 16000.
+
+    Returns:
+        tuple: waveform [1, N] float32 and, when the audio was converted, a
+        one-line description of the conversion (else None).
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        MediaError: No audio, undecodable, empty, or NaN / infinite samples.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: file not found')
+    native = _soundfile_format(path)
+    if native == (sample_rate, 1):
+        waveform, _ = load_wav(path)
+        return waveform, None
+    rate, channels = native or audio_format(path)
+    waveform = torch.from_numpy(read_audio_track(path, sample_rate))[None]
+    check_samples(waveform, path)
+    if (rate, channels) == (sample_rate, 1):
+        return waveform, None
+    kept = ', first channel kept' if channels > 1 else ''
+    note = (f'{path}: audio converted from {rate} Hz, {channels} '
+            f'channel(s) to {sample_rate} Hz mono{kept}')
+    return waveform, note

@@ -1,24 +1,64 @@
-"""Decoding videos with PyAV (which ships its own FFmpeg)."""
+"""Decoding media files: audio tracks (PyAV), frames (OpenCV), probing.
+
+Both libraries ship their own FFmpeg, so no system packages are needed.
+Frames are read the way the official extraction script reads them (OpenCV,
+one seek per frame); audio tracks are resampled by FFmpeg's resampler
+(PyAV), as the official extraction's ``ffmpeg -ar 16000`` does.
+"""
 from pathlib import Path
-from typing import List, Tuple, Union
+from typing import List, NamedTuple, Tuple, Union
 
 import av
+import cv2
 import numpy as np
-from PIL import Image
+
+PathLike = Union[str, Path]
 
 
-def read_audio_track(path: Union[str, Path],
-                     sample_rate: int = 16000) -> np.ndarray:
-    """The first channel of a video's audio, resampled, as float32 [N].
+class MediaError(ValueError):
+    """A media file cannot be used; the message names the file and why."""
+
+
+class Streams(NamedTuple):
+    """Which streams a media file has."""
+    audio: bool
+    video: bool
+
+
+def probe_streams(path: PathLike) -> Streams:
+    """Opens a media file (PyAV) and tells which streams it holds.
 
     Raises:
-        ValueError: No audio stream, or it cannot be decoded (the message
-            names the file).
+        FileNotFoundError: The file does not exist.
+        MediaError: FFmpeg cannot open it as media.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: file not found')
+    try:
+        with av.open(str(path)) as container:
+            return Streams(audio=bool(container.streams.audio),
+                           video=bool(container.streams.video))
+    except av.FFmpegError as err:
+        raise MediaError(f'{path}: not a readable media file ({err})') \
+            from err
+
+
+def read_audio_track(path: PathLike, sample_rate: int = 16000) -> np.ndarray:
+    """The first channel of a file's audio, resampled, as float32 [N].
+
+    Works for video containers and audio files alike (PyAV). This is the
+    official extraction (``ffmpeg -ar 16000``, then ``sox remix 1``) before
+    its 16-bit rounding.
+
+    Raises:
+        MediaError: No audio stream, it cannot be decoded or it has no
+            samples (the message names the file).
     """
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
-                raise ValueError(f'{path}: no audio stream')
+                raise MediaError(f'{path}: no audio stream')
             stream = container.streams.audio[0]
             resampler = av.AudioResampler(format='fltp',
                                           layout=stream.layout.name,
@@ -30,40 +70,86 @@ def read_audio_track(path: Union[str, Path],
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray()[0])
     except av.FFmpegError as err:
-        raise ValueError(f'{path}: cannot decode audio ({err})') from err
+        raise MediaError(f'{path}: cannot decode audio ({err})') from err
     if not chunks:
-        raise ValueError(f'{path}: the audio stream has no samples')
+        raise MediaError(f'{path}: the audio stream has no samples')
     return np.concatenate(chunks).astype(np.float32)
 
 
-def read_frames(path: Union[str, Path],
-                max_seconds: float = 10.0) -> Tuple[List[Image.Image], float]:
-    """RGB frames of the first ``max_seconds`` of a video, and its fps.
-
-    Raises:
-        ValueError: No video stream or undecodable (names the file).
-    """
-    frames: List[Image.Image] = []
+def audio_format(path: PathLike) -> Tuple[int, int]:
+    """Sample rate and channel count of a file's first audio stream."""
     try:
         with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise ValueError(f'{path}: no video stream')
-            stream = container.streams.video[0]
-            fps = float(stream.average_rate or stream.guessed_rate or 0)
-            if fps <= 0:
-                raise ValueError(f'{path}: unknown frame rate')
-            limit = int(fps * max_seconds)
-            for frame in container.decode(stream):
-                frames.append(frame.to_image())
-                if len(frames) >= limit:
-                    break
+            if not container.streams.audio:
+                raise MediaError(f'{path}: no audio stream')
+            context = container.streams.audio[0].codec_context
+            return int(context.sample_rate), int(context.channels)
     except av.FFmpegError as err:
-        raise ValueError(f'{path}: cannot decode video ({err})') from err
-    if not frames:
-        raise ValueError(f'{path}: the video has no frames')
-    return frames, fps
+        raise MediaError(f'{path}: not a readable media file ({err})') \
+            from err
 
 
-def evenly_spaced(count: int, num_frames: int = 10) -> List[int]:
-    """The reference's frame indices ``int(i * count / num_frames)``."""
-    return [int(i * count / num_frames) for i in range(num_frames)]
+def official_frame_indices(total: int, num_frames: int = 10) -> List[int]:
+    """The frames the official extraction reads for ``total`` usable frames.
+
+    The official script computes ``int(i * total / num_frames)`` and then
+    seeks OpenCV to one frame before it (``CAP_PROP_POS_FRAMES = index -
+    1``) and reads one frame, so slot ``i`` holds frame
+    ``max(int(i * total / num_frames) - 1, 0)``.
+    """
+    return [max(int(i * total / num_frames) - 1, 0)
+            for i in range(num_frames)]
+
+
+def usable_frame_count(frame_count: int, fps: float,
+                       max_seconds: float = 10.0) -> int:
+    """``min(frame count, int(fps * max_seconds))``, as the official."""
+    return min(int(frame_count), int(fps * max_seconds))
+
+
+def read_official_frames(path: PathLike, num_frames: int = 10,
+                         max_seconds: float = 10.0
+                         ) -> Tuple[List[np.ndarray], List[int]]:
+    """The ``num_frames`` RGB frames the official extraction picks.
+
+    OpenCV reads the frame rate and frame count, takes
+    ``N = min(frame count, int(fps * max_seconds))`` and reads the frames
+    of :func:`official_frame_indices`, each after one seek (the clip is not
+    decoded as a whole).
+
+    Returns:
+        tuple: RGB uint8 arrays [H, W, 3] (one per slot) and their frame
+        indices.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        MediaError: No video stream, unknown length, or a frame that cannot
+            be read (the message names the file and the frame).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: file not found')
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise MediaError(f'{path}: cannot open the video stream')
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+        if not fps or fps <= 0 or count is None or count < 1:
+            raise MediaError(f'{path}: no decodable video frames (frame '
+                             f'rate {fps}, frame count {count})')
+        total = usable_frame_count(count, fps, max_seconds)
+        if total < 1:
+            raise MediaError(f'{path}: the video is shorter than one frame')
+        indices = official_frame_indices(total, num_frames)
+        frames: List[np.ndarray] = []
+        for index in indices:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+            ok, frame = capture.read()
+            if not ok or frame is None:
+                raise MediaError(f'{path}: cannot read frame {index} of '
+                                 f'{total} (truncated or corrupt video?)')
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    finally:
+        capture.release()
+    return frames, indices

@@ -1,5 +1,5 @@
 # `make demo`: finetune the demo's pretrained CAV-MAE (tools/demo.py sets
-# load_from) as an audio-visual classifier of the synthetic classes;
+# model.init_cfg.checkpoint) as an audio-visual classifier of the synthetic classes;
 # cross-entropy, top-1 accuracy, test on all 10 frames of each clip.
 _base_ = ['./cavmae_demo_pretrain.py']
 
@@ -12,7 +12,9 @@ model = dict(
                   trainable_pos_embed=True),
     cls_head=dict(type='CAVMAEClsHead', num_classes=4, in_channels=96,
                   loss_cls=dict(type='CrossEntropyLoss'),
-                  average_clips='prob'))
+                  average_clips='prob'),
+    init_cfg=dict(type='Pretrained',
+                  checkpoint='work_dirs/demo/pretrain/epoch_15.pth'))
 test_dataloader = dict(dataset=dict(pipeline=[
     dict(type='LoadAudio'), dict(type='KaldiFbank', num_mel_bins=128),
     dict(type='PadCropFbank', target_length=128),

@@ -18,7 +18,7 @@ from pathlib import Path
 import soundfile
 
 from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
-from cavmae_mm.utils.video_io import read_audio_track
+from cavmae_mm.utils.video_io import MediaError, read_audio_track
 
 
 def extract_one(video: str, out_dir: str, sample_rate: int):
@@ -26,7 +26,7 @@ def extract_one(video: str, out_dir: str, sample_rate: int):
     target = Path(out_dir) / f'{Path(video).stem}.wav'
     try:
         wave = read_audio_track(video, sample_rate)
-    except (ValueError, FileNotFoundError) as err:
+    except (MediaError, FileNotFoundError) as err:
         return str(err)
     partial = target.with_suffix('.part.wav')
     soundfile.write(partial, wave, sample_rate, subtype='PCM_16')

@@ -3,9 +3,12 @@
 
     python tools/data/extract_frames.py VIDEOS OUT_DIR [--workers 4]
 
-For N = min(frame count, int(fps * 10)) frames, frame i is the decoded frame
-int(i * N / 10), short side resized to 224 (bilinear, as the reference's
-extraction) and centre cropped, saved as OUT_DIR/frame_{i}/{video_id}.jpg.
+Frames are read as the official extraction reads them (OpenCV; for
+N = min(frame count, int(fps * 10)), slot i holds frame
+max(int(i * N / 10) - 1, 0), one seek each), short side resized to 224
+(bilinear, as the official extraction) and centre cropped, and saved as
+OUT_DIR/frame_{i}/{video_id}.jpg (JPEG quality 75, PIL's default, which the
+official ``save_image`` uses).
 Videos whose 10 frames all exist are skipped (resumable). Failures are listed
 in OUT_DIR/extract_frames_failures.tsv; the exit code is 1 if any failed.
 """
@@ -17,7 +20,9 @@ from pathlib import Path
 
 from cavmae_mm.datasets.transforms.frames import resize_center_crop
 from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
-from cavmae_mm.utils.video_io import evenly_spaced, read_frames
+from PIL import Image
+
+from cavmae_mm.utils.video_io import MediaError, read_official_frames
 
 
 def outputs(out_dir: Path, video: str, num_frames: int):
@@ -28,16 +33,15 @@ def outputs(out_dir: Path, video: str, num_frames: int):
 def extract_one(video: str, out_dir: str, num_frames: int, size: int):
     """Writes one video's frames; returns None or the failure reason."""
     try:
-        frames, _ = read_frames(video)
-    except (ValueError, FileNotFoundError) as err:
+        frames, _ = read_official_frames(video, num_frames)
+    except (MediaError, FileNotFoundError) as err:
         return str(err)
-    indices = evenly_spaced(len(frames), num_frames)
-    for target, index in zip(outputs(Path(out_dir), video, num_frames),
-                             indices, strict=True):
+    for target, frame in zip(outputs(Path(out_dir), video, num_frames),
+                             frames, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix('.part.jpg')
-        resize_center_crop(frames[index], size, 'bilinear').save(
-            partial, format='JPEG', quality=95)
+        resize_center_crop(Image.fromarray(frame), size, 'bilinear').save(
+            partial, format='JPEG', quality=75)
         os.replace(partial, target)
     return None
 

@@ -5,10 +5,11 @@ from .audio import (AUDIOSET_MEAN, AUDIOSET_STD, FbankNoiseRoll, KaldiFbank,
 from .frames import (LoadFrames, ResizeCenterCrop, SelectFrames,
                      SelectVideoFrames, frame_file, resize_center_crop)
 from .labels import EncodeLabels
+from .raw_media import DecodeAudio, DecodeOfficialFrames
 
 __all__ = [
     'AUDIOSET_MEAN', 'AUDIOSET_STD', 'FbankNoiseRoll', 'KaldiFbank',
     'LoadAudio', 'LoadAudioFromVideo', 'NormalizeFbank', 'PadCropFbank',
     'SpecAugment', 'WaveformAsInput', 'LoadFrames', 'ResizeCenterCrop', 'SelectFrames',
-    'SelectVideoFrames', 'frame_file', 'resize_center_crop', 'EncodeLabels'
+    'SelectVideoFrames', 'frame_file', 'resize_center_crop', 'EncodeLabels', 'DecodeAudio', 'DecodeOfficialFrames'
 ]

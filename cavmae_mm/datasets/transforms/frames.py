@@ -10,7 +10,7 @@ from mmcv.transforms import BaseTransform
 from PIL import Image, UnidentifiedImageError
 
 from cavmae_mm.registry import TRANSFORMS
-from cavmae_mm.utils.video_io import evenly_spaced
+from cavmae_mm.utils.video_io import official_frame_indices, usable_frame_count
 
 FRAME_MODES = ('random', 'fixed', 'all')
 
@@ -110,8 +110,10 @@ class SelectFrames(_FrameChoice):
 class SelectVideoFrames(_FrameChoice):
     """Chooses frame indices of a video file, for on-the-fly decoding.
 
-    The candidates are the reference's extraction points: ``int(i * N / n)``
-    for ``i < n`` with ``N = min(total_frames, int(fps * max_seconds))``;
+    The candidates are the frames the official extraction reads:
+    ``max(int(i * N / n) - 1, 0)`` for ``i < n`` with
+    ``N = min(total_frames, int(fps * max_seconds))`` (see
+    :func:`cavmae_mm.utils.video_io.official_frame_indices`);
     ``mode`` picks among them as :class:`SelectFrames` does. Use after
     MMAction2's ``DecordInit`` and before its ``DecordDecode``.
 
@@ -135,12 +137,12 @@ class SelectVideoFrames(_FrameChoice):
         self.max_seconds = max_seconds
 
     def transform(self, results: Dict) -> Dict:
-        usable = min(results['total_frames'],
-                     int(results['avg_fps'] * self.max_seconds))
+        usable = usable_frame_count(results['total_frames'],
+                                    results['avg_fps'], self.max_seconds)
         if usable < 1:
             raise ValueError(f'{results.get("filename")}: no frames to '
                              'decode')
-        candidates = evenly_spaced(usable, self.num_frames)
+        candidates = official_frame_indices(usable, self.num_frames)
         slots = choose_slots(self.mode, self.frame_use, self.num_frames)
         results['frame_inds'] = np.array([candidates[i] for i in slots])
         return results

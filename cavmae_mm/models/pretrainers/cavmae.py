@@ -7,10 +7,11 @@ from torch import Tensor
 
 from cavmae_mm.registry import MODELS
 from ..builder import build_data_preprocessor
+from ..pretrained import PretrainedInitMixin
 
 
 @MODELS.register_module()
-class CAVMAE(BaseModel):
+class CAVMAE(PretrainedInitMixin, BaseModel):
     """Contrastive Audio-Visual Masked Autoencoder (pretraining).
 
     Both modalities are masked independently; the kept tokens go through the
@@ -30,7 +31,10 @@ class CAVMAE(BaseModel):
             'time', 'freq', 'tf'.
         data_preprocessor (dict, optional): Defaults to
             ``AVDataPreprocessor``.
-        init_cfg (dict, optional): MMEngine initialisation config.
+        init_cfg (dict, optional): MMEngine initialisation config; a
+            ``Pretrained`` one loads its whole checkpoint (official or this
+            package's) after initialisation, see
+            :mod:`cavmae_mm.models.pretrained`.
     """
 
     def __init__(self,

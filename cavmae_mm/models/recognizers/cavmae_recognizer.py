@@ -1,4 +1,5 @@
 """Finetuned CAV-MAE: audio-visual, audio-only or visual-only classifier."""
+import copy
 from typing import Dict, Optional, Tuple
 
 from mmaction.models.recognizers import BaseRecognizer
@@ -7,6 +8,7 @@ from torch import Tensor
 from cavmae_mm.registry import MODELS
 from ..backbones import PATHS
 from ..builder import build_data_preprocessor, resolve_type
+from ..pretrained import PretrainedInitMixin
 
 #: Encoder paths whose mean-pooled outputs are averaged for each modality.
 MODALITY_PATHS: Dict[str, Tuple[str, ...]] = {
@@ -23,7 +25,7 @@ MODALITY_PATHS: Dict[str, Tuple[str, ...]] = {
 
 
 @MODELS.register_module()
-class CAVMAERecognizer(BaseRecognizer):
+class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
     """Audio-visual event classifier on the CAV-MAE encoder.
 
     The feature is the mean over tokens of the encoder path(s) chosen by
@@ -44,6 +46,10 @@ class CAVMAERecognizer(BaseRecognizer):
         test_cfg (dict, optional): Unused; MMAction2 interface.
         data_preprocessor (dict, optional): Defaults to
             ``AVDataPreprocessor``.
+        init_cfg (dict, optional): ``dict(type='Pretrained',
+            checkpoint=...)`` starts finetuning from a pretrained (or
+            finetuned) checkpoint, official or this package's (see
+            :mod:`cavmae_mm.models.pretrained`).
     """
 
     def __init__(self,
@@ -53,7 +59,8 @@ class CAVMAERecognizer(BaseRecognizer):
                  freeze_backbone: bool = False,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None) -> None:
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         if modality not in MODALITY_PATHS:
             raise ValueError(f'modality must be one of '
                              f'{list(MODALITY_PATHS)}, got {modality!r}')
@@ -63,6 +70,7 @@ class CAVMAERecognizer(BaseRecognizer):
             train_cfg=train_cfg,
             test_cfg=test_cfg,
             data_preprocessor=build_data_preprocessor(data_preprocessor))
+        self.init_cfg = copy.deepcopy(init_cfg)
         self.freeze_backbone = freeze_backbone
         self.modality = modality
 

@@ -1,4 +1,9 @@
 # Finetuned CAV-MAE recognizer (AudioSet: 527 classes, multi-label BCE).
+# Every official finetuning recipe starts from CAV-MAE-Scale++ (model zoo:
+# cavmae-scale++_as2m); the official file loads as released. Download it to
+# this path, point init_cfg elsewhere, or set model.init_cfg=None for a
+# deliberate random start.
+pretrained = 'checkpoints/cav-mae-scale++.pth'
 model = dict(
     type='CAVMAERecognizer',
     modality='multimodal',
@@ -23,4 +28,5 @@ model = dict(
     data_preprocessor=dict(
         type='AVDataPreprocessor',
         mean=(0.485, 0.456, 0.406),
-        std=(0.229, 0.224, 0.225)))
+        std=(0.229, 0.224, 0.225)),
+    init_cfg=dict(type='Pretrained', checkpoint=pretrained))

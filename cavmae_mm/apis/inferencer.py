@@ -1,0 +1,100 @@
+"""``CAVMAEInferencer``: MMEngine's inferencer interface for raw files."""
+from typing import Dict, Iterable, List, Optional, Tuple, Union
+
+import torch
+from mmengine.config import Config
+from mmengine.infer import BaseInferencer
+from torch import nn
+
+from cavmae_mm.utils.model_zoo import get_model, resolve_config
+from .inference import InputsType, RawMediaClassifier, init_model
+from .raw_media import collect_inputs
+
+
+class CAVMAEInferencer(BaseInferencer):
+    """Classifies raw video and audio files, as MMAction2's inferencers.
+
+    Example::
+
+        inferencer = CAVMAEInferencer('cavmae-ft_as2m_as-full-51.2',
+                                      'as-full-51.2.pth')
+        out = inferencer(['clip.mp4', 'folder/'], topk=5, batch_size=8)
+        out['results'][0]['predictions'][0]  # {'label', 'index', 'score'}
+
+    Args:
+        model (str | Config): Config file, model-zoo name or Config.
+        weights (str, optional): Checkpoint file or URL (this package's or
+            official, see :func:`cavmae_mm.apis.init_model`). Defaults to the
+            model-zoo entry's weights when ``model`` is a zoo name.
+        device (str, optional): Defaults to CUDA when available, else CPU.
+        label_file (str, optional): Label CSV instead of the config's.
+        cfg_options (dict, optional): Config overrides.
+        show_progress (bool): Show a progress bar. Defaults to True.
+    """
+
+    preprocess_kwargs: set = {'num_workers'}
+    forward_kwargs: set = {'topk'}
+    visualize_kwargs: set = set()
+    postprocess_kwargs: set = set()
+
+    def __init__(self,
+                 model: Union[str, Config],
+                 weights: Optional[str] = None,
+                 device: Optional[str] = None,
+                 label_file: Optional[str] = None,
+                 cfg_options: Optional[dict] = None,
+                 show_progress: bool = True) -> None:
+        self._label_file = label_file
+        self._cfg_options = cfg_options
+        if isinstance(model, str):
+            path, entry = resolve_config(model)
+            model = str(path)
+            if weights is None and entry is not None:
+                weights = entry.weights
+        if weights is None:
+            raise ValueError('CAVMAEInferencer needs weights: a checkpoint '
+                             'file or URL, or a model-zoo name')
+        if device is None:
+            device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        super().__init__(model=model, weights=weights, device=device,
+                         scope='cavmae_mm', show_progress=show_progress)
+
+    def _load_model_from_metafile(self, model: str) -> Tuple[Config, str]:
+        entry = get_model(model)
+        return Config.fromfile(str(entry.config)), entry.weights
+
+    def _init_model(self, cfg: Config, weights: Optional[str],
+                    device: str = 'cpu') -> nn.Module:
+        model = init_model(cfg, weights, device, self._cfg_options)
+        self.classifier = RawMediaClassifier(model, self._label_file)
+        return model
+
+    def _init_pipeline(self, cfg: Config):
+        return self.classifier.loader
+
+    def _init_collate(self, cfg: Config):
+        return None
+
+    def _init_visualizer(self, cfg: Config):
+        return None
+
+    def _inputs_to_list(self, inputs: InputsType) -> List[str]:
+        return collect_inputs(inputs)
+
+    def preprocess(self, inputs: List[str], batch_size: int = 1,
+                   num_workers: int = 0, **kwargs) -> Iterable:
+        return self.classifier.batches(inputs, batch_size, num_workers)
+
+    def forward(self, inputs: List[Dict], topk: int = 5,
+                **kwargs) -> List[Dict]:
+        return self.classifier.classify(inputs, topk)
+
+    def visualize(self, inputs: list, preds: list, **kwargs) -> None:
+        return None
+
+    def postprocess(self, preds: List[Dict], visualization=None,
+                    return_datasample: bool = False, **kwargs) -> Dict:
+        """``{'results': [...], 'errors': [...]}`` as
+        :func:`cavmae_mm.apis.inference_recognizer` returns."""
+        return dict(results=[p for p in preds if 'error' not in p],
+                    errors=[p for p in preds if 'error' in p])

@@ -1,0 +1,269 @@
+"""Raw video and audio files as model inputs, without offline extraction.
+
+A config's test pipeline starts from extracted files (``LoadAudio``,
+``SelectFrames`` + ``LoadFrames``) and ends with labels and packing.
+:func:`split_test_pipeline` keeps what the pipeline does to the audio and to
+the frames and replaces the loading steps by ``DecodeAudio`` and
+``DecodeOfficialFrames``, which read a video or audio file the way the
+official extraction tools would have prepared it. :class:`RawMediaLoader`
+then prepares one file: it chooses the modality the model can serve for
+what the file holds and runs the audio and/or frame steps.
+"""
+from pathlib import Path
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+import torch
+from torch.utils.data import Dataset
+
+from cavmae_mm.registry import TRANSFORMS
+from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
+from cavmae_mm.utils.video_io import MediaError, probe_streams
+
+VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.webm', '.avi', '.mov')
+MEDIA_EXTENSIONS = VIDEO_EXTENSIONS + AUDIO_EXTENSIONS
+#: Text files read as lists of inputs (one path per line).
+LIST_EXTENSIONS = ('.txt', '.lst', '.list')
+
+# How each step of a test pipeline carries over to raw files.
+_AUDIO_LOADERS = ('LoadAudio', 'LoadAudioFromVideo')
+_AUDIO_STEPS = ('KaldiFbank', 'PadCropFbank', 'NormalizeFbank',
+                'WaveformAsInput')
+_FRAME_CHOICE = ('SelectFrames', 'SelectVideoFrames')
+_FRAME_LOADERS = ('LoadFrames', 'DecordInit', 'DecordDecode')
+_FRAME_STEPS = ('ResizeCenterCrop', )
+_LABEL_STEPS = ('EncodeLabels', )
+_PACK = 'PackActionInputs'
+
+#: Which modalities each recognizer modality reads.
+NEEDS = dict(multimodal=('audio', 'visual'), audioonly=('audio', ),
+             videoonly=('visual', ), missingaudioonly=('visual', ),
+             missingvideoonly=('audio', ))
+
+
+class RawPipelines(NamedTuple):
+    """Transform configs for the audio and the frames of a raw file."""
+    audio: List[dict]
+    visual: List[dict]
+
+
+def _type(step) -> str:
+    kind = step.get('type') if isinstance(step, dict) else None
+    return kind if isinstance(kind, str) else getattr(kind, '__name__',
+                                                      str(kind))
+
+
+def split_test_pipeline(pipeline: Sequence[dict]) -> RawPipelines:
+    """The raw-file equivalents of a config's test pipeline.
+
+    Raises:
+        ValueError: A step that has no raw-file equivalent (e.g. a training
+            augmentation); the message names it.
+    """
+    audio: List[dict] = []
+    visual: List[dict] = []
+    for step in pipeline:
+        kind = _type(step)
+        if kind in _AUDIO_LOADERS:
+            audio.append(dict(type='DecodeAudio',
+                              sample_rate=step.get('sample_rate', 16000)))
+        elif kind in _AUDIO_STEPS:
+            audio.append(dict(step))
+        elif kind in _FRAME_CHOICE:
+            options = {k: step[k] for k in ('mode', 'frame_use', 'num_frames',
+                                            'max_seconds') if k in step}
+            visual.insert(0, dict(type='DecodeOfficialFrames', **options))
+        elif kind in _FRAME_STEPS:
+            visual.append(dict(step))
+        elif kind in _FRAME_LOADERS or kind in _LABEL_STEPS or kind == _PACK:
+            continue
+        else:
+            raise ValueError(f'the test pipeline step {kind} has no '
+                             'raw-file equivalent; inference supports '
+                             f'{_AUDIO_LOADERS + _AUDIO_STEPS}, '
+                             f'{_FRAME_CHOICE + _FRAME_LOADERS + _FRAME_STEPS}'
+                             f', {_LABEL_STEPS} and {_PACK}')
+    if audio and _type(audio[0]) != 'DecodeAudio':
+        raise ValueError('the test pipeline computes audio features before '
+                         'loading audio')
+    if visual and _type(visual[0]) != 'DecodeOfficialFrames':
+        raise ValueError('the test pipeline resizes frames it never selects')
+    return RawPipelines(audio, visual)
+
+
+def collect_inputs(inputs: Union[str, Path, Sequence[Union[str, Path]]]
+                   ) -> List[str]:
+    """Expands inputs into a list of files.
+
+    Media files are kept; folders give their media files (recursive,
+    sorted); ``.txt`` / ``.lst`` / ``.list`` files give their lines (paths
+    as written, blank lines and ``#`` comments skipped). Other paths are
+    kept as they are, so that a missing or unreadable file becomes an error
+    of its own instead of stopping the others.
+
+    Raises:
+        ValueError: A folder without media files, or nothing at all.
+    """
+    items = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    files: List[str] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                str(p) for p in path.rglob('*')
+                if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS)
+            if not found:
+                raise ValueError(
+                    f'{path}: the folder holds no media files '
+                    f'({", ".join(MEDIA_EXTENSIONS)})')
+            files.extend(found)
+        elif path.is_file() and path.suffix.lower() in LIST_EXTENSIONS:
+            lines = path.read_text(encoding='utf-8').splitlines()
+            files.extend(ln.strip() for ln in lines
+                         if ln.strip() and not ln.lstrip().startswith('#'))
+        else:
+            files.append(str(path))
+    if not files:
+        raise ValueError('no inputs given')
+    return files
+
+
+def choose_modality(model_modality: str, has_audio: bool,
+                    has_video: bool) -> str:
+    """The recognizer modality that serves a file with these streams.
+
+    A model finetuned on both modalities (``multimodal``) falls back to
+    ``missingaudioonly`` / ``missingvideoonly``, the official evaluation of
+    a missing modality; single-modality models need their modality.
+
+    Raises:
+        MediaError: The model cannot serve the file.
+    """
+    if model_modality == 'multimodal':
+        if has_audio and has_video:
+            return 'multimodal'
+        if has_video:
+            return 'missingaudioonly'
+        if has_audio:
+            return 'missingvideoonly'
+        raise MediaError('neither usable audio nor video')
+    needed = NEEDS[model_modality]
+    if 'audio' in needed and not has_audio:
+        raise MediaError(f'the model classifies audio ({model_modality}) '
+                         'and the file has no usable audio')
+    if 'visual' in needed and not has_video:
+        raise MediaError(f'the model classifies frames ({model_modality}) '
+                         'and the file has no video')
+    return model_modality
+
+
+class RawMediaLoader:
+    """Prepares one raw media file for a recognizer.
+
+    Args:
+        pipeline (Sequence[dict]): The config's test pipeline.
+        model_modality (str): The recognizer's configured modality.
+    """
+
+    def __init__(self, pipeline: Sequence[dict],
+                 model_modality: str) -> None:
+        if model_modality not in NEEDS:
+            raise ValueError(f'unknown modality {model_modality!r}')
+        steps = split_test_pipeline(pipeline)
+        self.model_modality = model_modality
+        self.audio = [TRANSFORMS.build(t) for t in steps.audio]
+        self.visual = [TRANSFORMS.build(t) for t in steps.visual]
+        self.pack_keys = ('filename', 'frame_inds')
+
+    @staticmethod
+    def _run(transforms, results: Dict) -> Dict:
+        for transform in transforms:
+            results = transform(results)
+        return results
+
+    def __call__(self, path: str) -> Dict:
+        """Packed inputs of one file.
+
+        Returns:
+            dict: ``inputs`` (``audios`` and/or ``imgs``), ``modality``,
+            ``notes`` (lines to report: conversions, a missing or silent
+            audio track, the modality fallback).
+
+        Raises:
+            FileNotFoundError, MediaError: The file cannot be used.
+        """
+        streams = probe_streams(path)
+        notes: List[str] = []
+        wants_audio = 'audio' in NEEDS[self.model_modality] or \
+            self.model_modality == 'multimodal'
+        audio: Optional[Dict] = None
+        if streams.audio and wants_audio and self.audio:
+            audio = self._run(self.audio, dict(filename=path))
+            if audio.pop('audio_note', None):
+                notes.append('audio converted to 16 kHz mono (first '
+                             'channel), as the official extraction')
+            if audio.pop('audio_silent'):
+                notes.append('the audio track is silent (every sample 0)')
+                audio = None
+        elif not streams.audio and wants_audio:
+            notes.append('no audio track')
+        if not (streams.audio or streams.video):
+            raise MediaError(f'{path}: no audio or video stream')
+        try:
+            modality = choose_modality(self.model_modality, audio is not None,
+                                       streams.video and bool(self.visual))
+        except MediaError as err:
+            reason = '; '.join(notes + [str(err)])
+            raise MediaError(f'{path}: {reason}') from err
+        if modality != self.model_modality:
+            notes.append(f'using {modality}')
+        inputs = {}
+        if 'audio' in NEEDS[modality]:
+            inputs['audios'] = audio['audios']
+        frame_inds: Optional[List[int]] = None
+        if 'visual' in NEEDS[modality]:
+            frames = self._run(self.visual, dict(filename=path))
+            inputs['imgs'] = frames['imgs']
+            frame_inds = frames['frame_inds']
+        return dict(inputs=inputs, modality=modality, notes=notes,
+                    frame_inds=frame_inds)
+
+
+class RawMediaDataset(Dataset):
+    """Files -> prepared samples, or the reason a file cannot be used.
+
+    Errors are returned, not raised, so that one bad file does not stop a
+    batch or a worker: each item is ``dict(input=path, sample=...)`` or
+    ``dict(input=path, error=message)``.
+    """
+
+    def __init__(self, files: Sequence[str], loader: RawMediaLoader) -> None:
+        self.files = list(files)
+        self.loader = loader
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> Dict:
+        path = self.files[index]
+        try:
+            return dict(input=path, sample=self.loader(path))
+        except (MediaError, FileNotFoundError, OSError) as err:
+            message = str(err)
+            if path not in message:
+                message = f'{path}: {message}'
+            return dict(input=path, error=message)
+
+
+def keep_as_list(batch: List[Dict]) -> List[Dict]:
+    """Collate function: the items as they are (grouped later by
+    modality)."""
+    return batch
+
+
+def stack_inputs(samples: Sequence[Dict]) -> Tuple[Dict, int]:
+    """Batched model inputs of samples that share a modality."""
+    batch: Dict = {}
+    for key in samples[0]['inputs']:
+        values = [s['inputs'][key] for s in samples]
+        batch[key] = torch.stack([torch.as_tensor(v) for v in values])
+    return batch, len(samples)

@@ -1,0 +1,69 @@
+"""Starting a model from pretrained weights, as the official recipes do.
+
+A model config names its starting checkpoint the OpenMMLab way::
+
+    model = dict(..., init_cfg=dict(type='Pretrained',
+                                    checkpoint='checkpoints/cav-mae-scale++.pth'))
+
+and ``init_weights`` (what the runner calls before training) initialises
+every part as usual and then loads that checkpoint with
+:func:`cavmae_mm.utils.weights.load_pretrained`: official checkpoints are
+read as released, the parts a recipe replaces are summarised in one line,
+and a missing file is an error that says which model-zoo entry provides it.
+``model.init_cfg=None`` starts from random weights on purpose.
+"""
+from pathlib import Path
+from typing import Optional
+
+from mmengine.logging import print_log
+
+from cavmae_mm.utils.weights import is_url, load_pretrained
+
+
+def pretrained_checkpoint(init_cfg) -> Optional[str]:
+    """The checkpoint of a model-level ``Pretrained`` init_cfg, or None."""
+    if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
+        if init_cfg.get('prefix'):
+            raise ValueError('a model-level Pretrained init_cfg takes the '
+                             'whole checkpoint; drop prefix='
+                             f'{init_cfg["prefix"]!r}')
+        return init_cfg['checkpoint']
+    return None
+
+
+def how_to_get(checkpoint: str) -> str:
+    """One sentence on where the missing ``checkpoint`` comes from."""
+    from cavmae_mm.utils.model_zoo import find_by_default_path
+    entry = find_by_default_path(checkpoint)
+    if entry is None:
+        source = 'Point model.init_cfg.checkpoint at the pretrained file'
+    else:
+        source = (f'It is the model-zoo entry {entry.name} '
+                  f'({entry.official_name}): mkdir -p checkpoints && '
+                  f"wget -O {checkpoint} '{entry.weights}' (the official "
+                  'file loads as released)')
+    return (f'{source}, or set model.init_cfg=None to start from random '
+            'weights on purpose.')
+
+
+class PretrainedInitMixin:
+    """``init_weights`` that ends by loading a model-level ``Pretrained``
+    init_cfg through :func:`load_pretrained`."""
+
+    def init_weights(self) -> None:
+        checkpoint = pretrained_checkpoint(self.init_cfg)
+        if checkpoint is None:
+            super().init_weights()
+            return
+        hint = how_to_get(checkpoint)
+        if not is_url(checkpoint) and not Path(checkpoint).is_file():
+            raise FileNotFoundError(
+                f'{checkpoint}: pretrained checkpoint not found. {hint}')
+        init_cfg, self.init_cfg = self.init_cfg, None
+        try:
+            super().init_weights()
+        finally:
+            self.init_cfg = init_cfg
+        print_log(f'loading the pretrained checkpoint {checkpoint}',
+                  logger='current')
+        load_pretrained(self, checkpoint, missing_hint=hint)

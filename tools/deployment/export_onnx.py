@@ -1,0 +1,87 @@
+#!/usr/bin/env python
+"""Export a finetuned CAV-MAE recognizer to ONNX and check it with onnxruntime.
+
+    python tools/deployment/export_onnx.py CONFIG CHECKPOINT --out model.onnx \
+        [--modality multimodal] [--opset 17] [--atol 1e-4] \
+        [--cfg-options key=value ...]
+
+Graph inputs (only those the modality reads; audioonly and missingvideoonly
+take fbank, videoonly and missingaudioonly take frames):
+  fbank   float32 [B, T, F]     normalised fbank, as the data pipeline
+                                outputs it (e.g. T=1024, F=128)
+  frames  float32 [B, 3, H, W]  RGB on the 0-255 scale; the data
+                                preprocessor's mean/std normalisation is in
+                                the graph
+Output: logits float32 [B, num_classes]. The batch axis is dynamic.
+
+After the export, onnxruntime (CPU) and PyTorch run on the same random inputs
+(batch 2); the tool prints the max abs difference of the logits and exits
+with 1 if it exceeds --atol (the file is kept for inspection), or if the
+config, checkpoint or export fails. Needs requirements/deploy.txt.
+"""
+import argparse
+import pickle
+import sys
+from pathlib import Path
+
+from mmengine.config import DictAction
+
+from cavmae_mm.apis import init_model
+from cavmae_mm.apis.deployment import (DEFAULT_OPSET, ONNX_INPUTS,
+                                       check_onnx, export_onnx)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser.add_argument('config', help='config file of the recognizer')
+    parser.add_argument('checkpoint', help='finetuned checkpoint')
+    parser.add_argument('--out', type=Path, required=True,
+                        help='the .onnx file to write')
+    parser.add_argument('--modality', choices=list(ONNX_INPUTS),
+                        help="overrides the config's model.modality")
+    parser.add_argument('--opset', type=int, default=DEFAULT_OPSET,
+                        help='ONNX opset version (default: %(default)s)')
+    parser.add_argument('--atol', type=float, default=1e-4,
+                        help='largest accepted |onnxruntime - PyTorch| of '
+                        'the logits (default: %(default)s)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='config overrides, key=value')
+    args = parser.parse_args(argv)
+
+    try:
+        model = init_model(args.config, args.checkpoint, device='cpu',
+                           cfg_options=args.cfg_options)
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError,
+            SyntaxError, pickle.UnpicklingError) as err:
+        print(f'error: cannot build the model of {args.config} with the '
+              f'checkpoint {args.checkpoint}: {type(err).__name__}: {err}',
+              file=sys.stderr)
+        return 1
+    # --modality overrides the config's model.modality (set on the copy
+    # that is exported)
+    modality = args.modality or getattr(model, 'modality', None)
+    try:
+        export_onnx(model, args.out, modality=modality, opset=args.opset)
+        diff = check_onnx(model, args.out, modality=modality, batch_size=2)
+    except TypeError as err:  # not a recognizer
+        print(f'error: {args.config}: {err}', file=sys.stderr)
+        return 1
+    except (OSError, ValueError, RuntimeError) as err:  # names the file
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    print(f'{args.out}: {modality}, inputs '
+          f'{", ".join(ONNX_INPUTS[modality])}, opset {args.opset}')
+    print(f'max abs difference of the logits, onnxruntime vs PyTorch '
+          f'(batch 2): {diff:.3e}')
+    if not diff <= args.atol:
+        print(f'error: {args.out}: the max abs difference {diff:.3e} '
+              f'exceeds --atol {args.atol:g}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
