@@ -10,7 +10,7 @@ $(VPY):
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --upgrade pip
 
-$(STAMP): $(VPY) setup.py requirements/runtime.txt requirements/tests.txt
+$(STAMP): $(VPY) setup.py requirements/runtime.txt requirements/tests.txt requirements/deploy.txt
 	$(VPY) -m pip install -e '.[tests]'
 	touch $(STAMP)
 

@@ -1,3 +1,4 @@
+from .deployment import check_onnx, export_onnx
 from .features import FEATURES, extract_features
 from .inference import (RawMediaClassifier, inference_recognizer, init_model,
                         load_config)
@@ -6,5 +7,6 @@ from .inpainting import inpaint
 
 __all__ = [
     'init_model', 'load_config', 'inference_recognizer', 'RawMediaClassifier',
-    'CAVMAEInferencer', 'extract_features', 'FEATURES', 'inpaint'
+    'CAVMAEInferencer', 'extract_features', 'FEATURES', 'inpaint',
+    'export_onnx', 'check_onnx'
 ]

@@ -39,7 +39,10 @@ from cavmae_mm.models.recognizers.cavmae_recognizer import (MODALITY_PATHS,
 #: ONNX input name of each encoder modality.
 INPUT_NAMES: Dict[str, str] = {'audio': 'fbank', 'visual': 'frames'}
 
-#: Graph inputs of each recognizer modality, in graph order.
+#: Graph inputs of each recognizer modality, in graph order. As in the
+#: official code, ``missingaudioonly`` is a model finetuned on both
+#: modalities given only the audio (fbank), ``missingvideoonly`` one
+#: given only the frames.
 ONNX_INPUTS: Dict[str, Tuple[str, ...]] = {
     modality: tuple(INPUT_NAMES[m] for m in ('audio', 'visual')
                     if any(m in PATHS[p][0] for p in paths))
@@ -174,6 +177,8 @@ def _export(wrapper: RecognizerOnnxWrapper, path: Path, opset: int) -> None:
         warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
         warnings.filterwarnings('ignore', category=DeprecationWarning,
                                 message='.*legacy TorchScript-based ONNX')
+        warnings.filterwarnings('ignore', category=DeprecationWarning,
+                                module=r'torch\.onnx\.')
         with torch.no_grad():
             torch.onnx.export(
                 wrapper, (),

@@ -35,9 +35,12 @@ _LABEL_STEPS = ('EncodeLabels', )
 _PACK = 'PackActionInputs'
 
 #: Which modalities each recognizer modality reads.
+#: (The official names: ``missingaudioonly`` is the audio-only evaluation of
+#: a model finetuned on both modalities, ``missingvideoonly`` the video-only
+#: one.)
 NEEDS = dict(multimodal=('audio', 'visual'), audioonly=('audio', ),
-             videoonly=('visual', ), missingaudioonly=('visual', ),
-             missingvideoonly=('audio', ))
+             videoonly=('visual', ), missingaudioonly=('audio', ),
+             missingvideoonly=('visual', ))
 
 
 class RawPipelines(NamedTuple):
@@ -131,9 +134,10 @@ def choose_modality(model_modality: str, has_audio: bool,
                     has_video: bool) -> str:
     """The recognizer modality that serves a file with these streams.
 
-    A model finetuned on both modalities (``multimodal``) falls back to
-    ``missingaudioonly`` / ``missingvideoonly``, the official evaluation of
-    a missing modality; single-modality models need their modality.
+    A model finetuned on both modalities (``multimodal``) falls back to the
+    official evaluation with one modality: ``missingaudioonly`` (audio
+    only) for a file without video, ``missingvideoonly`` (frames only) for
+    one without usable audio; single-modality models need their modality.
 
     Raises:
         MediaError: The model cannot serve the file.
@@ -142,9 +146,9 @@ def choose_modality(model_modality: str, has_audio: bool,
         if has_audio and has_video:
             return 'multimodal'
         if has_video:
-            return 'missingaudioonly'
-        if has_audio:
             return 'missingvideoonly'
+        if has_audio:
+            return 'missingaudioonly'
         raise MediaError('neither usable audio nor video')
     needed = NEEDS[model_modality]
     if 'audio' in needed and not has_audio:
