@@ -148,3 +148,8 @@ def tiny_config(synthetic, tmp_path_factory):
         schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
         root=str(synthetic)))
     return path
+
+
+# Raw media files and tiny models for inference, search and their tools.
+from tests.media_fixtures import (media, tiny_classifier,  # noqa: E402,F401
+                                  tiny_pretrained)

@@ -20,7 +20,14 @@ recipe (train and test pipelines), the CPU cost of every transform, and the
 loader throughput for each --workers count. Without --data-root a synthetic
 set of 10 s clips is generated in a temporary folder.
 
-Both print a table and write --out (JSON).
+``infer``: inference from raw videos (tools/infer.py's path: decoding, the
+config's test pipeline, the recognizer): clips/s for each --workers count
+and --infer-batch size, the time per clip spent decoding (audio track and
+the 10 seeked frames, fbank, resizing) vs in the model, and the cost of the
+10 seeked frames against decoding the whole clip. ``model`` and ``data``
+run by default; ``infer`` when named.
+
+Each prints a table and writes --out (JSON).
 """
 import argparse
 import copy
@@ -35,6 +42,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import torch
+from mmengine.config import DictAction
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -71,6 +79,8 @@ def model_cfgs(size: str, num_classes: int = 527) -> Dict[str, dict]:
     pre = Config.fromfile(str(ROOT / 'configs/_base_/models/cavmae.py'))
     ft = Config.fromfile(str(ROOT / 'configs/_base_/models/cavmae_ft.py'))
     cfgs = dict(pretrain=pre.model.to_dict(), finetune=ft.model.to_dict())
+    for cfg in cfgs.values():
+        cfg.pop('init_cfg', None)  # random weights; no pretrained file
     cfgs['finetune']['cls_head']['num_classes'] = num_classes
     if size == 'tiny':
         for cfg in cfgs.values():
@@ -362,6 +372,77 @@ def benchmark_data(args) -> Dict:
     return out
 
 
+# ------------------------------------------------------- raw-file inference
+def benchmark_infer(args) -> Dict:
+    """Clips/s of raw-video classification, and where the time goes."""
+    import av
+    from cavmae_mm.apis import RawMediaClassifier, init_model
+    from cavmae_mm.apis.raw_media import stack_inputs
+    from cavmae_mm.utils.video_io import read_official_frames
+    options = dict(args.infer_cfg_options or {})
+    if args.size == 'tiny':
+        options.update({'model.backbone.embed_dim': 32,
+                        'model.backbone.depth': 3,
+                        'model.backbone.modality_specific_depth': 2,
+                        'model.backbone.num_heads': 4,
+                        'model.cls_head.in_channels': 32})
+    model = init_model(args.infer_config, None, args.device, options)
+    classifier = RawMediaClassifier(model)
+    with tempfile.TemporaryDirectory() as tmp:
+        sys.path.insert(0, str(HERE / 'data'))
+        import make_synthetic
+        make_synthetic.main([tmp, '--num-classes', '2', '--per-class',
+                             str(max(1, args.clips // 2)), '--seconds', '10',
+                             '--size', '256'])
+        files = sorted(str(p) for p in Path(tmp, 'videos').glob('*.mp4'))
+        start = time.perf_counter()
+        samples = [classifier.loader(f) for f in files]
+        decode_s = (time.perf_counter() - start) / len(files)
+        start = time.perf_counter()
+        for f in files:
+            read_official_frames(f)
+        seek_s = (time.perf_counter() - start) / len(files)
+        start = time.perf_counter()
+        for f in files:
+            with av.open(f) as container:
+                for frame in container.decode(video=0):
+                    frame.to_ndarray(format='rgb24')
+        whole_s = (time.perf_counter() - start) / len(files)
+        with torch.no_grad():
+            inputs, _ = stack_inputs(samples[:1])
+            model.test_step(_packed(inputs, 1))  # warm-up
+            synchronize(args.device)
+            start = time.perf_counter()
+            for sample in samples:
+                inputs, size = stack_inputs([sample])
+                model.test_step(_packed(inputs, size))
+            synchronize(args.device)
+        model_s = (time.perf_counter() - start) / len(files)
+        rates = {}
+        for workers in args.workers:
+            for batch in args.infer_batch:
+                start = time.perf_counter()
+                out = classifier.run(files, 1, batch, workers)
+                synchronize(args.device)
+                if out['errors']:
+                    raise SystemExit(f'inference failed: {out["errors"]}')
+                rates[f'workers={workers} batch={batch}'] = \
+                    len(files) / (time.perf_counter() - start)
+    return dict(config=args.infer_config, size=args.size,
+                device=describe_device(args.device), clips=len(files),
+                clip_seconds=10, decode_ms_per_clip=decode_s * 1e3,
+                model_ms_per_clip=model_s * 1e3,
+                decode_share=decode_s / (decode_s + model_s),
+                seeked_10_frames_ms=seek_s * 1e3,
+                whole_clip_frames_ms=whole_s * 1e3, clips_per_s=rates)
+
+
+def _packed(inputs: Dict, size: int) -> Dict:
+    from mmaction.structures import ActionDataSample
+    return dict(inputs=inputs,
+                data_samples=[ActionDataSample() for _ in range(size)])
+
+
 # ------------------------------------------------------------------ output
 def print_tables(report: Dict) -> None:
     if 'model' in report:
@@ -396,6 +477,17 @@ def print_tables(report: Dict) -> None:
             rates = ', '.join(f'{w} workers: {r:.1f}'
                               for w, r in p['samples_per_s'].items())
             print(f'  loader samples/s: {rates}')
+    if 'infer' in report:
+        r = report['infer']
+        print(f'\nraw-video inference, {r["device"]}, {r["size"]} model, '
+              f'{r["clips"]} clips of {r["clip_seconds"]} s')
+        print(f'  per clip: decoding {r["decode_ms_per_clip"]:.0f} ms, '
+              f'model {r["model_ms_per_clip"]:.0f} ms (decoding '
+              f'{r["decode_share"]:.0%}); 10 seeked frames '
+              f'{r["seeked_10_frames_ms"]:.0f} ms vs whole clip '
+              f'{r["whole_clip_frames_ms"]:.0f} ms')
+        for setting, rate in r['clips_per_s'].items():
+            print(f'  {setting}: {rate:.2f} clips/s')
 
 
 def parse_args(argv=None):
@@ -403,8 +495,8 @@ def parse_args(argv=None):
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('what', nargs='*', metavar='{model,data}',
-                        help='what to measure (default: both)')
+    parser.add_argument('what', nargs='*', metavar='{model,data,infer}',
+                        help='what to measure (default: model and data)')
     parser.add_argument('--out', default='benchmark.json')
     group = parser.add_argument_group('model step')
     group.add_argument('--models', nargs='+',
@@ -436,12 +528,19 @@ def parse_args(argv=None):
                        help='samples for the per-transform costs')
     group.add_argument('--batches', type=int, default=4)
     group.add_argument('--workers', type=int, nargs='+', default=[0, 2])
+    group = parser.add_argument_group('raw-video inference (also --size, '
+                                      '--device, --clips, --workers)')
+    group.add_argument('--infer-config',
+                       default=str(ROOT / 'configs/cavmae-ft_as2m.py'))
+    group.add_argument('--infer-batch', type=int, nargs='+', default=[1, 4])
+    group.add_argument('--infer-cfg-options', nargs='+',
+                       action=DictAction)
     args = parser.parse_args(argv)
     args.what = args.what or ['model', 'data']
-    unknown = set(args.what) - {'model', 'data'}
+    unknown = set(args.what) - {'model', 'data', 'infer'}
     if unknown:
         parser.error(f'unknown benchmark(s) {sorted(unknown)}; choose from '
-                     'model, data')
+                     'model, data, infer')
     if args.batch is None:
         args.batch = 64 if args.device.startswith('cuda') else 2
     return args
@@ -455,6 +554,8 @@ def main(argv=None) -> Dict:
         report['model'] = benchmark_models(args)
     if 'data' in args.what:
         report['data'] = benchmark_data(args)
+    if 'infer' in args.what:
+        report['infer'] = benchmark_infer(args)
     report['max_rss_gb'] = resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss / 2**20
     print_tables(report)

@@ -7,11 +7,13 @@
 frames with the data tools, 3. builds train/test datalists, 4. pretrains a
 small CAV-MAE, 5. tests zero-shot retrieval, 6. finetunes it as a
 classifier, 7. tests it (top-1 accuracy over 10 frames), 8. draws
-inpainting figures and training curves, and ends with a report of every
+inpainting figures and training curves, 9. classifies one raw test video
+with tools/infer.py (no extraction), and ends with a report of every
 output. ``--small`` is the quicker setting the test suite runs.
 """
 import argparse
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -68,44 +70,44 @@ def run(args) -> dict:
     classes = args.num_classes
     started = time.time()
 
-    step('1/8 synthetic videos')
+    step('1/9 synthetic videos')
     make_synthetic.main([str(data), '--num-classes', str(classes),
                          '--per-class', str(args.per_train + args.per_test),
                          '--seconds', '1.5', '--size', '72'])
-    step('2/8 extract audio and frames')
+    step('2/9 extract audio and frames')
     for tool, sub, extra in ((extract_audio, 'audio', []),
-                             (extract_frames, 'frames', ['--size', '64'])):
+                             (extract_frames, 'frames', [])):
         if tool.main([str(data / 'videos'), str(data / sub), '--workers',
                       str(args.workers)] + extra):
             raise SystemExit(f'extracting {sub} failed')
-    step('3/8 datalists')
+    step('3/9 datalists')
     split_datalists(data, args.per_train)
 
     options = data_options(data, args.workers)
     pre_cfg = str(CONFIGS / 'cavmae_demo_pretrain.py')
     ft_cfg = str(CONFIGS / 'cavmae-ft_demo.py')
-    step('4/8 pretrain CAV-MAE')
+    step('4/9 pretrain CAV-MAE')
     train_tool.main([pre_cfg, '--work-dir', str(out / 'pretrain'),
                      '--cfg-options', *options,
                      f'train_cfg.max_epochs={args.pretrain_epochs}'])
     pretrained = out / 'pretrain' / f'epoch_{args.pretrain_epochs}.pth'
-    step('5/8 zero-shot retrieval on the test clips')
+    step('5/9 zero-shot retrieval on the test clips')
     retrieval = test_tool.main([pre_cfg, str(pretrained), '--work-dir',
                                 str(out / 'retrieval'), '--cfg-options',
                                 *options])
-    step('6/8 finetune the classifier')
+    step('6/9 finetune the classifier')
     train_tool.main([ft_cfg, '--work-dir', str(out / 'finetune'),
                      '--cfg-options', *options,
                      f'model.init_cfg.checkpoint={pretrained}',
                      f'model.cls_head.num_classes={classes}',
                      f'train_cfg.max_epochs={args.finetune_epochs}'])
     finetuned = out / 'finetune' / f'epoch_{args.finetune_epochs}.pth'
-    step('7/8 test the classifier (10 frames per clip)')
+    step('7/9 test the classifier (10 frames per clip)')
     accuracy = test_tool.main([
         ft_cfg, str(finetuned), '--work-dir', str(out / 'finetune_test'),
         '--cfg-options', *options, f'model.cls_head.num_classes={classes}'
     ])
-    step('8/8 inpainting figures and training curves')
+    step('8/9 inpainting figures and training curves')
     inpaint.main([pre_cfg, str(pretrained), '--out-dir',
                   str(out / 'inpainting'), '--num', '2', '--cfg-options',
                   *options])
@@ -114,10 +116,23 @@ def run(args) -> dict:
                            str(out / 'curves' / f'{run_name}.png')]):
             raise SystemExit(f'plotting the {run_name} curves failed')
 
+    step('9/9 classify a raw video with tools/infer.py (top-5)')
+    video = sorted((data / 'videos').glob('*.mp4'))[-1]
+    infer_json = out / 'infer' / 'results.json'
+    code = subprocess.call([
+        sys.executable, str(HERE / 'infer.py'), str(video), '--config',
+        ft_cfg, '--checkpoint', str(finetuned), '--topk', '5', '--out',
+        str(infer_json), '--no-progress', '--cfg-options', *options,
+        f'model.cls_head.num_classes={classes}'
+    ])
+    if code:
+        raise SystemExit(f'tools/infer.py failed on {video}')
+    inferred = json.loads(infer_json.read_text())['results'][0]
+
     test_clips = classes * args.per_test
     report = dict(
         minutes=round((time.time() - started) / 60, 1),
-        retrieval=retrieval, accuracy=accuracy,
+        retrieval=retrieval, accuracy=accuracy, inference=inferred,
         # Clips of one class differ only in noise and the square's path, so
         # a model that matches classes perfectly still ranks the true
         # partner first only 1 time in per_test: that is the R@1 ceiling.
@@ -131,6 +146,7 @@ def run(args) -> dict:
                      pretrained=str(pretrained), finetuned=str(finetuned),
                      inpainting=str(out / 'inpainting'),
                      curves=str(out / 'curves'),
+                     inference=str(infer_json),
                      logs=str(out / '*/*/*.log')))
     (out / 'report.json').write_text(json.dumps(report, indent=1))
     return report
@@ -165,6 +181,10 @@ def main(argv=None) -> dict:
           f'audio->video R@1: {report["retrieval"]["retrieval/a2v_R@1"]:.1f}%'
           f'\nfinetuned top-1 accuracy: {acc:.3f} '
           f'(chance {report["chance"]["accuracy"]:.3f})')
+    top = report['inference']['predictions']
+    print(f'raw video {report["inference"]["input"]} '
+          f'[{report["inference"]["modality"]}]: ' +
+          ', '.join(f'{p["label"]} {p["score"]:.3f}' for p in top))
     for name, path in report['outputs'].items():
         print(f'{name:>11}: {path}')
     print(f'     report: {args.out / "report.json"}')

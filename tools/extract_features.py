@@ -1,14 +1,21 @@
 #!/usr/bin/env python
-"""Extract audio, visual and joint embeddings of a datalist.
+"""Extract audio, visual and joint embeddings of raw files or a datalist.
 
     python tools/extract_features.py CONFIG CHECKPOINT --out feats.pt \
-        [--datalist data.json --label-csv labels.csv --data-root DIR] \
+        [--inputs VIDEOS_OR_AUDIO ... | --datalist data.json \
+         --label-csv labels.csv --data-root DIR] \
         [--features audio visual joint] [--batch-size 32] [--device cuda]
 
-Uses the config's test data loader (its pipeline should select one frame per
-clip, e.g. the retrieval configs) or, with --datalist, the same pipeline on
-another datalist. Writes a .pt with ``video_id`` and an [N, D] float tensor
-per feature, or, with an output folder (no .pt suffix), one .npy per feature
+CONFIG is a config file or a model-zoo name (configs/metafile.yml);
+CHECKPOINT this package's, an official one as released, or a URL. With
+--inputs, raw videos and audio files (files, folders, .txt lists) are
+decoded as the official extraction would and embedded directly (no
+datalist); a file lacking a modality a feature needs is reported and the
+exit code is 1. Otherwise the config's test data loader is used (its
+pipeline should select one frame per clip, e.g. the retrieval configs), or,
+with --datalist, the same pipeline on another datalist. Writes a .pt with
+``video_id`` (the ids, or the input paths) and an [N, D] float tensor per
+feature, or, with an output folder (no .pt suffix), one .npy per feature
 plus video_ids.txt.
 """
 import argparse
@@ -20,7 +27,8 @@ import torch
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from cavmae_mm.apis import FEATURES, extract_features, init_model
+from cavmae_mm.apis import (FEATURES, embed_files, extract_features,
+                            init_model)
 
 
 def main(argv=None) -> int:
@@ -32,6 +40,8 @@ def main(argv=None) -> int:
     parser.add_argument('checkpoint')
     parser.add_argument('--out', type=Path, required=True,
                         help='.pt file, or a folder for .npy files')
+    parser.add_argument('--inputs', nargs='+', help='raw videos / audio '
+                        'files, folders or .txt lists to embed')
     parser.add_argument('--datalist', help='datalist instead of the '
                         "config's test set")
     parser.add_argument('--label-csv')
@@ -46,6 +56,19 @@ def main(argv=None) -> int:
 
     model = init_model(args.config, args.checkpoint, device=args.device,
                        cfg_options=args.cfg_options)
+    if args.inputs:
+        try:
+            result = embed_files(model, args.inputs, args.features,
+                                 args.batch_size or 8, args.num_workers or 0,
+                                 show_progress=True)
+        except ValueError as err:
+            print(f'error: {err}', file=sys.stderr)
+            return 1
+        errors = result.pop('errors')
+        save(result, args.out, args.features)
+        for error in errors:
+            print(f'failed: {error["error"]}', file=sys.stderr)
+        return 1 if errors else 0
     loader_cfg = model.cfg.test_dataloader.copy()
     dataset = loader_cfg.dataset
     for key, value in (('ann_file', args.datalist),
@@ -65,17 +88,23 @@ def main(argv=None) -> int:
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
-    if args.out.suffix == '.pt':
-        torch.save(result, args.out)
-    else:
-        args.out.mkdir(parents=True, exist_ok=True)
-        for name in args.features:
-            np.save(args.out / f'{name}.npy', result[name].numpy())
-        (args.out / 'video_ids.txt').write_text(
-            '\n'.join(result['video_id']) + '\n')
-    sizes = ', '.join(f'{k} {tuple(result[k].shape)}' for k in args.features)
-    print(f'\n{args.out}: {len(result["video_id"])} clips; {sizes}')
+    save(result, args.out, args.features)
     return 0
+
+
+def save(result: dict, out: Path, features) -> None:
+    """A .pt file, or a folder of .npy files plus video_ids.txt."""
+    if out.suffix == '.pt':
+        out.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(result, out)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in features:
+            np.save(out / f'{name}.npy', result[name].numpy())
+        (out / 'video_ids.txt').write_text(
+            '\n'.join(result['video_id']) + '\n')
+    sizes = ', '.join(f'{k} {tuple(result[k].shape)}' for k in features)
+    print(f'\n{out}: {len(result["video_id"])} clips; {sizes}')
 
 
 if __name__ == '__main__':

@@ -1,12 +1,13 @@
 from .deployment import check_onnx, export_onnx
-from .features import FEATURES, extract_features
+from .features import FEATURES, embed_files, extract_features
 from .inference import (RawMediaClassifier, inference_recognizer, init_model,
                         load_config)
 from .inferencer import CAVMAEInferencer
 from .inpainting import inpaint
+from .search import av_search
 
 __all__ = [
     'init_model', 'load_config', 'inference_recognizer', 'RawMediaClassifier',
     'CAVMAEInferencer', 'extract_features', 'FEATURES', 'inpaint',
-    'export_onnx', 'check_onnx'
+    'export_onnx', 'check_onnx', 'embed_files', 'av_search'
 ]

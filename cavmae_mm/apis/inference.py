@@ -9,15 +9,14 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 from torch import nn
-from torch.utils.data import DataLoader
 
 from cavmae_mm.datasets.audio_visual_dataset import read_label_csv
 from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.model_zoo import resolve_config
 from cavmae_mm.utils.setup_env import register_all_modules
 from cavmae_mm.utils.weights import init_quietly, load_weights
-from .raw_media import (RawMediaDataset, RawMediaLoader, collect_inputs,
-                        keep_as_list, stack_inputs)
+from .raw_media import (RawMediaLoader, collect_inputs, raw_batches,
+                        stack_inputs, test_pipeline_of)
 
 #: Label CSVs shipped with the package, by file name, for configs whose data
 #: folder is not on this machine.
@@ -83,17 +82,6 @@ def init_model(config: Union[str, Path, Config],
     return model
 
 
-def _test_dataset_cfg(cfg: Config) -> dict:
-    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
-    if not loader:
-        raise ValueError('the config has no test_dataloader to take the '
-                         'test pipeline and label file from')
-    dataset = loader['dataset']
-    while 'pipeline' not in dataset and 'dataset' in dataset:
-        dataset = dataset['dataset']
-    return dataset
-
-
 def resolve_label_file(cfg: Config, label_file: Optional[str] = None) -> str:
     """The label CSV: ``label_file``, else the config's test set's (under
     its ``data_root``), else a packaged copy of the same file name."""
@@ -101,7 +89,7 @@ def resolve_label_file(cfg: Config, label_file: Optional[str] = None) -> str:
         if not osp.isfile(label_file):
             raise FileNotFoundError(f'{label_file}: label CSV not found')
         return label_file
-    dataset = _test_dataset_cfg(cfg)
+    dataset = test_pipeline_of(cfg)[0]
     name = dataset.get('label_file')
     if not name:
         raise ValueError('the config names no label_file; pass one')
@@ -149,7 +137,7 @@ class RawMediaClassifier:
                              'CSV the model was trained with')
         self.label_file = path
         self.labels = [row['display_name'] for row in rows]
-        dataset = _test_dataset_cfg(cfg)
+        dataset = test_pipeline_of(cfg)[0]
         average = model.cls_head.average_clips
         if average in ('sigmoid', 'prob'):
             self.multi_label = average == 'sigmoid'
@@ -159,12 +147,10 @@ class RawMediaClassifier:
         self.loader = RawMediaLoader(dataset['pipeline'], model.modality)
 
     def batches(self, files: Sequence[str], batch_size: int = 1,
-                num_workers: int = 0) -> DataLoader:
+                num_workers: int = 0):
         """Prepared files in batches (decoded in ``num_workers``
         processes)."""
-        return DataLoader(RawMediaDataset(files, self.loader),
-                          batch_size=batch_size, num_workers=num_workers,
-                          collate_fn=keep_as_list, shuffle=False)
+        return raw_batches(files, self.loader, batch_size, num_workers)
 
     def _scores(self, pred_score: torch.Tensor) -> torch.Tensor:
         if self.average in ('sigmoid', 'prob'):

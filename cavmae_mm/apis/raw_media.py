@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from cavmae_mm.registry import TRANSFORMS
 from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
@@ -21,6 +21,7 @@ from cavmae_mm.utils.video_io import MediaError, probe_streams
 
 VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.webm', '.avi', '.mov')
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS + AUDIO_EXTENSIONS
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 #: Text files read as lists of inputs (one path per line).
 LIST_EXTENSIONS = ('.txt', '.lst', '.list')
 
@@ -131,7 +132,7 @@ def collect_inputs(inputs: Union[str, Path, Sequence[Union[str, Path]]]
 
 
 def choose_modality(model_modality: str, has_audio: bool,
-                    has_video: bool) -> str:
+                    has_video: bool, fallback: bool = True) -> str:
     """The recognizer modality that serves a file with these streams.
 
     A model finetuned on both modalities (``multimodal``) falls back to the
@@ -139,10 +140,14 @@ def choose_modality(model_modality: str, has_audio: bool,
     only) for a file without video, ``missingvideoonly`` (frames only) for
     one without usable audio; single-modality models need their modality.
 
+    Args:
+        fallback (bool): Allow the one-modality fallback of a multimodal
+            model. Defaults to True.
+
     Raises:
         MediaError: The model cannot serve the file.
     """
-    if model_modality == 'multimodal':
+    if model_modality == 'multimodal' and fallback:
         if has_audio and has_video:
             return 'multimodal'
         if has_video:
@@ -161,22 +166,28 @@ def choose_modality(model_modality: str, has_audio: bool,
 
 
 class RawMediaLoader:
-    """Prepares one raw media file for a recognizer.
+    """Prepares one raw media file (or an image) for a model.
 
     Args:
         pipeline (Sequence[dict]): The config's test pipeline.
-        model_modality (str): The recognizer's configured modality.
+        model_modality (str): What the model reads: a recognizer modality
+            (:data:`NEEDS`).
+        fallback (bool): Let a ``multimodal`` model fall back to one
+            modality for a file that lacks the other (classification). With
+            False both are required (embeddings of both modalities).
+            Defaults to True.
     """
 
-    def __init__(self, pipeline: Sequence[dict],
-                 model_modality: str) -> None:
+    def __init__(self, pipeline: Sequence[dict], model_modality: str,
+                 fallback: bool = True) -> None:
         if model_modality not in NEEDS:
             raise ValueError(f'unknown modality {model_modality!r}')
         steps = split_test_pipeline(pipeline)
         self.model_modality = model_modality
+        self.fallback = fallback
         self.audio = [TRANSFORMS.build(t) for t in steps.audio]
         self.visual = [TRANSFORMS.build(t) for t in steps.visual]
-        self.pack_keys = ('filename', 'frame_inds')
+        self.frame_mode = steps.visual[0]['mode'] if steps.visual else None
 
     @staticmethod
     def _run(transforms, results: Dict) -> Dict:
@@ -214,7 +225,8 @@ class RawMediaLoader:
             raise MediaError(f'{path}: no audio or video stream')
         try:
             modality = choose_modality(self.model_modality, audio is not None,
-                                       streams.video and bool(self.visual))
+                                       streams.video and bool(self.visual),
+                                       self.fallback)
         except MediaError as err:
             reason = '; '.join(notes + [str(err)])
             raise MediaError(f'{path}: {reason}') from err
@@ -230,6 +242,34 @@ class RawMediaLoader:
             frame_inds = frames['frame_inds']
         return dict(inputs=inputs, modality=modality, notes=notes,
                     frame_inds=frame_inds)
+
+    def load_image(self, path: str) -> Dict:
+        """A still image as a one-frame visual input: resized as the
+        extraction resizes frames, then the config's frame steps.
+
+        Raises:
+            FileNotFoundError, MediaError: Missing or not an image.
+        """
+        from PIL import Image, UnidentifiedImageError
+
+        from cavmae_mm.datasets.transforms.frames import resize_center_crop
+        if not self.visual:
+            raise MediaError(f'{path}: the pipeline has no frame steps')
+        if not Path(path).is_file():
+            raise FileNotFoundError(f'{path}: file not found')
+        try:
+            with Image.open(path) as image:
+                image = image.convert('RGB')
+        except (UnidentifiedImageError, OSError) as err:
+            raise MediaError(f'{path}: not a readable image ({err})') \
+                from err
+        decode = self.visual[0]
+        if decode.extract_size:
+            image = resize_center_crop(image, decode.extract_size,
+                                       'bilinear')
+        frames = self._run(self.visual[1:], dict(imgs=[image]))
+        return dict(inputs=dict(imgs=frames['imgs']), modality='videoonly',
+                    notes=[], frame_inds=None)
 
 
 class RawMediaDataset(Dataset):
@@ -256,6 +296,31 @@ class RawMediaDataset(Dataset):
             if path not in message:
                 message = f'{path}: {message}'
             return dict(input=path, error=message)
+
+
+def test_pipeline_of(cfg) -> Tuple[dict, Sequence[dict]]:
+    """The test dataset config (through dataset wrappers) and its pipeline.
+
+    Raises:
+        ValueError: The config has no test data loader.
+    """
+    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
+    if not loader:
+        raise ValueError('the config has no test_dataloader to take the '
+                         'test pipeline and label file from')
+    dataset = loader['dataset']
+    while 'pipeline' not in dataset and 'dataset' in dataset:
+        dataset = dataset['dataset']
+    return dataset, dataset['pipeline']
+
+
+def raw_batches(files: Sequence[str], loader: RawMediaLoader,
+                batch_size: int = 1, num_workers: int = 0) -> DataLoader:
+    """Prepared files (or their errors) in batches, decoded in
+    ``num_workers`` processes, in the files' order."""
+    return DataLoader(RawMediaDataset(files, loader), batch_size=batch_size,
+                      num_workers=num_workers, collate_fn=keep_as_list,
+                      shuffle=False)
 
 
 def keep_as_list(batch: List[Dict]) -> List[Dict]:

@@ -9,7 +9,7 @@ from mmengine.runner import Runner
 from cavmae_mm.apis import (CAVMAEInferencer, inference_recognizer,
                             init_model)
 from cavmae_mm.utils.official_checkpoint import CheckpointMismatch
-from .conftest import write_config
+from tests.media_fixtures import write_config
 
 # Largest score difference between a raw mp4 and the offline route
 # (extract_audio/extract_frames + the config's test pipeline) measured on

@@ -81,3 +81,15 @@ def test_default_gpu_setting(tmp_path):
         assert result['chosen']['setting']['fused_adam'] is True
         assert result['chosen']['peak_memory_gb'] > 0
         assert result['first_loss_rel_diff'] < 3e-2
+
+
+def test_raw_video_inference(tmp_path):
+    out = tmp_path / 'bench.json'
+    report = benchmark.main(['infer', '--size', 'tiny', '--device', 'cpu',
+                             '--clips', '2', '--workers', '0',
+                             '--infer-batch', '2', '--out', str(out)])
+    infer = json.loads(out.read_text())['infer']
+    assert infer == report['infer']
+    assert infer['clips'] == 2
+    assert 0 < infer['decode_share'] < 1
+    assert infer['clips_per_s']['workers=0 batch=2'] > 0

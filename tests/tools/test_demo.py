@@ -28,3 +28,11 @@ def test_demo_chain_learns(tmp_path):
         'pretrain.png', 'finetune.png'}
     for name in ('pretrained', 'finetuned'):
         assert (out / report['outputs'][name]).is_file()
+
+    # the demo ends by classifying one raw test video (tools/infer.py): the
+    # finetuned model names its class (videos are named c{class}_{n}.mp4)
+    inferred = report['inference']
+    assert inferred['modality'] == 'multimodal'
+    assert len(inferred['predictions']) == 4  # top-5 of 4 classes
+    true_class = int(inferred['input'].rsplit('/', 1)[1][1])
+    assert inferred['predictions'][0]['index'] == true_class

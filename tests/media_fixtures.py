@@ -1,4 +1,5 @@
-"""Raw media files for the inference tests: the synthetic videos (real mp4
+"""Raw media files and tiny models for the inference, search and tool
+tests (imported by tests/conftest.py): the synthetic videos (real mp4
 with AAC audio) with audio and frames extracted at the official 224 px, and
 files with a missing, silent or broken modality."""
 import shutil
@@ -11,7 +12,7 @@ import pytest
 import soundfile
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tools' / 'data'))
 
 # A tiny finetuned recognizer on the synthetic set: 3 classes, 10-frame test.
@@ -131,5 +132,53 @@ def tiny_classifier(media, tmp_path_factory):
     model = init_model(str(config))
     randomize_(model, seed=3)
     checkpoint = folder / 'tiny.pth'
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
+    return config, checkpoint
+
+
+# A tiny pretrained CAV-MAE with the retrieval pipeline (frame 5).
+PRETRAIN_CONFIG = '''
+_base_ = [{runtime!r}]
+model = dict(
+    type='CAVMAE',
+    backbone=dict(type='CAVMAEEncoder', embed_dim=32, depth=3,
+                  modality_specific_depth=2, num_heads=4, img_size=32,
+                  audio_length=64, num_mel_bins=32),
+    neck=dict(type='CAVMAEDecoder', embed_dim=32, decoder_embed_dim=16,
+              depth=2, num_heads=2, img_size=32, audio_length=64,
+              num_mel_bins=32),
+    head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
+    contrastive_head=dict(type='CAVMAEContrastiveHead'))
+test_dataloader = dict(
+    batch_size=4, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type='AudioVisualDataset', data_root={root!r},
+        ann_file='datalist.json', label_file='labels.csv', test_mode=True,
+        pipeline=[
+            dict(type='LoadAudio'), dict(type='KaldiFbank', num_mel_bins=32),
+            dict(type='PadCropFbank', target_length=64),
+            dict(type='NormalizeFbank'),
+            dict(type='SelectFrames', mode='fixed', frame_use=5),
+            dict(type='LoadFrames'), dict(type='ResizeCenterCrop', size=32),
+            dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+                 meta_keys=('video_id', ))]))
+'''
+
+
+@pytest.fixture(scope='session')
+def tiny_pretrained(media, tmp_path_factory):
+    """(config path, checkpoint path) of a random tiny pretrained model."""
+    from cavmae_mm.apis import init_model
+    from tests.conftest import randomize_
+    folder = tmp_path_factory.mktemp('tiny_pretrained')
+    config = folder / 'tiny_retrieval.py'
+    config.write_text(PRETRAIN_CONFIG.format(
+        runtime=str(ROOT / 'configs' / '_base_' / 'default_runtime.py'),
+        root=str(media)))
+    model = init_model(str(config))
+    randomize_(model, seed=5)
+    checkpoint = folder / 'pretrained.pth'
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
     return config, checkpoint
