@@ -64,7 +64,7 @@ def extract_features(model: nn.Module,
     return result
 
 
-def _loader_for(model: nn.Module, features: Sequence[str]) -> RawMediaLoader:
+def raw_loader_for(model: nn.Module, features: Sequence[str]) -> RawMediaLoader:
     """A strict raw-file loader that decodes what ``features`` need."""
     audio = 'audio' in features or 'joint' in features
     visual = 'visual' in features or 'joint' in features
@@ -124,7 +124,7 @@ def embed_files(model: nn.Module,
     if unknown:
         raise ValueError(f'unknown features {sorted(unknown)}; choose from '
                          f'{FEATURES}')
-    loader = _loader_for(model, features)
+    loader = raw_loader_for(model, features)
     files = collect_inputs(inputs)
     collected: Dict[str, List[torch.Tensor]] = {f: [] for f in features}
     ids: List[str] = []

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
+from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset
 
+from cavmae_mm.datasets.transforms.frames import resize_center_crop
 from cavmae_mm.registry import TRANSFORMS
 from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
 from cavmae_mm.utils.video_io import MediaError, probe_streams
@@ -207,22 +209,21 @@ class RawMediaLoader:
             FileNotFoundError, MediaError: The file cannot be used.
         """
         streams = probe_streams(path)
-        notes: List[str] = []
-        wants_audio = 'audio' in NEEDS[self.model_modality] or \
-            self.model_modality == 'multimodal'
-        audio: Optional[Dict] = None
-        if streams.audio and wants_audio and self.audio:
-            audio = self._run(self.audio, dict(filename=path))
-            if audio.pop('audio_note', None):
-                notes.append('audio converted to 16 kHz mono (first '
-                             'channel), as the official extraction')
-            if audio.pop('audio_silent'):
-                notes.append('the audio track is silent (every sample 0)')
-                audio = None
-        elif not streams.audio and wants_audio:
-            notes.append('no audio track')
         if not (streams.audio or streams.video):
             raise MediaError(f'{path}: no audio or video stream')
+        notes: List[str] = []
+        audio: Optional[Dict] = None
+        if 'audio' in NEEDS[self.model_modality] and self.audio:
+            if streams.audio:
+                audio = self._run(self.audio, dict(filename=path))
+                if audio.get('audio_note'):
+                    notes.append(audio['audio_note'])
+                if audio['audio_silent']:
+                    notes.append('the audio track is silent (every sample '
+                                 'is 0)')
+                    audio = None
+            else:
+                notes.append('no audio track')
         try:
             modality = choose_modality(self.model_modality, audio is not None,
                                        streams.video and bool(self.visual),
@@ -231,7 +232,8 @@ class RawMediaLoader:
             reason = '; '.join(notes + [str(err)])
             raise MediaError(f'{path}: {reason}') from err
         if modality != self.model_modality:
-            notes.append(f'using {modality}')
+            only = 'audio' if 'audio' in NEEDS[modality] else 'frames'
+            notes.append(f'using {modality} ({only} only)')
         inputs = {}
         if 'audio' in NEEDS[modality]:
             inputs['audios'] = audio['audios']
@@ -250,9 +252,6 @@ class RawMediaLoader:
         Raises:
             FileNotFoundError, MediaError: Missing or not an image.
         """
-        from PIL import Image, UnidentifiedImageError
-
-        from cavmae_mm.datasets.transforms.frames import resize_center_crop
         if not self.visual:
             raise MediaError(f'{path}: the pipeline has no frame steps')
         if not Path(path).is_file():

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
-from .features import _loader_for, embed_files, embed_samples
+from .features import raw_loader_for, embed_files, embed_samples
 from .raw_media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 #: What a query gives and what it is compared with in the gallery: the
@@ -37,7 +37,7 @@ def embed_query(model: nn.Module, query: str) -> Dict[str, torch.Tensor]:
     has)."""
     kind = query_kind(query)
     if kind == 'image':
-        sample = _loader_for(model, ('visual', )).load_image(query)
+        sample = raw_loader_for(model, ('visual', )).load_image(query)
         return {k: v[0] for k, v in
                 embed_samples(model, [sample], ('visual', )).items()}
     wanted: Sequence[str] = ('audio', ) if kind == 'audio' else \

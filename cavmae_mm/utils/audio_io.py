@@ -98,6 +98,6 @@ def load_audio_as_extracted(path: Union[str, Path],
     if (rate, channels) == (sample_rate, 1):
         return waveform, None
     kept = ', first channel kept' if channels > 1 else ''
-    note = (f'{path}: audio converted from {rate} Hz, {channels} '
-            f'channel(s) to {sample_rate} Hz mono{kept}')
+    note = (f'audio converted from {rate} Hz, {channels} channel(s) to '
+            f'{sample_rate} Hz mono{kept}, as the official extraction')
     return waveform, note

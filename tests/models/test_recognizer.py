@@ -94,3 +94,23 @@ def test_train_step_reduces_the_loss(build):
     history = [model.train_step(data, wrapper)['loss'].item()
                for _ in range(20)]
     assert history[-1] < 0.5 * history[0]
+
+
+@pytest.mark.parametrize('modality', ['multimodal', 'missingvideoonly',
+                                      'videoonly'])
+def test_multi_frame_test_runs_the_audio_once(build, modality):
+    """The audio branch runs once per clip for its N frames: the logits
+    equal those of the fbank repeated for every frame."""
+    model = randomize_(build(tiny_recognizer_cfg(modality=modality))).eval()
+    inputs = tiny_inputs(batch=2)
+    frames = torch.randn(2, 4, 3, 32, 32)
+    together = model(dict(audios=inputs['audios'], imgs=frames),
+                     mode='tensor')
+    repeated = model.cls_head(torch.cat([
+        model.extract_feat(dict(audios=inputs['audios'][i:i + 1].repeat(
+            4, 1, 1), imgs=frames[i]))[0] for i in range(2)]))
+    assert together.shape == (8, 5)
+    assert torch.allclose(together, repeated, atol=1e-5)
+    with pytest.raises(ValueError, match='unmasked'):
+        model.backbone(inputs['audios'], frames[:, 0], mask_ratio_a=0.5,
+                       audio_repeats=2)

@@ -115,12 +115,15 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
         modalities = {m for p in self.paths for m in PATHS[p][0]}
         audios = inputs.get('audios') if 'audio' in modalities else None
         imgs = inputs.get('imgs') if 'visual' in modalities else None
+        repeats = 1
         if imgs is not None and imgs.dim() == 5:
-            num_frames = imgs.shape[1]
+            # each clip's audio pairs with each of its frames; the audio
+            # branch runs once per clip (see CAVMAEEncoder's audio_repeats)
+            repeats = imgs.shape[1]
             imgs = imgs.flatten(0, 1)
-            if audios is not None:
-                audios = audios.repeat_interleave(num_frames, dim=0)
-        out = self.backbone(audios, imgs, paths=self.paths)
+        out = self.backbone(audios, imgs, paths=self.paths,
+                            audio_repeats=repeats if audios is not None
+                            else 1)
         pooled = [out.paths[p].mean(dim=1) for p in self.paths]
         feats = pooled[0] if len(pooled) == 1 else sum(pooled) / len(pooled)
         return feats, dict()
