@@ -77,6 +77,21 @@ def write_video(path: Path, seconds: float = 1.5, audio=None,
             container.mux(stream.encode())
 
 
+def write_audio(path: Path, wave: np.ndarray, rate: int) -> None:
+    """An AAC audio-only file (m4a) through PyAV."""
+    with av.open(str(path), 'w') as container:
+        stream = container.add_stream('aac', rate=rate)
+        stream.layout = 'mono'
+        samples = wave.astype(np.float32)[None]
+        for start in range(0, samples.shape[1], 1024):
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(samples[:, start:start + 1024]),
+                format='fltp', layout='mono')
+            frame.sample_rate = rate
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+
+
 @pytest.fixture(scope='session')
 def media(tmp_path_factory):
     import extract_audio
@@ -100,6 +115,9 @@ def media(tmp_path_factory):
     shutil.copy(out / 'audio' / 'c1_000.wav', odd / 'extracted16k.wav')
     soundfile.write(odd / 'tone.flac', tone[::3][:22050].astype(np.float32),
                     14700)
+    soundfile.write(odd / 'tone.ogg', tone[:22050].astype(np.float32), 44100,
+                    format='OGG', subtype='VORBIS')
+    write_audio(odd / 'tone.m4a', tone[:44100] * 0.5, 44100)
     soundfile.write(odd / 'empty.wav', np.zeros((0, 1)), 16000)
     nan = np.full(16000, 0.1, np.float32)
     nan[100:110] = np.nan
