@@ -44,6 +44,9 @@ test_dataloader = dict(
             dict(type='EncodeLabels', as_index=True),
             dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
                  meta_keys=('video_id', ))]))
+test_evaluator = dict(type='AccMetric', metric_list=('top_k_accuracy', ),
+                      metric_options=dict(top_k_accuracy=dict(topk=(1, ))))
+test_cfg = dict(type='TestLoop')
 '''
 
 

@@ -1,8 +1,18 @@
 #!/usr/bin/env python
 """Test a checkpoint with a cavmae_mm config (metrics of test_evaluator).
 
-    python tools/test.py configs/cavmae-ft_as2m.py as-full-51.2_mm.pth
+    python tools/test.py configs/cavmae-ft_as2m.py as-full-51.2.pth
+    python tools/test.py as-full-51.2 as-full-51.2.pth     # a model-zoo name
+    python tools/test.py configs/cavmae-ft_as2m.py --no-checkpoint  # baseline
     tools/dist_test.sh configs/cavmae-ft_as2m.py ckpt.pth 4
+
+CONFIG is a config file or a model-zoo name (configs/metafile.yml: its test
+config). CHECKPOINT is this package's, an official one as released
+(converted in memory) or a URL (downloaded once into torch hub's cache).
+Every tensor of the model must come from it: a checkpoint that misses
+tensors (e.g. pretraining weights for a classifier) or has other shapes
+stops the run with the names and the likely cause. --no-checkpoint tests
+the randomly initialised model (no pretrained start) as a baseline.
 """
 import argparse
 import json
@@ -10,17 +20,24 @@ import os
 
 from mmengine.config import DictAction
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from cavmae_mm.evaluation import metrics_table
+from cavmae_mm.utils.model_zoo import resolve_config
 from cavmae_mm.utils.runtime import (adapt_to_machine, cpu_distributed,
                                      load_run_config)
+from cavmae_mm.utils.weights import init_quietly, load_weights
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a CAV-MAE model')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint (cavmae_mm format)')
+    parser.add_argument('config', help='config file or model-zoo name')
+    parser.add_argument('checkpoint', nargs='?',
+                        help="checkpoint file or URL (this package's or "
+                        'official)')
+    parser.add_argument('--no-checkpoint', action='store_true',
+                        help='test the randomly initialised model')
     parser.add_argument('--work-dir', help='where logs go')
     parser.add_argument('--dump', help='save predictions to this .pkl')
     parser.add_argument('--metrics-out',
@@ -32,15 +49,19 @@ def parse_args(argv=None):
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    if (args.checkpoint is None) == (not args.no_checkpoint):
+        parser.error('give a checkpoint or --no-checkpoint (not both)')
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    cfg = load_run_config(args.config, args.cfg_options, args.launcher,
+    config, _ = resolve_config(args.config)
+    cfg = load_run_config(str(config), args.cfg_options, args.launcher,
                           args.work_dir)
-    cfg.load_from = args.checkpoint
+    cfg.load_from = None  # loaded below, strictly, whatever its format
+    cfg.model.pop('init_cfg', None)  # a test starts from no training run
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise SystemExit('--dump must end with .pkl')
@@ -52,6 +73,14 @@ def main(argv=None) -> dict:
     adapt_to_machine(cfg)
     with cpu_distributed(args.launcher):
         runner = Runner.from_cfg(cfg)
+        model = runner.model.module if is_model_wrapper(runner.model) \
+            else runner.model
+        if args.no_checkpoint:
+            init_quietly(model)
+            print_log('testing the randomly initialised model '
+                      '(--no-checkpoint)', logger='current')
+        else:
+            load_weights(model, args.checkpoint)
         metrics = runner.test()
         if runner.rank == 0 and metrics:
             print_log('\n' + metrics_table(metrics), logger='current')
