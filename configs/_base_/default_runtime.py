@@ -9,7 +9,11 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sync_buffers=dict(type='SyncBuffersHook'),
+    # a head and label CSV with different class counts stop the run at
+    # start; a NaN / infinite training loss stops it where it happens
+    class_count=dict(type='ClassCountCheckHook'),
+    finite_loss=dict(type='FiniteLossHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

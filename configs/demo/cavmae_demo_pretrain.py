@@ -32,7 +32,7 @@ frame_steps = [
 dataset = dict(type='AudioVisualDataset', data_root=data_root,
                label_file='labels.csv', multi_label=False)
 train_dataloader = dict(
-    batch_size=8, num_workers=2, persistent_workers=True,
+    batch_size=8, num_workers=2, persistent_workers=True, drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(dataset, ann_file='train.json', pipeline=audio_steps + [

@@ -58,6 +58,7 @@ def test_recipe_matches_the_official_script(name):
     assert cfg.train_cfg.max_epochs == epochs
     assert cfg.train_cfg.type == 'ResumableEpochBasedTrainLoop'
     assert cfg.train_dataloader.batch_size * GPUS == batch
+    assert cfg.train_dataloader.drop_last is True  # as the official loaders
     assert cfg.auto_scale_lr.base_batch_size == batch
     (scheduler, ) = cfg.param_scheduler
     assert scheduler.type == 'MultiStepLR' and scheduler.gamma == 0.5

@@ -145,3 +145,31 @@ def test_training_with_skips_reports_each_epoch(datalist, tmp_path):
     # once (more if the random replacement is clip3 again)
     assert hook.total_count >= 2
     assert runner.message_hub.get_info('replaced_samples') >= 1
+
+
+@pytest.mark.parametrize('bad', [float('nan'), float('inf')])
+def test_non_finite_audio_is_a_datum_error(datalist, bad):
+    """NaN / infinite samples would turn the whole fbank non-finite: the
+    clip is refused with its file, in evaluation and through the mixup
+    wrapper of training, never loaded."""
+    import numpy as np
+    import soundfile
+
+    from cavmae_mm.datasets import AudioVisualMixupDataset
+    wave = np.full(8000, 0.1, np.float32)
+    wave[100:104] = bad
+    soundfile.write(datalist / 'audio' / 'clip1.wav', wave, 16000,
+                    subtype='FLOAT')
+    ds = make(datalist, pipeline=tiny_pipeline(test=True))
+    with pytest.raises(DatumError, match=r'datum 1 \(clip1\).*clip1.wav.*'
+                       r'4 NaN or infinite samples'):
+        ds[1]
+    inner = make(datalist, pipeline=tiny_pipeline()[:1] + [
+        dict(type='SelectFrames', mode='random'), dict(type='LoadFrames'),
+        dict(type='ResizeCenterCrop', size=TINY['img_size']),
+        dict(type='EncodeLabels', num_classes=3, label_smooth=0.1)])
+    mixed = AudioVisualMixupDataset(dataset=inner, prob=1.0,
+                                    pipeline=tiny_pipeline()[1:4] + [
+                                        tiny_pipeline()[-1]])
+    with pytest.raises(DatumError, match='clip1.wav'):
+        mixed[1]

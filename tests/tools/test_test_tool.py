@@ -40,3 +40,15 @@ def test_untrained_baseline_is_explicit(tiny_classifier, tmp_path):
     assert 0.0 <= metrics['acc/top1'] <= 1.0
     with pytest.raises(SystemExit):
         test_tool.parse_args([str(config)])  # neither checkpoint nor flag
+
+
+def test_label_csv_and_head_must_agree(tiny_classifier, media, tmp_path):
+    config, checkpoint = tiny_classifier
+    labels = tmp_path / 'four.csv'  # the set's 3 classes and one more
+    labels.write_text((media / 'labels.csv').read_text().rstrip('\n') +
+                      '\n3,/m/extra,extra class\n')
+    with pytest.raises(ValueError, match=r'four.csv: the test data has 4 '
+                       r'classes, but the model classifies 3'):
+        test_tool.main([str(config), str(checkpoint), '--work-dir',
+                        str(tmp_path / 'work'), '--cfg-options',
+                        f'test_dataloader.dataset.label_file={labels}'])

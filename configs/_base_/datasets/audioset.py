@@ -60,6 +60,8 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     pin_memory=True,
+    # every official training loader drops the last incomplete batch
+    drop_last=True,
     sampler=dict(type='BalancedSampler', weights_file=weights_file_train),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(

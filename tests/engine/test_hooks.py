@@ -1,0 +1,36 @@
+"""FiniteLossHook stops training at a non-finite loss; every config runs
+the checks (the class-count check is tested in tests/tools/test_test_tool.py)."""
+from types import SimpleNamespace
+
+import pytest
+from mmaction.structures import ActionDataSample
+from mmengine.config import Config
+from mmengine.logging import MessageHub
+
+from cavmae_mm.engine.hooks import FiniteLossHook
+from tests.conftest import ROOT
+
+
+def test_every_config_runs_the_checks():
+    cfg = Config.fromfile(str(ROOT / 'configs' / 'cavmae-ft_as2m.py'))
+    assert cfg.default_hooks.class_count.type == 'ClassCountCheckHook'
+    assert cfg.default_hooks.finite_loss.type == 'FiniteLossHook'
+
+
+def fake_runner(loss):
+    hub = MessageHub.get_instance('test_finite_loss')
+    hub.update_scalar('train/loss', loss)
+    return SimpleNamespace(message_hub=hub, iter=41, epoch=2)
+
+
+def test_non_finite_loss_stops_training_and_names_the_batch():
+    hook = FiniteLossHook()
+    samples = [ActionDataSample(metainfo=dict(video_id=v))
+               for v in ('clip_a', 'clip_b')]
+    batch = dict(inputs={}, data_samples=samples)
+    hook.after_train_iter(fake_runner(0.5), 3, batch)  # finite: no error
+    for bad in (float('nan'), float('inf')):
+        with pytest.raises(FloatingPointError,
+                           match=r"iteration 42 \(epoch 3, batch 3\).*"
+                           r"\['clip_a', 'clip_b'\]"):
+            hook.after_train_iter(fake_runner(bad), 3, batch)
