@@ -36,8 +36,10 @@ train_dataloader = dict(
         label_file='class_labels_indices.csv',
         data_root='data/audioset',
         pipeline=pretrain_pipeline))
-# no validation during pretraining, as the official script; evaluate the
-# pretrained model with configs/cavmae-retrieval_as.py
+# No validation during pretraining here. (The official script evaluates the
+# pretraining losses on the eval list every epoch and keeps the best model;
+# that loop is not built yet.) Evaluate the pretrained model with
+# configs/cavmae-retrieval_as.py.
 val_dataloader = None
 val_cfg = None
 val_evaluator = None

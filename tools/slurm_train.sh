@@ -3,6 +3,15 @@
 #   [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] \
 #   tools/slurm_train.sh PARTITION JOB_NAME CONFIG [train.py options]
 set -euo pipefail
+USAGE="usage: [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] tools/slurm_train.sh PARTITION JOB_NAME CONFIG [train.py options]"
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    echo "$USAGE"
+    exit 0
+fi
+if [[ $# -lt 3 ]]; then
+    echo "$USAGE" >&2
+    exit 2
+fi
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3

@@ -4,6 +4,15 @@
 #   tools/torchrun.sh PROCS_PER_NODE SCRIPT [script arguments]
 # Several nodes: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
 set -euo pipefail
+USAGE="usage: tools/torchrun.sh PROCS_PER_NODE SCRIPT [script arguments]"
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    echo "$USAGE"
+    exit 0
+fi
+if [[ $# -lt 2 ]]; then
+    echo "$USAGE" >&2
+    exit 2
+fi
 PROCS=$1
 SCRIPT=$2
 NNODES=${NNODES:-1}

@@ -96,3 +96,31 @@ def test_train_step_reduces_the_loss(model):
         log = model.train_step(data, wrapper)
         history.append(log['loss'].item())
     assert history[-1] < 0.8 * history[0]
+
+
+def test_more_than_one_shared_block_is_flagged(build):
+    """The official contrastive paths do not chain shared blocks; with one
+    (every release) that is the same, with more it is not: say so."""
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    class Collect(logging.Handler):
+        lines = []
+
+        def emit(self, record):
+            Collect.lines.append(record.getMessage())
+
+    logger = MMLogger.get_current_instance()
+    handler = Collect()
+    logger.addHandler(handler)
+    try:
+        build(tiny_pretrain_cfg())  # 1 shared block: nothing said
+        assert not any('shared blocks' in ln for ln in Collect.lines)
+        cfg = tiny_pretrain_cfg()
+        cfg['backbone']['modality_specific_depth'] = 1  # 2 shared blocks
+        build(cfg)
+    finally:
+        logger.removeHandler(handler)
+    (line, ) = [ln for ln in Collect.lines if 'shared blocks' in ln]
+    assert line.startswith('2 shared blocks') and 'official' in line

@@ -22,6 +22,11 @@ from ..layers import (AUDIO_MASK_MODES, MaskedTokens, TriNormBlock,
 #:   audio_joint  audio alone with the joint norms            -> ``norm``
 #:   visual_joint visual alone with the joint norms           -> ``norm``
 #: The last two serve a model finetuned on both modalities that is given one.
+#: Every path chains the shared blocks (block k reads block k-1's output).
+#: The official pretraining encoder instead runs each shared block on the
+#: modality-specific output for the audio and visual (contrastive) paths,
+#: without chaining; with one shared block, as in every released model, the
+#: two are the same. ``CAVMAE`` warns when it has more shared blocks.
 PATHS: Dict[str, Tuple[Tuple[str, ...], str, str]] = {
     'joint': (('audio', 'visual'), 'joint', 'norm'),
     'audio': (('audio', ), 'audio', 'norm_a'),

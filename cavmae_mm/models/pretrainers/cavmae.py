@@ -1,7 +1,9 @@
 """The CAV-MAE pretraining model: masked reconstruction + contrastive."""
+import logging
 from typing import Dict, List, Optional, Tuple
 
 from mmaction.structures import ActionDataSample
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import Tensor
 
@@ -60,6 +62,14 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
         if not (self.with_reconstruction or self.with_contrastive):
             raise ValueError('both loss weights are 0: nothing to train')
         self.backbone.train_only_paths(self.loss_paths)
+        shared = len(self.backbone.blocks_u)
+        if shared > 1 and self.with_contrastive:
+            print_log(
+                f'{shared} shared blocks: the contrastive paths chain them '
+                'here, where the official pretraining code runs each one on '
+                'the modality-specific output (the same only with one '
+                'shared block, as in every released model)',
+                logger='current', level=logging.WARNING)
         if not self.with_reconstruction:
             self.neck.requires_grad_(False)  # the decoder is not run
         if self.with_reconstruction and min(mask_ratio_a, mask_ratio_v) <= 0:
