@@ -5,22 +5,44 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from mmengine.utils import ProgressBar
 
+#: Video file extensions the extraction tools read.
+VIDEO_SUFFIXES = ('.mp4', '.mkv', '.avi', '.webm', '.mov')
 #: A job returns None when done, or the reason it failed.
 Job = Callable[[str], Optional[str]]
 
 
-def list_inputs(source: str, suffixes: Sequence[str] = ('.mp4', '.mkv',
-                                                        '.avi', '.webm',
-                                                        '.mov')) -> List[str]:
-    """Video files of a folder, or the lines of a list file."""
+def list_inputs(source: str, suffixes: Sequence[str] = VIDEO_SUFFIXES,
+                recursive: bool = False) -> List[str]:
+    """The videos of a folder (sorted; with ``recursive`` also of its
+    sub-folders), one video file, or the lines of a list file.
+
+    Raises:
+        FileNotFoundError: ``source`` does not exist.
+        ValueError: A folder without videos, or an empty list file.
+    """
     path = Path(source)
     if path.is_dir():
-        return sorted(str(p) for p in path.iterdir()
-                      if p.suffix.lower() in suffixes)
+        found = path.rglob('*') if recursive else path.iterdir()
+        videos = sorted(str(p) for p in found
+                        if p.is_file() and p.suffix.lower() in suffixes)
+        if not videos:
+            raise ValueError(
+                f'{source}: no videos ({", ".join(suffixes)}) in the folder'
+                + ('' if recursive else ' (--recursive for sub-folders)'))
+        return videos
+    if path.is_file() and path.suffix.lower() in suffixes:
+        return [str(path)]
     if path.is_file():
-        return [ln.strip() for ln in path.read_text().splitlines()
-                if ln.strip()]
-    raise FileNotFoundError(f'{source}: neither a folder nor a list file')
+        try:
+            lines = path.read_text(encoding='utf-8').splitlines()
+        except UnicodeDecodeError as err:
+            raise ValueError(f'{source}: neither a video ({", ".join(suffixes)}'
+                             ') nor a text list of videos') from err
+        videos = [ln.strip() for ln in lines if ln.strip()]
+        if not videos:
+            raise ValueError(f'{source}: the list file is empty')
+        return videos
+    raise FileNotFoundError(f'{source}: no such folder, video or list file')
 
 
 def _run_one(args: Tuple[Job, str]) -> Tuple[str, Optional[str]]:

@@ -28,12 +28,20 @@ from typing import Dict, List
 from cavmae_mm.datasets.audio_visual_dataset import read_label_csv
 
 
+#: First-column names that mark a header row of a simple label file.
+HEADER_NAMES = ('video_id', 'youtube_id', 'ytid', 'id', 'clip', 'filename')
+
+
 def read_simple(path: Path) -> Dict[str, List[str]]:
+    """``video_id,label[,label...]`` rows; a header row (first column
+    named e.g. ``video_id``) is skipped."""
     labels = {}
     for line_no, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip():
             continue
         fields = [f.strip() for f in line.split(',')]
+        if line_no == 1 and fields[0].lower() in HEADER_NAMES:
+            continue
         if len(fields) < 2 or not all(fields):
             raise ValueError(f'{path}:{line_no}: expected '
                              'video_id,label[,label...]')

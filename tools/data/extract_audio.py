@@ -38,15 +38,23 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         epilog='Example: python tools/data/extract_audio.py videos/ audio/')
-    parser.add_argument('videos', help='folder of videos or list file')
+    parser.add_argument('videos', help='folder of videos, a video or a '
+                        'list file')
     parser.add_argument('out_dir', help='where {video_id}.wav go')
     parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--recursive', action='store_true',
+                        help='also the videos of sub-folders')
     parser.add_argument('--sample-rate', type=int, default=16000)
     args = parser.parse_args(argv)
+    try:
+        videos = list_inputs(args.videos, recursive=args.recursive)
+    except (ValueError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     code, summary = run_extraction(
-        list_inputs(args.videos), out_dir,
+        videos, out_dir,
         lambda v: (out_dir / f'{Path(v).stem}.wav').is_file(),
         functools.partial(extract_one, out_dir=str(out_dir),
                           sample_rate=args.sample_rate),

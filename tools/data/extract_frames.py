@@ -50,16 +50,24 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         epilog='Example: python tools/data/extract_frames.py videos/ frames/')
-    parser.add_argument('videos', help='folder of videos or list file')
+    parser.add_argument('videos', help='folder of videos, a video or a '
+                        'list file')
     parser.add_argument('out_dir', help='where frame_{i}/{video_id}.jpg go')
     parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--recursive', action='store_true',
+                        help='also the videos of sub-folders')
     parser.add_argument('--num-frames', type=int, default=10)
     parser.add_argument('--size', type=int, default=224)
     args = parser.parse_args(argv)
+    try:
+        videos = list_inputs(args.videos, recursive=args.recursive)
+    except (ValueError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     code, summary = run_extraction(
-        list_inputs(args.videos), out_dir,
+        videos, out_dir,
         lambda v: all(p.is_file()
                       for p in outputs(out_dir, v, args.num_frames)),
         functools.partial(extract_one, out_dir=str(out_dir),

@@ -151,3 +151,32 @@ def test_every_tool_has_help(tool):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'usage:' in result.stdout
+
+
+def test_simple_labels_header_row_is_skipped(workdir):
+    (workdir / 'with_header.csv').write_text(
+        'video_id,label\nc0_000,/synthetic/c0\nc2_001,/synthetic/c2\n')
+    assert build(workdir, workdir / 'with_header.csv', 'simple',
+                 '--label-csv', str(workdir / 'labels.csv')) == 0
+    data = json.loads((workdir / 'out.json').read_text())['data']
+    assert [d['video_id'] for d in data] == ['c0_000', 'c2_001']
+
+
+def test_extraction_inputs(synthetic, tmp_path, capsys):
+    import extract_audio
+    one = synthetic / 'videos' / 'c1_000.mp4'
+    assert extract_audio.main([str(one), str(tmp_path / 'a')]) == 0
+    assert [p.name for p in (tmp_path / 'a').glob('*.wav')] == \
+        ['c1_000.wav']
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    assert extract_audio.main([str(empty), str(tmp_path / 'b')]) == 2
+    assert 'empty: no videos' in capsys.readouterr().err
+    nested = tmp_path / 'nested' / 'deeper'
+    nested.mkdir(parents=True)
+    shutil.copy(one, nested / 'n1.mp4')
+    assert extract_audio.main([str(tmp_path / 'nested'),
+                               str(tmp_path / 'c')]) == 2
+    assert extract_audio.main([str(tmp_path / 'nested'), str(tmp_path / 'c'),
+                               '--recursive']) == 0
+    assert (tmp_path / 'c' / 'n1.wav').is_file()
