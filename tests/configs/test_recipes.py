@@ -19,6 +19,8 @@ RECIPES = {
                          None),
     'cavmae-scale+_as2m': (1e-4, 25, 120, 10, 5, None, False, False, None,
                            None),
+    'cavmae_vggsound': (1e-4, 25, 120, 10, 5, None, False, False, None,
+                        None),
     'cavmae_vggsound-from-as2m': (5e-5, 10, 120, 10, 5, None, False, False,
                                   None, None),
     'cavmae-ft_as2m': (1e-5, 10, 48, 2, 1, 50.0, True, True,

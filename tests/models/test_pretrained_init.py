@@ -25,7 +25,7 @@ def test_every_training_recipe_names_its_start(path):
     if cfg.model.type == 'CAVMAERecognizer':
         # official finetuning: from CAV-MAE-Scale++
         assert entry.official_name == 'CAV-MAE-Scale++'
-    elif 'vggsound' in path.name:
+    elif 'from-as2m' in path.name:
         assert entry.official_name == 'CAV-MAE-Scale++'
     else:
         assert entry.name == 'cavmae-init_imagenet-mae'
