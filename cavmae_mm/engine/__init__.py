@@ -1,4 +1,5 @@
 """Training-loop pieces: hooks, the resumable epoch loop, CPU autocast."""
 from .hooks import *  # noqa: F401,F403
-from .loops import ResumableEpochBasedTrainLoop  # noqa: F401
+from .loops import (PretrainLossValLoop,  # noqa: F401
+                    ResumableEpochBasedTrainLoop)
 from .optim_wrappers import AutocastOptimWrapper  # noqa: F401

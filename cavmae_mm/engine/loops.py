@@ -20,8 +20,10 @@ Save iteration checkpoints next to the epoch ones with a second hook::
 import logging
 from typing import Iterator, List
 
+import torch
 from mmengine.logging import print_log
-from mmengine.runner import EpochBasedTrainLoop
+from mmengine.model import is_model_wrapper
+from mmengine.runner import EpochBasedTrainLoop, ValLoop
 from torch.utils.data import DataLoader, Sampler
 
 from cavmae_mm.registry import LOOPS
@@ -119,3 +121,58 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
 
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
+
+
+@LOOPS.register_module()
+class PretrainLossValLoop(ValLoop):
+    """Evaluates the pretraining losses, as the official pretraining script
+    does after every epoch.
+
+    Each batch of the evaluation data goes through the pretraining model's
+    ``loss`` (masking included, no gradients); the evaluator (normally
+    :class:`PretrainLossMetric`) averages ``loss_mae_a``, ``loss_mae_v``,
+    ``loss_c``, ``acc_c`` and their total ``loss`` over the clips, so that
+    ``CheckpointHook(save_best='pretrain/loss', rule='less')`` keeps the best
+    model. The masks are drawn from a generator seeded with ``seed`` in a
+    forked RNG state: every epoch is evaluated on the same masks, and the
+    training random stream is left as it was.
+
+    Args:
+        runner, dataloader, evaluator, fp16: As MMEngine's ``ValLoop``.
+        seed (int): Seed of the evaluation masks. Defaults to 0.
+    """
+
+    def __init__(self, runner, dataloader, evaluator, fp16: bool = False,
+                 seed: int = 0) -> None:
+        super().__init__(runner, dataloader, evaluator, fp16)
+        self.seed = seed
+
+    def run(self) -> dict:
+        self.runner.call_hook('before_val')
+        self.runner.call_hook('before_val_epoch')
+        model = self.runner.model.module if is_model_wrapper(
+            self.runner.model) else self.runner.model
+        model.eval()
+        devices = [torch.cuda.current_device()] if \
+            torch.cuda.is_available() else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self.seed)
+            for idx, data_batch in enumerate(self.dataloader):
+                self.run_iter(idx, data_batch, model)
+        metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
+        self.runner.call_hook('after_val_epoch', metrics=metrics)
+        self.runner.call_hook('after_val')
+        return metrics
+
+    @torch.no_grad()
+    def run_iter(self, idx: int, data_batch: dict, model=None) -> None:
+        self.runner.call_hook('before_val_iter', batch_idx=idx,
+                              data_batch=data_batch)
+        data = model.data_preprocessor(data_batch, False)
+        losses = model(**data, mode='loss')
+        size = len(next(iter(data['inputs'].values())))
+        record = {k: float(v) for k, v in losses.items()}
+        self.evaluator.process(data_samples=[dict(batch_size=size, **record)],
+                               data_batch=data_batch)
+        self.runner.call_hook('after_val_iter', batch_idx=idx,
+                              data_batch=data_batch, outputs=[record])
