@@ -292,6 +292,8 @@ def data_cfg(args, root: Path):
                      label_file=args.label_file)
         if loader.sampler.type != 'DefaultSampler':
             loader.sampler = dict(type='DefaultSampler', shuffle=True)
+        # a small set may hold less than one full training batch
+        loader.drop_last = False
     return cfg
 
 

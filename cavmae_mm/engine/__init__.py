@@ -2,4 +2,5 @@
 from .hooks import *  # noqa: F401,F403
 from .loops import (PretrainLossValLoop,  # noqa: F401
                     ResumableEpochBasedTrainLoop)
+from .optim_constructor import CAVMAEOptimWrapperConstructor  # noqa: F401
 from .optim_wrappers import AutocastOptimWrapper  # noqa: F401

@@ -3,6 +3,8 @@
 # Recipes set lr, epochs, milestones and (finetuning) the head's lr_mult.
 optim_wrapper = dict(
     type='AmpOptimWrapper',
+    # frozen parameters in one log line instead of one line each
+    constructor='CAVMAEOptimWrapperConstructor',
     optimizer=dict(type='Adam', lr=1e-4, betas=(0.95, 0.999),
                    weight_decay=5e-7))
 param_scheduler = [
