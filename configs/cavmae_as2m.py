@@ -37,33 +37,8 @@ train_dataloader = dict(
         data_root='data/audioset',
         pipeline=pretrain_pipeline))
 # As the official script: the pretraining losses on the evaluation list
-# after every epoch (same masks each time), the best model kept by the total.
-pretrain_val_pipeline = [
-    dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=128),
-    dict(type='PadCropFbank', target_length=1024),
-    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
-    dict(type='SelectFrames', mode='fixed', frame_use=5),
-    dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=224),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', )),
-]
-val_dataloader = dict(
-    _delete_=True,
-    batch_size=64,
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='AudioVisualDataset',
-        ann_file='audioset_eval_cleaned.json',
-        label_file='class_labels_indices.csv',
-        data_root='data/audioset',
-        pipeline=pretrain_val_pipeline,
-        test_mode=True))
+# (the dataset base's val_dataloader: frame 5, no augmentation) after every
+# epoch, on the same masks each time; the best model is kept by their total.
 val_cfg = dict(type='PretrainLossValLoop')
 val_evaluator = dict(type='PretrainLossMetric')
 test_dataloader = None
