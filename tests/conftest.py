@@ -1,11 +1,14 @@
 """Shared fixtures: tiny CAV-MAE configs and random inputs."""
+import contextlib
 import copy
+import logging
 import random
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from mmengine.logging import MMLogger
 
 import cavmae_mm  # noqa: F401  (applies the compat fixes, registers)
 
@@ -57,6 +60,25 @@ def tiny_inputs(batch=2, seed=0):
                                    TINY['num_mel_bins'], generator=gen),
                 imgs=torch.randn(batch, 3, TINY['img_size'],
                                  TINY['img_size'], generator=gen))
+
+
+@contextlib.contextmanager
+def logged_lines():
+    """The messages MMEngine's current logger emits inside the block (its
+    own stream handler writes to a stdout that pytest's capture misses)."""
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    logger = MMLogger.get_current_instance()
+    handler = Collect()
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
 
 
 def seed_all(seed):

@@ -50,6 +50,20 @@ test_cfg = dict(type='TestLoop')
 '''
 
 
+def mux_audio(container, stream, samples: np.ndarray, fmt: str,
+              rate: int) -> None:
+    """Encodes mono ``samples`` ('fltp' float or 's16' int16) in frames of
+    1024 and flushes the encoder."""
+    samples = samples.astype(np.float32 if fmt == 'fltp' else np.int16)[None]
+    for start in range(0, samples.shape[1], 1024):
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples[:, start:start + 1024]),
+            format=fmt, layout='mono')
+        frame.sample_rate = rate
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode())
+
+
 def write_video(path: Path, seconds: float = 1.5, audio=None,
                 audio_codec: str = 'aac', rate: int = 16000) -> None:
     """A 64x48 mpeg4 video at 10 fps, with ``audio`` (float [N]) if given."""
@@ -68,16 +82,11 @@ def write_video(path: Path, seconds: float = 1.5, audio=None,
                 av.VideoFrame.from_ndarray(pixels, format='rgb24')))
         container.mux(video.encode())
         if stream is not None:
-            fmt = 's16' if audio_codec.startswith('pcm') else 'fltp'
-            samples = (audio * 32767).astype(np.int16)[None] \
-                if fmt == 's16' else audio.astype(np.float32)[None]
-            for start in range(0, samples.shape[1], 1024):
-                frame = av.AudioFrame.from_ndarray(
-                    np.ascontiguousarray(samples[:, start:start + 1024]),
-                    format=fmt, layout='mono')
-                frame.sample_rate = rate
-                container.mux(stream.encode(frame))
-            container.mux(stream.encode())
+            if audio_codec.startswith('pcm'):
+                mux_audio(container, stream, (audio * 32767).astype(np.int16),
+                          's16', rate)
+            else:
+                mux_audio(container, stream, audio, 'fltp', rate)
 
 
 def write_audio(path: Path, wave: np.ndarray, rate: int) -> None:
@@ -85,14 +94,7 @@ def write_audio(path: Path, wave: np.ndarray, rate: int) -> None:
     with av.open(str(path), 'w') as container:
         stream = container.add_stream('aac', rate=rate)
         stream.layout = 'mono'
-        samples = wave.astype(np.float32)[None]
-        for start in range(0, samples.shape[1], 1024):
-            frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(samples[:, start:start + 1024]),
-                format='fltp', layout='mono')
-            frame.sample_rate = rate
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+        mux_audio(container, stream, wave, 'fltp', rate)
 
 
 @pytest.fixture(scope='session')
@@ -157,47 +159,22 @@ def tiny_classifier(media, tmp_path_factory):
     return config, checkpoint
 
 
-# A tiny pretrained CAV-MAE with the retrieval pipeline (frame 5).
-PRETRAIN_CONFIG = '''
-_base_ = [{runtime!r}]
-model = dict(
-    type='CAVMAE',
-    backbone=dict(type='CAVMAEEncoder', embed_dim=32, depth=3,
-                  modality_specific_depth=2, num_heads=4, img_size=32,
-                  audio_length=64, num_mel_bins=32),
-    neck=dict(type='CAVMAEDecoder', embed_dim=32, decoder_embed_dim=16,
-              depth=2, num_heads=2, img_size=32, audio_length=64,
-              num_mel_bins=32),
-    head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
-    contrastive_head=dict(type='CAVMAEContrastiveHead'))
-test_dataloader = dict(
-    batch_size=4, num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='AudioVisualDataset', data_root={root!r},
-        ann_file='datalist.json', label_file='labels.csv', test_mode=True,
-        pipeline=[
-            dict(type='LoadAudio'), dict(type='KaldiFbank', num_mel_bins=32),
-            dict(type='PadCropFbank', target_length=64),
-            dict(type='NormalizeFbank'),
-            dict(type='SelectFrames', mode='fixed', frame_use=5),
-            dict(type='LoadFrames'), dict(type='ResizeCenterCrop', size=32),
-            dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-                 meta_keys=('video_id', ))]))
-'''
+# The tiny pretraining config of tests/conftest.py (its test pipeline is the
+# retrieval one, frame 5) on these files.
+PRETRAIN_CONFIG = """_base_ = [{tiny!r}]
+test_dataloader = dict(dataset=dict(data_root={root!r}))
+"""
 
 
 @pytest.fixture(scope='session')
-def tiny_pretrained(media, tmp_path_factory):
+def tiny_pretrained(media, tiny_config, tmp_path_factory):
     """(config path, checkpoint path) of a random tiny pretrained model."""
     from cavmae_mm.apis import init_model
     from tests.conftest import randomize_
     folder = tmp_path_factory.mktemp('tiny_pretrained')
     config = folder / 'tiny_retrieval.py'
-    config.write_text(PRETRAIN_CONFIG.format(
-        runtime=str(ROOT / 'configs' / '_base_' / 'default_runtime.py'),
-        root=str(media)))
+    config.write_text(PRETRAIN_CONFIG.format(tiny=str(tiny_config),
+                                             root=str(media)))
     model = init_model(str(config))
     randomize_(model, seed=5)
     checkpoint = folder / 'pretrained.pth'

@@ -22,7 +22,7 @@ from pathlib import Path
 from mmengine.config import DictAction
 
 from cavmae_mm.apis import av_search, init_model
-from cavmae_mm.utils.model_zoo import resolve_config
+from cavmae_mm.utils.model_zoo import resolve_model
 
 
 def main(argv=None) -> int:
@@ -43,10 +43,7 @@ def main(argv=None) -> int:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     try:
-        config, entry = resolve_config(args.config)
-        checkpoint = args.checkpoint or (entry.weights if entry else None)
-        if checkpoint is None:
-            raise ValueError('--checkpoint is needed with a config file')
+        config, checkpoint = resolve_model(args.config, args.checkpoint)
         model = init_model(config, checkpoint, args.device, args.cfg_options)
         found = av_search(model, args.gallery, args.query, args.topk,
                           args.batch_size, args.workers, show_progress=True)

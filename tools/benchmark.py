@@ -379,7 +379,7 @@ def benchmark_infer(args) -> Dict:
     """Clips/s of raw-video classification, and where the time goes."""
     import av
     from cavmae_mm.apis import RawMediaClassifier, init_model
-    from cavmae_mm.apis.raw_media import stack_inputs
+    from cavmae_mm.apis.raw_media import model_batch
     from cavmae_mm.utils.video_io import read_official_frames
     options = dict(args.infer_cfg_options or {})
     if args.size == 'tiny':
@@ -411,13 +411,11 @@ def benchmark_infer(args) -> Dict:
                     frame.to_ndarray(format='rgb24')
         whole_s = (time.perf_counter() - start) / len(files)
         with torch.no_grad():
-            inputs, _ = stack_inputs(samples[:1])
-            model.test_step(_packed(inputs, 1))  # warm-up
+            model.test_step(model_batch(samples[:1]))  # warm-up
             synchronize(args.device)
             start = time.perf_counter()
             for sample in samples:
-                inputs, size = stack_inputs([sample])
-                model.test_step(_packed(inputs, size))
+                model.test_step(model_batch([sample]))
             synchronize(args.device)
         model_s = (time.perf_counter() - start) / len(files)
         rates = {}
@@ -437,12 +435,6 @@ def benchmark_infer(args) -> Dict:
                 decode_share=decode_s / (decode_s + model_s),
                 seeked_10_frames_ms=seek_s * 1e3,
                 whole_clip_frames_ms=whole_s * 1e3, clips_per_s=rates)
-
-
-def _packed(inputs: Dict, size: int) -> Dict:
-    from mmaction.structures import ActionDataSample
-    return dict(inputs=inputs,
-                data_samples=[ActionDataSample() for _ in range(size)])
 
 
 # ------------------------------------------------------------------ output

@@ -24,6 +24,7 @@ from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
                                                  infer_model_config,
                                                  mm_to_official,
                                                  official_to_mm)
+from cavmae_mm.utils import weights
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -43,41 +44,13 @@ class ConversionError(Exception):
     """Stops the conversion with a one-line reason."""
 
 
-def _reason(err: Exception) -> str:
-    """The informative line of a torch.load error."""
-    text = str(err).strip()
-    marker = 'WeightsUnpickler error:'
-    if marker in text:
-        text = text.split(marker, 1)[1].strip()
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return lines[0] if lines else type(err).__name__
-
-
-def load_object(path: Path):
-    """``torch.load(weights_only=True)``, or raises ConversionError."""
-    if not path.is_file():
-        raise ConversionError(f'{path}: no such file')
-    try:
-        obj = torch.load(path, map_location='cpu', weights_only=True)
-    # The unpickler fails on foreign bytes with many exception types
-    # (UnpicklingError, IndexError, EOFError, BadZipFile, ...); each means
-    # the same to the user: this file is not a readable checkpoint.
-    except Exception as err:  # noqa: BLE001
-        raise ConversionError(f'{path}: not a readable PyTorch checkpoint '
-                              f'({_reason(err)})') from err
-    return obj
-
-
 def load_tensors(path: Path, key: str = 'state_dict') -> dict:
-    """Loads the named tensors of a checkpoint (under ``key`` if present)."""
-    obj = load_object(path)
-    if isinstance(obj, dict) and isinstance(obj.get(key), dict):
-        obj = obj[key]
-    if not isinstance(obj, dict) or not obj or not all(
-            isinstance(k, str) and isinstance(v, torch.Tensor)
-            for k, v in obj.items()):
-        raise ConversionError(f'{path}: not a state dict of named tensors')
-    return obj
+    """The named tensors of a checkpoint (under ``key`` if present), or
+    raises ConversionError with a one-line reason."""
+    try:
+        return weights.load_tensors(path, key)
+    except (FileNotFoundError, weights.CheckpointError) as err:
+        raise ConversionError(str(err)) from err
 
 
 def check_against_model(path: Path, state: dict, kind: str) -> dict:

@@ -25,7 +25,7 @@ from mmengine.config import DictAction
 
 from cavmae_mm.apis import RawMediaClassifier, init_model
 from cavmae_mm.apis.raw_media import collect_inputs
-from cavmae_mm.utils.model_zoo import resolve_config
+from cavmae_mm.utils.model_zoo import resolve_model
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -67,10 +67,7 @@ def print_table(results: list, errors: list) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        config, entry = resolve_config(args.config)
-        checkpoint = args.checkpoint or (entry.weights if entry else None)
-        if checkpoint is None:
-            raise ValueError('--checkpoint is needed with a config file')
+        config, checkpoint = resolve_model(args.config, args.checkpoint)
         files = collect_inputs(args.inputs)
         model = init_model(config, checkpoint, args.device,
                            args.cfg_options)

@@ -7,7 +7,7 @@ from mmengine.utils import ProgressBar
 from torch import nn
 
 from .raw_media import (RawMediaLoader, collect_inputs, raw_batches,
-                        stack_inputs, test_pipeline_of)
+                        model_batch, test_pipeline_of)
 
 #: Embeddings ``extract_features`` can compute: encoder paths.
 FEATURES = ('audio', 'visual', 'joint')
@@ -84,8 +84,7 @@ def embed_samples(model: nn.Module, samples: Sequence[Dict],
                   features: Sequence[str]) -> Dict[str, torch.Tensor]:
     """Mean-pooled embeddings [N, D] of prepared samples (one modality
     set)."""
-    inputs, _ = stack_inputs(samples)
-    data = model.data_preprocessor(dict(inputs=inputs), False)['inputs']
+    data = model.data_preprocessor(model_batch(samples), False)['inputs']
     out = model.backbone(data.get('audios'), data.get('imgs'),
                          paths=tuple(features))
     return {name: out.paths[name].mean(dim=1).float().cpu()

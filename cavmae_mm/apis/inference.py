@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
-from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
@@ -16,7 +15,7 @@ from cavmae_mm.utils.model_zoo import resolve_config
 from cavmae_mm.utils.setup_env import register_all_modules
 from cavmae_mm.utils.weights import init_quietly, load_weights
 from .raw_media import (RawMediaLoader, collect_inputs, raw_batches,
-                        stack_inputs, test_pipeline_of)
+                        model_batch, test_pipeline_of)
 
 #: Label CSVs shipped with the package, by file name, for configs whose data
 #: folder is not on this machine.
@@ -180,12 +179,8 @@ class RawMediaClassifier:
         try:
             for modality, members in groups.items():
                 self.model.modality = modality
-                inputs, size = stack_inputs(
-                    [batch[i]['sample'] for i in members])
-                data = dict(inputs=inputs,
-                            data_samples=[ActionDataSample()
-                                          for _ in range(size)])
-                samples = self.model.test_step(data)
+                samples = self.model.test_step(
+                    model_batch([batch[i]['sample'] for i in members]))
                 for i, sample in zip(members, samples, strict=True):
                     scores = self._scores(sample.pred_score.float().cpu())
                     values, indices = scores.topk(k)

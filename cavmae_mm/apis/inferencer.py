@@ -6,7 +6,7 @@ from mmengine.config import Config
 from mmengine.infer import BaseInferencer
 from torch import nn
 
-from cavmae_mm.utils.model_zoo import get_model, resolve_config
+from cavmae_mm.utils.model_zoo import get_model, resolve_model
 from .inference import InputsType, RawMediaClassifier, init_model
 from .raw_media import collect_inputs
 
@@ -47,11 +47,9 @@ class CAVMAEInferencer(BaseInferencer):
         self._label_file = label_file
         self._cfg_options = cfg_options
         if isinstance(model, str):
-            path, entry = resolve_config(model)
+            path, weights = resolve_model(model, weights)
             model = str(path)
-            if weights is None and entry is not None:
-                weights = entry.weights
-        if weights is None:
+        elif weights is None:
             raise ValueError('CAVMAEInferencer needs weights: a checkpoint '
                              'file or URL, or a model-zoo name')
         if device is None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
+from mmaction.structures import ActionDataSample
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset
 
@@ -189,7 +190,7 @@ class RawMediaLoader:
         self.fallback = fallback
         self.audio = [TRANSFORMS.build(t) for t in steps.audio]
         self.visual = [TRANSFORMS.build(t) for t in steps.visual]
-        self.frame_mode = steps.visual[0]['mode'] if steps.visual else None
+        self.frame_mode = self.visual[0].mode if self.visual else None
 
     @staticmethod
     def _run(transforms, results: Dict) -> Dict:
@@ -328,10 +329,13 @@ def keep_as_list(batch: List[Dict]) -> List[Dict]:
     return batch
 
 
-def stack_inputs(samples: Sequence[Dict]) -> Tuple[Dict, int]:
-    """Batched model inputs of samples that share a modality."""
-    batch: Dict = {}
-    for key in samples[0]['inputs']:
-        values = [s['inputs'][key] for s in samples]
-        batch[key] = torch.stack([torch.as_tensor(v) for v in values])
-    return batch, len(samples)
+def model_batch(samples: Sequence[Dict]) -> Dict:
+    """Prepared samples that share a modality as one ``test_step`` batch:
+    ``inputs`` stacked, one empty ``ActionDataSample`` per sample."""
+    inputs = {
+        key: torch.stack([torch.as_tensor(s['inputs'][key])
+                          for s in samples])
+        for key in samples[0]['inputs']
+    }
+    return dict(inputs=inputs,
+                data_samples=[ActionDataSample() for _ in samples])

@@ -7,7 +7,7 @@ import soundfile
 import torch
 from torch import Tensor
 
-from .video_io import MediaError, audio_format, read_audio_track
+from .video_io import MediaError, decode_audio
 
 #: Extensions read as audio files (anything FFmpeg decodes works).
 AUDIO_EXTENSIONS = ('.wav', '.flac', '.mp3', '.ogg', '.m4a')
@@ -92,8 +92,9 @@ def load_audio_as_extracted(path: Union[str, Path],
     if native == (sample_rate, 1):
         waveform, _ = load_wav(path)
         return waveform, None
-    rate, channels = native or audio_format(path)
-    waveform = torch.from_numpy(read_audio_track(path, sample_rate))[None]
+    decoded = decode_audio(path, sample_rate)
+    rate, channels = decoded.source_rate, decoded.source_channels
+    waveform = torch.from_numpy(decoded.samples)[None]
     check_samples(waveform, path)
     if (rate, channels) == (sample_rate, 1):
         return waveform, None

@@ -114,3 +114,20 @@ def find_by_default_path(path: str) -> Optional[ModelInfo]:
                 target.endswith('/' + entry.default_path)):
             return entry
     return None
+
+
+def resolve_model(config: str,
+                  checkpoint: Optional[str] = None) -> Tuple[Path, str]:
+    """The config and the checkpoint a user named: a model-zoo name gives
+    its download URL when no checkpoint is named.
+
+    Raises:
+        FileNotFoundError, ValueError: As :func:`resolve_config`; or no
+            checkpoint (a config file without one).
+    """
+    path, entry = resolve_config(config)
+    checkpoint = checkpoint or (entry.weights if entry else None)
+    if checkpoint is None:
+        raise ValueError(f'{config}: a config file needs a checkpoint (file '
+                         'or URL); a model-zoo name defaults to its weights')
+    return path, checkpoint

@@ -44,8 +44,16 @@ def probe_streams(path: PathLike) -> Streams:
             from err
 
 
-def read_audio_track(path: PathLike, sample_rate: int = 16000) -> np.ndarray:
-    """The first channel of a file's audio, resampled, as float32 [N].
+class DecodedAudio(NamedTuple):
+    """A decoded audio track and the format it had in the file."""
+    samples: np.ndarray
+    source_rate: int
+    source_channels: int
+
+
+def decode_audio(path: PathLike, sample_rate: int = 16000) -> DecodedAudio:
+    """The first channel of a file's audio, resampled, as float32 [N], with
+    the stream's own rate and channel count (one pass over the file).
 
     Works for video containers and audio files alike (PyAV). This is the
     official extraction (``ffmpeg -ar 16000``, then ``sox remix 1``) before
@@ -60,6 +68,8 @@ def read_audio_track(path: PathLike, sample_rate: int = 16000) -> np.ndarray:
             if not container.streams.audio:
                 raise MediaError(f'{path}: no audio stream')
             stream = container.streams.audio[0]
+            context = stream.codec_context
+            source = (int(context.sample_rate), int(context.channels))
             resampler = av.AudioResampler(format='fltp',
                                           layout=stream.layout.name,
                                           rate=sample_rate)
@@ -73,20 +83,12 @@ def read_audio_track(path: PathLike, sample_rate: int = 16000) -> np.ndarray:
         raise MediaError(f'{path}: cannot decode audio ({err})') from err
     if not chunks:
         raise MediaError(f'{path}: the audio stream has no samples')
-    return np.concatenate(chunks).astype(np.float32)
+    return DecodedAudio(np.concatenate(chunks).astype(np.float32), *source)
 
 
-def audio_format(path: PathLike) -> Tuple[int, int]:
-    """Sample rate and channel count of a file's first audio stream."""
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise MediaError(f'{path}: no audio stream')
-            context = container.streams.audio[0].codec_context
-            return int(context.sample_rate), int(context.channels)
-    except av.FFmpegError as err:
-        raise MediaError(f'{path}: not a readable media file ({err})') \
-            from err
+def read_audio_track(path: PathLike, sample_rate: int = 16000) -> np.ndarray:
+    """:func:`decode_audio`'s samples only."""
+    return decode_audio(path, sample_rate).samples
 
 
 def official_frame_indices(total: int, num_frames: int = 10) -> List[int]:

@@ -106,14 +106,17 @@ def _first_line(err: Exception) -> str:
     return lines[0] if lines else type(err).__name__
 
 
-def read_checkpoint(source: str) -> LoadedState:
-    """Reads a checkpoint (file or URL) as this package's state dict.
+def load_tensors(path: Path, key: str = 'state_dict') -> Dict[str, Tensor]:
+    """The named tensors of a checkpoint file (under ``key`` when the file
+    holds a dict with it), read with ``torch.load(weights_only=True)``.
 
     Raises:
         FileNotFoundError: No such file.
-        CheckpointError: Not a readable checkpoint, or not a CAV-MAE one.
+        CheckpointError: Not a readable checkpoint, or no named tensors.
     """
-    path = local_file(source)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: no such file')
     try:
         obj = torch.load(path, map_location='cpu', weights_only=True)
     # torch's unpickler fails on foreign bytes with many exception types
@@ -122,13 +125,24 @@ def read_checkpoint(source: str) -> LoadedState:
     except Exception as err:  # noqa: BLE001
         raise CheckpointError(f'{path}: not a readable PyTorch checkpoint '
                               f'({_first_line(err)})') from err
-    if isinstance(obj, dict) and isinstance(obj.get('state_dict'), dict):
-        obj = obj['state_dict']
+    if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+        obj = obj[key]
     if not isinstance(obj, dict) or not obj or not all(
             isinstance(k, str) and isinstance(v, Tensor)
             for k, v in obj.items()):
-        raise CheckpointError(f'{path}: holds no state dict of named '
-                              'tensors')
+        raise CheckpointError(f'{path}: not a state dict of named tensors')
+    return obj
+
+
+def read_checkpoint(source: str) -> LoadedState:
+    """Reads a checkpoint (file or URL) as this package's state dict.
+
+    Raises:
+        FileNotFoundError: No such file.
+        CheckpointError: Not a readable checkpoint, or not a CAV-MAE one.
+    """
+    path = local_file(source)
+    obj = load_tensors(path)
     had_prefix = all(k.startswith(MODULE_PREFIX) for k in obj)
     state = strip_module_prefix(obj)
     if any(k.split('.', 1)[0] in MM_MODULES for k in state):
@@ -225,13 +239,18 @@ def _describe(found: Comparison, limit: int = 6) -> str:
     return '; '.join(parts)
 
 
-def _copy_into(model: nn.Module, state: Dict[str, Tensor]) -> None:
-    """``load_state_dict`` (its hooks trim longer position tables)."""
+def _copy_into(model: nn.Module, state: Dict[str, Tensor], source: str,
+               expected_missing: Iterable[str] = ()) -> None:
+    """``load_state_dict`` (its hooks trim longer position tables); any
+    missing tensor beyond ``expected_missing`` or an unexpected one is a
+    bug in the comparison above, never left silent."""
     result = model.load_state_dict(OrderedDict(state), strict=False)
-    if result.missing_keys or result.unexpected_keys:
+    leftover = set(result.missing_keys) - set(expected_missing)
+    if result.unexpected_keys or leftover:
         raise CheckpointMismatch(
-            f'unexpected load result: missing {result.missing_keys[:5]}, '
-            f'unexpected {result.unexpected_keys[:5]}')
+            f'{source}: unexpected load result (missing '
+            f'{sorted(leftover)[:5]}, unexpected '
+            f'{result.unexpected_keys[:5]})')
 
 
 def load_weights(model: nn.Module, source: str) -> LoadedState:
@@ -250,7 +269,7 @@ def load_weights(model: nn.Module, source: str) -> LoadedState:
             f'{loaded.source}: does not fit {type(model).__name__} '
             f'({_describe(found)}). Likely cause: '
             f'{_likely_cause(model, loaded.state_dict, found)}')
-    _copy_into(model, loaded.state_dict)
+    _copy_into(model, loaded.state_dict, loaded.source)
     return loaded
 
 
@@ -320,15 +339,8 @@ def load_pretrained(model: nn.Module, source: str,
                       f'{len(keys)} tensors not in the checkpoint keep '
                       f'their initial values: {", ".join(keys[:8])}' +
                       (' ...' if len(keys) > 8 else ''), logger='current')
-    missing_now = [k for k in found.missing]
-    result = model.load_state_dict(state, strict=False)
-    leftover = set(result.missing_keys) - set(missing_now) - \
-        {k for k, _, _ in found.mismatched}
-    if result.unexpected_keys or leftover:
-        raise CheckpointMismatch(
-            f'{loaded.source}: unexpected load result (missing '
-            f'{sorted(leftover)[:5]}, unexpected '
-            f'{result.unexpected_keys[:5]})')
+    _copy_into(model, state, loaded.source, found.missing +
+               [k for k, _, _ in found.mismatched])
     print_log(f'initialised {type(model).__name__} from {loaded.source} '
               f'({len(state)} tensors)', logger='current')
     return loaded

@@ -1,19 +1,6 @@
 """Frozen parameters are summarised in one log line."""
-import logging
-
-from mmengine.logging import MMLogger
-
 from cavmae_mm.registry import OPTIM_WRAPPER_CONSTRUCTORS
-from tests.conftest import tiny_recognizer_cfg
-
-
-class Collect(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
+from tests.conftest import logged_lines, tiny_recognizer_cfg
 
 
 def test_one_line_for_frozen_parameters(build):
@@ -25,15 +12,10 @@ def test_one_line_for_frozen_parameters(build):
         optim_wrapper_cfg=dict(type='OptimWrapper',
                                optimizer=dict(type='Adam', lr=1e-4)),
         paramwise_cfg=dict(custom_keys={'cls_head': dict(lr_mult=10.0)})))
-    logger = MMLogger.get_current_instance()
-    collect = Collect()
-    logger.addHandler(collect)
-    try:
+    with logged_lines() as lines:
         wrapper = constructor(model)
-    finally:
-        logger.removeHandler(collect)
-    assert not any('is skipped since' in ln for ln in collect.lines)
-    (line, ) = [ln for ln in collect.lines if 'frozen parameters' in ln]
+    assert not any('is skipped since' in ln for ln in lines)
+    (line, ) = [ln for ln in lines if 'frozen parameters' in ln]
     assert line.startswith(f'{len(frozen)} frozen parameters are not '
                            'optimised: backbone.')
     optimised = sum(len(g['params']) for g in

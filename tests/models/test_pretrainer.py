@@ -4,7 +4,8 @@ import torch
 from mmaction.structures import ActionDataSample
 from mmengine.optim import OptimWrapper
 
-from tests.conftest import seed_all, tiny_inputs, tiny_pretrain_cfg
+from tests.conftest import (logged_lines, seed_all, tiny_inputs,
+                            tiny_pretrain_cfg)
 
 
 @pytest.fixture
@@ -101,26 +102,11 @@ def test_train_step_reduces_the_loss(model):
 def test_more_than_one_shared_block_is_flagged(build):
     """The official contrastive paths do not chain shared blocks; with one
     (every release) that is the same, with more it is not: say so."""
-    import logging
-
-    from mmengine.logging import MMLogger
-
-    class Collect(logging.Handler):
-        lines = []
-
-        def emit(self, record):
-            Collect.lines.append(record.getMessage())
-
-    logger = MMLogger.get_current_instance()
-    handler = Collect()
-    logger.addHandler(handler)
-    try:
+    with logged_lines() as lines:
         build(tiny_pretrain_cfg())  # 1 shared block: nothing said
-        assert not any('shared blocks' in ln for ln in Collect.lines)
+        assert not any('shared blocks' in ln for ln in lines)
         cfg = tiny_pretrain_cfg()
         cfg['backbone']['modality_specific_depth'] = 1  # 2 shared blocks
         build(cfg)
-    finally:
-        logger.removeHandler(handler)
-    (line, ) = [ln for ln in Collect.lines if 'shared blocks' in ln]
+    (line, ) = [ln for ln in lines if 'shared blocks' in ln]
     assert line.startswith('2 shared blocks') and 'official' in line

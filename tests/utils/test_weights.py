@@ -1,19 +1,18 @@
 """Checkpoints that load themselves: this package's, official (with or
 without 'module.'), URLs (cached), and clear errors for the wrong ones."""
 import functools
-import logging
 import http.server
 import threading
 
 import pytest
 import torch
-from mmengine.logging import MMLogger
 
 from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
                                                  mm_to_official)
 from cavmae_mm.utils.weights import (CheckpointError, load_pretrained,
                                      load_weights, read_checkpoint)
-from tests.conftest import randomize_, tiny_pretrain_cfg, tiny_recognizer_cfg
+from tests.conftest import (logged_lines, randomize_, tiny_pretrain_cfg,
+                            tiny_recognizer_cfg)
 
 
 def recognizer(build, seed=None, **kwargs):
@@ -122,32 +121,18 @@ def test_recognizer_weights_are_no_pretraining_model(build, tmp_path):
         load_weights(build(tiny_pretrain_cfg()), str(path))
 
 
-class Collect(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
 def test_pretrained_start_summarises_and_keeps_the_encoder(build, tmp_path):
     pretrained = randomize_(build(tiny_pretrain_cfg()), seed=7)
     path = tmp_path / 'official_pretrain.pth'
     torch.save(mm_to_official(pretrained.state_dict()), path)
     target = recognizer(build)
-    logger = MMLogger.get_current_instance()
-    collect = Collect()
-    logger.addHandler(collect)
-    try:
+    with logged_lines() as lines:
         load_pretrained(target, str(path))
-    finally:
-        logger.removeHandler(collect)
     encoder = {k: v for k, v in pretrained.state_dict().items()
                if k.startswith('backbone.')}
     mine = target.state_dict()
     assert all(torch.equal(mine[k], v) for k, v in encoder.items())
-    text = '\n'.join(collect.lines)
+    text = '\n'.join(lines)
     neck = sum(k.startswith('neck.') for k in pretrained.state_dict())
     assert f'decoder (neck): {neck} tensors of the checkpoint not used' \
         in text
