@@ -1,24 +1,13 @@
 """The audio-visual dataset of CAV-MAE's datalists (AudioSet, VGGSound)."""
 import csv
 import json
-import logging
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-import numpy as np
 from mmengine.dataset import BaseDataset
-from mmengine.logging import print_log
 
 from cavmae_mm.registry import DATASETS, TRANSFORMS
-
-#: What reading one sample may raise for a bad file; anything else is a bug
-#: and propagates unchanged.
-DATA_ERRORS = (FileNotFoundError, ValueError, OSError)
-ON_ERROR = ('raise', 'skip')
-
-
-class DatumError(RuntimeError):
-    """A sample could not be read; the message names file, index, reason."""
+from .skip_policy import check_on_error, fetch_or_replace
 
 
 def read_label_csv(path: str) -> List[Dict[str, str]]:
@@ -59,12 +48,12 @@ class AudioVisualDataset(BaseDataset):
     ``audio_path``, ``video_path``, ``video_id``, ``label_indices`` and
     ``num_classes``.
 
-    A sample that cannot be read raises :class:`DatumError` naming the file,
-    the datum index and the reason. With ``on_error='skip'`` (training only)
-    it is replaced by a random other sample instead: every replacement is
-    logged once per datum and recorded in the replacement's data sample
-    (metainfo ``replaced``) so that the epoch's total can be reported; no
-    tensor is ever made up.
+    A sample that cannot be read raises :class:`DatumError` naming the
+    datalist, the datum index, the file and the reason. With
+    ``on_error='skip'`` (training only) a random other sample takes its
+    place and the reason is recorded in the replacement (see
+    :mod:`cavmae_mm.datasets.skip_policy`); ``ReplacedSamplesHook`` logs
+    and counts them. No tensor is ever made up.
 
     Args:
         ann_file (str): Datalist JSON.
@@ -93,18 +82,12 @@ class AudioVisualDataset(BaseDataset):
                  on_error: str = 'raise',
                  test_mode: bool = False,
                  **kwargs) -> None:
-        if on_error not in ON_ERROR:
-            raise ValueError(f'on_error must be one of {ON_ERROR}, got '
-                             f'{on_error!r}')
-        if on_error == 'skip' and test_mode:
-            raise ValueError("on_error='skip' would change what is "
-                             'evaluated; use it for training data only')
+        check_on_error(on_error, test_mode)
         self.label_file = label_file
         self.multi_label = multi_label
         self.video_dir = video_dir
         self.video_ext = video_ext
         self.on_error = on_error
-        self._logged_skips: set = set()
         label_path = label_file if osp.isabs(label_file) or not data_root \
             else osp.join(data_root, label_file)
         rows = read_label_csv(label_path)
@@ -166,31 +149,22 @@ class AudioVisualDataset(BaseDataset):
             data_list.append(info)
         return data_list
 
-    def _rand_another(self) -> int:
-        return int(np.random.randint(0, len(self)))
+    def describe_error(self, idx: int, err: Exception) -> Tuple[str, str]:
+        """The datum's name (datalist, datum index, video id) and the reason
+        it failed: the name, the file (when the error does not name it
+        already) and the error."""
+        info = self.get_data_info(idx)
+        message = str(err)
+        files = [info.get(key) for key in ('audio_path', 'filename',
+                                           'video_path') if info.get(key)]
+        if not any(path in message for path in files):
+            message = f'{files[0]}: {message}' if files else message
+        datum = f'{self.ann_file}: datum {idx} ({info["video_id"]})'
+        return datum, f'{datum}: {message}'
 
     def __getitem__(self, idx: int) -> dict:
         if not self._fully_initialized:
             self.full_init()
-        replaced = []
-        for _ in range(self.max_refetch + 1):
-            try:
-                data = self.prepare_data(idx)
-            except DATA_ERRORS as err:
-                info = self.get_data_info(idx)
-                reason = (f'{self.ann_file}: datum {idx} '
-                          f'({info["video_id"]}): {err}')
-                if self.on_error == 'raise':
-                    raise DatumError(reason) from err
-                replaced.append(reason)
-                if idx not in self._logged_skips:
-                    self._logged_skips.add(idx)
-                    print_log(f'skipped {reason}', logger='current',
-                              level=logging.WARNING)
-                idx = self._rand_another()
-                continue
-            if replaced:
-                data['data_samples'].set_metainfo(dict(replaced=replaced))
-            return data
-        raise DatumError(f'{self.ann_file}: {self.max_refetch + 1} samples '
-                         f'in a row failed; last: {replaced[-1]}')
+        return fetch_or_replace(self.prepare_data, idx, len(self),
+                                self.describe_error, self.on_error,
+                                self.max_refetch)

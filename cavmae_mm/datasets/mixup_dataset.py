@@ -7,6 +7,8 @@ import torch
 from mmengine.dataset import BaseDataset, Compose
 
 from cavmae_mm.registry import DATASETS, TRANSFORMS
+from .skip_policy import (DATA_ERRORS, fetch_or_replace, pop_replacements,
+                          record_replacements)
 from .transforms import EncodeLabels
 
 
@@ -59,6 +61,13 @@ class AudioVisualMixupDataset:
     Python's ``random``, the partner is uniform over the dataset and
     ``lam ~ Beta(alpha, alpha)`` is drawn with numpy.
 
+    Bad data follow the wrapped dataset's ``on_error`` policy everywhere: a
+    clip or partner that cannot be loaded is handled by the wrapped dataset,
+    and an error of this wrapper's pipeline (e.g. a clip too short for one
+    fbank frame) is a :class:`DatumError` naming the datum, its file and its
+    partner, or with ``on_error='skip'`` the whole sample is drawn anew. The
+    replacements of both clips are recorded in the packed sample.
+
     Args:
         dataset (dict | BaseDataset): The clips (e.g. AudioVisualDataset).
         pipeline (list): Transforms after mixing.
@@ -97,13 +106,32 @@ class AudioVisualMixupDataset:
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def __getitem__(self, idx: int) -> dict:
+    def _prepare(self, idx: int) -> dict:
         results = self.dataset[idx]
+        reasons = pop_replacements(results)
+        partner_name = ''
         if random.random() < self.prob:
-            partner = self.dataset[random.randint(0, len(self.dataset) - 1)]
+            partner_idx = random.randint(0, len(self.dataset) - 1)
+            partner = self.dataset[partner_idx]
+            reasons += pop_replacements(partner)
+            partner_name = (f' (mixed with datum {partner_idx}, '
+                            f'{partner.get("video_id")})')
             lam = np.random.beta(self.alpha, self.alpha)
             results = mix_samples(results, partner, lam, self.labels)
-        return self.pipeline(results)
+        try:
+            packed = self.pipeline(results)
+        except DATA_ERRORS as err:
+            raise ValueError(f'{err}{partner_name}') from err
+        return record_replacements(packed, reasons)
+
+    def __getitem__(self, idx: int) -> dict:
+        inner = self.dataset
+        if not getattr(inner, '_fully_initialized', True):
+            inner.full_init()
+        return fetch_or_replace(self._prepare, idx, len(self),
+                                inner.describe_error,
+                                getattr(inner, 'on_error', 'raise'),
+                                getattr(inner, 'max_refetch', 1000))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '

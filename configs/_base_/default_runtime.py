@@ -13,7 +13,10 @@ default_hooks = dict(
     # a head and label CSV with different class counts stop the run at
     # start; a NaN / infinite training loss stops it where it happens
     class_count=dict(type='ClassCountCheckHook'),
-    finite_loss=dict(type='FiniteLossHook'))
+    finite_loss=dict(type='FiniteLossHook'),
+    # with a training set's on_error='skip': each replaced datum logged
+    # once, the count per epoch, and a stop above 10% of an epoch
+    replaced_samples=dict(type='ReplacedSamplesHook', max_fraction=0.1))
 
 env_cfg = dict(
     cudnn_benchmark=False,
