@@ -48,6 +48,18 @@ class AudioVisualDataset(BaseDataset):
     ``audio_path``, ``video_path``, ``video_id``, ``label_indices`` and
     ``num_classes``.
 
+    Two relaxations serve training straight from video files and
+    pretraining on unlabelled clips:
+
+    - a datum without ``wav`` names a video file in ``video_path`` (as
+      ``tools/data/build_datalist.py --video-dir`` writes it); its data info
+      holds ``filename`` (the video, for the on-the-fly pipelines that
+      decode the audio track and the frames) instead of ``audio_path``;
+    - without ``label_file`` the dataset has no classes: ``labels`` may be
+      absent or empty and every datum's ``label_indices`` is empty (for the
+      pretraining recipes, which use no labels). With a label file, a datum
+      without labels is an error.
+
     A sample that cannot be read raises :class:`DatumError` naming the
     datalist, the datum index, the file and the reason. With
     ``on_error='skip'`` (training only) a random other sample takes its
@@ -57,7 +69,7 @@ class AudioVisualDataset(BaseDataset):
 
     Args:
         ann_file (str): Datalist JSON.
-        label_file (str): Label CSV.
+        label_file (str, optional): Label CSV; None for unlabelled clips.
         pipeline (list): Transforms.
         data_root (str): Root of relative paths. Defaults to ''.
         multi_label (bool): AudioSet-style multi-label (True) or single
@@ -73,7 +85,7 @@ class AudioVisualDataset(BaseDataset):
 
     def __init__(self,
                  ann_file: str,
-                 label_file: str,
+                 label_file: Optional[str] = None,
                  pipeline: Sequence[Union[dict, Callable]] = (),
                  data_root: str = '',
                  multi_label: bool = True,
@@ -88,9 +100,11 @@ class AudioVisualDataset(BaseDataset):
         self.video_dir = video_dir
         self.video_ext = video_ext
         self.on_error = on_error
-        label_path = label_file if osp.isabs(label_file) or not data_root \
-            else osp.join(data_root, label_file)
-        rows = read_label_csv(label_path)
+        rows = []
+        if label_file is not None:
+            rows = read_label_csv(
+                label_file if osp.isabs(label_file) or not data_root else
+                osp.join(data_root, label_file))
         self.mid_to_index = {row['mid']: i for i, row in enumerate(rows)}
         metainfo = dict(classes=tuple(r['display_name'] for r in rows),
                         mids=tuple(r['mid'] for r in rows),
@@ -121,33 +135,51 @@ class AudioVisualDataset(BaseDataset):
             raise ValueError(f'{self.ann_file}: expected {{"data": [...]}}')
         if not entries:
             raise ValueError(f'{self.ann_file}: the datalist is empty')
-        data_list = []
-        for idx, entry in enumerate(entries):
-            missing = {'wav', 'labels', 'video_id', 'video_path'} - set(
-                entry if isinstance(entry, dict) else ())
-            if missing:
-                raise ValueError(f'{self.ann_file}: datum {idx} lacks '
-                                 f'{sorted(missing)}')
-            indices = []
-            for mid in entry['labels'].split(','):
-                if mid not in self.mid_to_index:
-                    raise ValueError(
-                        f'{self.ann_file}: datum {idx} ({entry["video_id"]}) '
-                        f'has label {mid!r}, which {self.label_file} lacks')
-                indices.append(self.mid_to_index[mid])
-            if not self.multi_label and len(indices) != 1:
-                raise ValueError(f'{self.ann_file}: datum {idx} has '
-                                 f'{len(indices)} labels in a single-label '
-                                 'dataset')
-            info = dict(audio_path=self._resolve(entry['wav']),
-                        video_path=self._resolve(entry['video_path']),
-                        video_id=entry['video_id'], label_indices=indices,
-                        num_classes=len(self.mid_to_index))
-            if self.video_dir is not None:
-                info['filename'] = self._resolve(osp.join(
-                    self.video_dir, entry['video_id'] + self.video_ext))
-            data_list.append(info)
-        return data_list
+        return [self._parse_datum(idx, entry)
+                for idx, entry in enumerate(entries)]
+
+    def _label_indices(self, idx: int, entry: dict) -> List[int]:
+        text = entry.get('labels') or ''
+        if self.label_file is None:
+            return []
+        if not text.strip():
+            raise ValueError(
+                f'{self.ann_file}: datum {idx} ({entry["video_id"]}) has no '
+                f'labels, but the dataset has classes ({self.label_file}); '
+                'leave label_file out for unlabelled (pretraining) data')
+        indices = []
+        for mid in text.split(','):
+            if mid not in self.mid_to_index:
+                raise ValueError(
+                    f'{self.ann_file}: datum {idx} ({entry["video_id"]}) '
+                    f'has label {mid!r}, which {self.label_file} lacks')
+            indices.append(self.mid_to_index[mid])
+        if not self.multi_label and len(indices) != 1:
+            raise ValueError(f'{self.ann_file}: datum {idx} has '
+                             f'{len(indices)} labels in a single-label '
+                             'dataset')
+        return indices
+
+    def _parse_datum(self, idx: int, entry: dict) -> dict:
+        required = {'video_id', 'video_path'}
+        if self.label_file is not None:
+            required.add('labels')
+        missing = required - set(entry if isinstance(entry, dict) else ())
+        if missing:
+            raise ValueError(f'{self.ann_file}: datum {idx} lacks '
+                             f'{sorted(missing)}')
+        info = dict(video_path=self._resolve(entry['video_path']),
+                    video_id=entry['video_id'],
+                    label_indices=self._label_indices(idx, entry),
+                    num_classes=len(self.mid_to_index))
+        if 'wav' in entry:
+            info['audio_path'] = self._resolve(entry['wav'])
+        else:  # a video file: decoded on the fly
+            info['filename'] = info['video_path']
+        if self.video_dir is not None:
+            info['filename'] = self._resolve(osp.join(
+                self.video_dir, entry['video_id'] + self.video_ext))
+        return info
 
     def describe_error(self, idx: int, err: Exception) -> Tuple[str, str]:
         """The datum's name (datalist, datum index, video id) and the reason

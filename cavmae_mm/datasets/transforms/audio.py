@@ -51,7 +51,13 @@ class LoadAudio(BaseTransform):
         self.resample = resample
 
     def transform(self, results: Dict) -> Dict:
-        path = results['audio_path']
+        path = results.get('audio_path')
+        if path is None:  # a configuration error, not a bad datum
+            raise KeyError(
+                f'LoadAudio: datum {results.get("video_id")!r} has no wav '
+                f'(its datalist lists video files: {results.get("filename")});'
+                ' use the on-the-fly pipeline of the dataset base '
+                '(LoadAudioFromVideo and SelectVideoFrames)')
         waveform, rate = load_wav(path)
         if waveform.shape[0] != 1:
             raise ValueError(

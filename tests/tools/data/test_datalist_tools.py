@@ -3,6 +3,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -180,3 +181,111 @@ def test_extraction_inputs(synthetic, tmp_path, capsys):
     assert extract_audio.main([str(tmp_path / 'nested'), str(tmp_path / 'c'),
                                '--recursive']) == 0
     assert (tmp_path / 'c' / 'n1.wav').is_file()
+
+
+def _many_clips(workdir, per_class):
+    """``per_class`` copies of the synthetic clips for each of 3 classes;
+    returns the simple label file."""
+    lines = []
+    for c, count in enumerate(per_class):
+        for i in range(count):
+            vid = f'k{c}_{i:03d}'
+            shutil.copy(workdir / 'audio' / 'c0_000.wav',
+                        workdir / 'audio' / f'{vid}.wav')
+            shutil.copy(workdir / 'frames' / 'frame_0' / 'c0_000.jpg',
+                        workdir / 'frames' / 'frame_0' / f'{vid}.jpg')
+            lines.append(f'{vid},/synthetic/c{c}')
+    path = workdir / 'many.csv'
+    path.write_text('\n'.join(lines) + '\n')
+    return path
+
+
+def test_stratified_split_with_a_seed(workdir):
+    labels = _many_clips(workdir, [20, 10, 5])
+    split = ('--test-fraction', '0.2', '--seed', '3', '--label-csv',
+             str(workdir / 'labels.csv'))
+    assert build(workdir, labels, 'simple', *split) == 0
+    train = json.loads((workdir / 'out.json').read_text())['data']
+    test = json.loads((workdir / 'out_test.json').read_text())['data']
+    per_class = Counter(d['labels'] for d in test)
+    # 20% of each class: 4 of 20, 2 of 10, 1 of 5
+    assert per_class == {'/synthetic/c0': 4, '/synthetic/c1': 2,
+                         '/synthetic/c2': 1}
+    assert len(train) == 28
+    assert not {d['video_id'] for d in train} & {d['video_id'] for d in test}
+    # the same seed gives the same split, another seed another one
+    first = {d['video_id'] for d in test}
+    assert build(workdir, labels, 'simple', *split) == 0
+    again = json.loads((workdir / 'out_test.json').read_text())['data']
+    assert {d['video_id'] for d in again} == first
+    assert build(workdir, labels, 'simple', *split[:3], '4', *split[4:]) == 0
+    other = json.loads((workdir / 'out_test.json').read_text())['data']
+    assert {d['video_id'] for d in other} != first
+    with pytest.raises(SystemExit):
+        build(workdir, labels, 'simple', '--test-fraction', '1.5')
+
+
+def test_unlabelled_clips_for_pretraining(workdir):
+    out = workdir / 'unlabelled.json'
+    assert build_datalist.main([
+        str(out), '--unlabelled', '--audio-dir', str(workdir / 'audio'),
+        '--frames-dir', str(workdir / 'frames'), '--root', str(workdir)
+    ]) == 0
+    data = json.loads(out.read_text())['data']
+    assert len(data) == 6 and all('labels' not in d for d in data)
+    ds = AudioVisualDataset(str(out), data_root=str(workdir))
+    assert ds.metainfo['num_classes'] == 0
+    assert ds.get_data_info(0)['label_indices'] == []
+    # a labelled dataset refuses unlabelled clips, naming the datum
+    with pytest.raises(ValueError, match=r'datum 0 lacks \[.labels.\]'):
+        AudioVisualDataset(str(out), 'labels.csv', data_root=str(workdir))
+    with pytest.raises(SystemExit):  # LABELS with --unlabelled
+        build_datalist.main(['labels.csv', str(out), '--unlabelled',
+                             '--video-dir', str(workdir)])
+
+
+def test_folder_errors_name_the_folder(workdir, capsys):
+    (workdir / 'simple.csv').write_text('c0_000,/synthetic/c0\n')
+    code = build_datalist.main([
+        str(workdir / 'simple.csv'), str(workdir / 'o.json'),
+        '--audio-dir', str(workdir / 'nowhere'), '--frames-dir',
+        str(workdir / 'frames')])
+    assert code == 1
+    assert f'{workdir / "nowhere"}: audio folder not found' in \
+        capsys.readouterr().err
+    code = build_datalist.main([
+        str(workdir / 'simple.csv'), str(workdir / 'o.json'),
+        '--audio-dir', str(workdir / 'audio'), '--frames-dir',
+        str(workdir / 'audio')])
+    assert code == 1
+    assert f'{workdir / "audio"}: no frame_0 folder' in \
+        capsys.readouterr().err
+    (workdir / 'novideos').mkdir()
+    code = build_datalist.main([
+        str(workdir / 'simple.csv'), str(workdir / 'o.json'),
+        '--video-dir', str(workdir / 'novideos')])
+    assert code == 1
+    assert f'{workdir / "novideos"}: no videos' in capsys.readouterr().err
+
+
+def test_video_files_datalist_reads_on_the_fly(synthetic, tmp_path):
+    """--video-dir lists the videos themselves; the dataset reads them with
+    the on-the-fly pipeline (no wav, no frames)."""
+    labels = tmp_path / 'simple.csv'
+    labels.write_text('video_id,label\nc0_000,/synthetic/c0\n'
+                      'c2_001,/synthetic/c2\nmissing,/synthetic/c1\n')
+    out = tmp_path / 'videos.json'
+    assert build_datalist.main([
+        str(labels), str(out), '--video-dir', str(synthetic / 'videos'),
+        '--root', str(synthetic), '--label-csv',
+        str(synthetic / 'labels.csv')]) == 0
+    data = json.loads(out.read_text())['data']
+    assert data == [
+        dict(video_id='c0_000', video_path='videos/c0_000.mp4',
+             labels='/synthetic/c0'),
+        dict(video_id='c2_001', video_path='videos/c2_001.mp4',
+             labels='/synthetic/c2')]
+    ds = AudioVisualDataset(str(out), 'labels.csv', data_root=str(synthetic))
+    info = ds.get_data_info(1)
+    assert info['filename'] == str(synthetic / 'videos' / 'c2_001.mp4')
+    assert 'audio_path' not in info
