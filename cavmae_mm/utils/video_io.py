@@ -6,7 +6,7 @@ one seek per frame); audio tracks are resampled by FFmpeg's resampler
 (PyAV), as the official extraction's ``ffmpeg -ar 16000`` does.
 """
 from pathlib import Path
-from typing import List, NamedTuple, Tuple, Union
+from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import av
 import cv2
@@ -110,7 +110,8 @@ def usable_frame_count(frame_count: int, fps: float,
 
 
 def read_official_frames(path: PathLike, num_frames: int = 10,
-                         max_seconds: float = 10.0
+                         max_seconds: float = 10.0,
+                         slots: Optional[Sequence[int]] = None
                          ) -> Tuple[List[np.ndarray], List[int]]:
     """The ``num_frames`` RGB frames the official extraction picks.
 
@@ -119,9 +120,16 @@ def read_official_frames(path: PathLike, num_frames: int = 10,
     of :func:`official_frame_indices`, each after one seek (the clip is not
     decoded as a whole).
 
+    Args:
+        path: The video file.
+        num_frames (int): Extraction points. Defaults to 10.
+        max_seconds (float): Length of the clip considered. Defaults to 10.
+        slots (sequence of int, optional): Read only these extraction points
+            (e.g. one random frame in training); default all.
+
     Returns:
-        tuple: RGB uint8 arrays [H, W, 3] (one per slot) and their frame
-        indices.
+        tuple: RGB uint8 arrays [H, W, 3] (one per slot read) and their
+        frame indices.
 
     Raises:
         FileNotFoundError: The file does not exist.
@@ -144,6 +152,8 @@ def read_official_frames(path: PathLike, num_frames: int = 10,
         if total < 1:
             raise MediaError(f'{path}: the video is shorter than one frame')
         indices = official_frame_indices(total, num_frames)
+        if slots is not None:
+            indices = [indices[slot] for slot in slots]
         frames: List[np.ndarray] = []
         for index in indices:
             capture.set(cv2.CAP_PROP_POS_FRAMES, index)

@@ -98,16 +98,16 @@ class DecodeOfficialFrames(_FrameChoice):
     def transform(self, results: Dict) -> Dict:
         slots = choose_slots(self.mode, self.frame_use, self.num_frames)
         frames, indices = read_official_frames(
-            results['filename'], self.num_frames, self.max_seconds)
+            results['filename'], self.num_frames, self.max_seconds, slots)
         images = []
-        for slot in slots:
-            image = Image.fromarray(frames[slot])
+        for frame in frames:
+            image = Image.fromarray(frame)
             if self.extract_size:
                 image = resize_center_crop(image, self.extract_size,
                                            'bilinear')
             images.append(image)
         results['imgs'] = images
-        results['frame_inds'] = [indices[s] for s in slots]
+        results['frame_inds'] = indices
         return results
 
     def __repr__(self) -> str:

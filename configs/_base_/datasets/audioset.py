@@ -55,6 +55,41 @@ test_pipeline = [
     else t for t in val_pipeline
 ]
 
+# Straight from video files (datalists written by
+# tools/data/build_datalist.py --video-dir: a video path, no wav): each sample
+# decodes the audio track (16 kHz, first channel, as the extraction) and the
+# frames at the official extraction points (OpenCV seeks, the extraction's
+# 224 resize); everything after loading is the offline pipeline's. Use them
+# in place of the offline pipelines, e.g. configs/cavmae-ft_as20k-videos.py.
+train_load_pipeline_videos = [
+    dict(type='DecodeAudio'),
+    dict(type='DecodeOfficialFrames', mode='random'),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='EncodeLabels', label_smooth=label_smooth),
+]
+val_pipeline_videos = [
+    dict(type='DecodeAudio'),
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=target_length),
+    audio_norm,
+    dict(type='DecodeOfficialFrames', mode='fixed', frame_use=5),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='EncodeLabels', label_smooth=0.0),
+    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+         meta_keys=('video_id', 'frame_inds')),
+]
+test_pipeline_videos = [
+    dict(type='DecodeAudio'),
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=target_length),
+    audio_norm,
+    dict(type='DecodeOfficialFrames', mode='all'),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='EncodeLabels', label_smooth=0.0),
+    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+         meta_keys=('video_id', 'frame_inds')),
+]
+
 train_dataloader = dict(
     batch_size=12,
     num_workers=8,

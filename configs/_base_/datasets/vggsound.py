@@ -26,6 +26,30 @@ test_pipeline = [
     else t for t in val_pipeline
 ]
 
+# straight from video files (see the AudioSet base)
+val_pipeline_videos = [
+    dict(type='DecodeAudio'),
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=1024),
+    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
+    dict(type='DecodeOfficialFrames', mode='fixed', frame_use=5),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='EncodeLabels', as_index=True),
+    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+         meta_keys=('video_id', 'frame_inds')),
+]
+test_pipeline_videos = [
+    dict(type='DecodeAudio'),
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=1024),
+    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
+    dict(type='DecodeOfficialFrames', mode='all'),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='EncodeLabels', as_index=True),
+    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+         meta_keys=('video_id', 'frame_inds')),
+]
+
 train_dataloader = dict(
     sampler=dict(weights_file='data/vggsound/vgg_train_cleaned_weight.csv'),
     dataset=dict(dataset=dict(ann_file='vgg_train_cleaned.json',

@@ -1,0 +1,22 @@
+# CAV-MAE-Scale++ pretraining (cavmae_as2m.py, the same recipe) straight
+# from video files: datalists of build_datalist.py --video-dir (labels are not
+# used: --unlabelled and label_file=None serve unlabelled clips too) and the
+# pretraining pipeline with on-the-fly loading.
+_base_ = ['./cavmae_as2m.py']
+
+pretrain_pipeline_videos = [
+    dict(type='DecodeAudio'),
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=1024),
+    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
+    dict(type='FbankNoiseRoll'),
+    dict(type='DecodeOfficialFrames', mode='random'),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+         meta_keys=('video_id', )),
+]
+train_dataloader = dict(dataset=dict(ann_file='audioset_2m_videos.json',
+                                     pipeline=pretrain_pipeline_videos))
+val_dataloader = dict(dataset=dict(
+    ann_file='audioset_eval_videos.json',
+    pipeline={{_base_.val_pipeline_videos}}))
