@@ -36,7 +36,8 @@ from mmengine.registry import Registry
 
 SCOPE = 'cavmae_mm'
 
-RUNNERS = Registry('runner', parent=MMACTION_RUNNERS, scope=SCOPE)
+RUNNERS = Registry('runner', parent=MMACTION_RUNNERS, scope=SCOPE,
+                   locations=['cavmae_mm.engine'])
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMACTION_RUNNER_CONSTRUCTORS, scope=SCOPE)
 LOOPS = Registry('loop', parent=MMACTION_LOOPS, scope=SCOPE,

@@ -18,20 +18,14 @@ import argparse
 import json
 import os
 
-from mmengine.config import DictAction
-from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
-from mmengine.runner import Runner
-
-from cavmae_mm.evaluation import metrics_table
-from cavmae_mm.utils.model_zoo import resolve_config
-from cavmae_mm.utils.runtime import (adapt_to_machine, cpu_distributed,
-                                     load_run_config)
-from cavmae_mm.utils.weights import init_quietly, load_weights
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before torch, MMEngine and cavmae_mm are imported.
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Test a CAV-MAE model')
+    parser = argparse.ArgumentParser(
+        description='Test a CAV-MAE model',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config', help='config file or model-zoo name')
     parser.add_argument('checkpoint', nargs='?',
                         help="checkpoint file or URL (this package's or "
@@ -42,12 +36,14 @@ def parse_args(argv=None):
     parser.add_argument('--dump', help='save predictions to this .pkl')
     parser.add_argument('--metrics-out',
                         help='also write the metrics to this JSON file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
                         help='override config entries, key=value (e.g. '
                         'model.modality=missingaudioonly)')
     parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher (tools/dist_test.sh: pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                        help='rank on this node (passed by the launcher)')
     args = parser.parse_args(argv)
     if (args.checkpoint is None) == (not args.no_checkpoint):
         parser.error('give a checkpoint or --no-checkpoint (not both)')
@@ -55,11 +51,43 @@ def parse_args(argv=None):
     return args
 
 
+def run_test(cfg, args) -> dict:
+    """Builds the runner, loads the weights, tests; returns the metrics
+    (the runner is dropped on return, before the process group ends)."""
+    from mmengine.logging import print_log
+    from mmengine.model import is_model_wrapper
+
+    from cavmae_mm.evaluation import metrics_table
+    from cavmae_mm.utils.runtime import build_runner
+    from cavmae_mm.utils.weights import init_quietly, load_weights
+    runner = build_runner(cfg)
+    model = runner.model.module if is_model_wrapper(runner.model) \
+        else runner.model
+    if args.no_checkpoint:
+        init_quietly(model)
+        print_log('testing the randomly initialised model '
+                  '(--no-checkpoint)', logger='current')
+    else:
+        load_weights(model, args.checkpoint)
+    metrics = runner.test()
+    if runner.rank == 0 and metrics:
+        print_log('\n' + metrics_table(metrics), logger='current')
+    if args.metrics_out and runner.rank == 0:
+        with open(args.metrics_out, 'w') as handle:
+            json.dump(metrics, handle, indent=1)
+    return metrics
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    from cavmae_mm.utils.model_zoo import resolve_config
+    from cavmae_mm.utils.runtime import (adapt_to_machine, cpu_distributed,
+                                         load_run_config)
+    from cavmae_mm.utils.tool_config import parse_cfg_options
     config, _ = resolve_config(args.config)
-    cfg = load_run_config(str(config), args.cfg_options, args.launcher,
-                          args.work_dir)
+    cfg = load_run_config(str(config),
+                          parse_cfg_options(args.cfg_options),
+                          args.launcher, args.work_dir)
     cfg.load_from = None  # loaded below, strictly, whatever its format
     cfg.model.pop('init_cfg', None)  # a test starts from no training run
     if args.dump:
@@ -72,22 +100,7 @@ def main(argv=None) -> dict:
         ]
     adapt_to_machine(cfg)
     with cpu_distributed(args.launcher):
-        runner = Runner.from_cfg(cfg)
-        model = runner.model.module if is_model_wrapper(runner.model) \
-            else runner.model
-        if args.no_checkpoint:
-            init_quietly(model)
-            print_log('testing the randomly initialised model '
-                      '(--no-checkpoint)', logger='current')
-        else:
-            load_weights(model, args.checkpoint)
-        metrics = runner.test()
-        if runner.rank == 0 and metrics:
-            print_log('\n' + metrics_table(metrics), logger='current')
-        if args.metrics_out and runner.rank == 0:
-            with open(args.metrics_out, 'w') as handle:
-                json.dump(metrics, handle, indent=1)
-    return metrics
+        return run_test(cfg, args)
 
 
 if __name__ == '__main__':

@@ -7,15 +7,14 @@
 import argparse
 import os
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
-from cavmae_mm.utils.runtime import (adapt_to_machine, cpu_distributed,
-                                     load_run_config)
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before torch, MMEngine and cavmae_mm are imported.
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Train a CAV-MAE model')
+    parser = argparse.ArgumentParser(
+        description='Train a CAV-MAE model',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
@@ -25,19 +24,24 @@ def parse_args(argv=None):
                         help='scale the lr by the actual global batch '
                         '(auto_scale_lr.base_batch_size)')
     parser.add_argument('--seed', type=int, help='random seed')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
                         help='override config entries, key=value')
     parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher (tools/dist_train.sh: pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                        help='rank on this node (passed by the launcher)')
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
 
-def build_config(args) -> Config:
-    cfg = load_run_config(args.config, args.cfg_options, args.launcher,
-                          args.work_dir)
+def build_config(args):
+    """The run's MMEngine ``Config``."""
+    from cavmae_mm.utils.runtime import adapt_to_machine, load_run_config
+    from cavmae_mm.utils.tool_config import parse_cfg_options
+    cfg = load_run_config(args.config, parse_cfg_options(args.cfg_options),
+                          args.launcher, args.work_dir)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
@@ -52,9 +56,11 @@ def build_config(args) -> Config:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    from cavmae_mm.utils.runtime import build_runner, cpu_distributed
     with cpu_distributed(args.launcher):
-        runner = Runner.from_cfg(build_config(args))
-        runner.train()
+        # no name keeps the runner: it is collected, its loader workers and
+        # DDP wrapper released, before the process group is destroyed
+        build_runner(build_config(args)).train()
 
 
 if __name__ == '__main__':

@@ -97,20 +97,42 @@ def use_fast_gpu_defaults(cfg: Config) -> Config:
     return cfg
 
 
+def build_runner(cfg: Config):
+    """The runner a config asks for, built as MMAction2's tools build it:
+    ``runner_type`` from the registry (every config of this package selects
+    ``CAVMAERunner``), otherwise MMEngine's ``Runner``."""
+    if 'runner_type' in cfg:
+        from cavmae_mm.registry import RUNNERS
+        return RUNNERS.build(cfg)
+    from mmengine.runner import Runner
+    return Runner.from_cfg(cfg)
+
+
 @contextlib.contextmanager
 def cpu_distributed(launcher: str) -> Iterator[bool]:
-    """Runs the body in a gloo process group on a CPU-only torchrun job.
+    """Runs the body in a process group that is shut down in order.
 
     MMEngine 0.10.7's pytorch launcher calls ``torch.cuda.set_device``
     unconditionally, which fails on a machine without CUDA. The runner skips
     its own initialisation when a process group already exists, so on such
-    a machine the tools start one here, from torchrun's environment, and
-    destroy it when the body ends (a gloo group left to process exit can
-    abort the process). Elsewhere it does nothing.
+    a machine the tools start a gloo group here, from torchrun's
+    environment.
+
+    At the end of a distributed body (whoever started the group) the
+    shutdown runs while the interpreter is fully alive, in this order:
+    garbage collection (the body must have dropped its runner: its data
+    loader workers stop and the DDP wrapper releases the group and the
+    tensors of its communication work), a barrier (no rank leaves while
+    another still communicates), and the destruction of every group. A gloo
+    group left to interpreter shutdown aborts the process at random
+    (``terminate called without an active exception``, SIGABRT) after the
+    results are written.
 
     Yields:
-        bool: Whether a process group was started.
+        bool: Whether a process group was started here.
     """
+    import gc
+
     import torch.distributed as dist
     started = launcher == 'pytorch' and not torch.cuda.is_available() and \
         not dist.is_initialized()
@@ -122,6 +144,7 @@ def cpu_distributed(launcher: str) -> Iterator[bool]:
     try:
         yield started
     finally:
-        if started and dist.is_initialized():
+        if launcher != 'none' and dist.is_initialized():
+            gc.collect()
             dist.barrier()
             dist.destroy_process_group()

@@ -1,6 +1,10 @@
 # Runtime shared by every cavmae_mm config.
 default_scope = 'cavmae_mm'
 custom_imports = dict(imports=['cavmae_mm'], allow_failed_imports=False)
+# MMEngine's runner with a short start-up log (one line of environment, the
+# config by its path); MMAction2's tools build it from this key as ours do
+# (the scope prefix finds it before the runner sets the default scope)
+runner_type = 'cavmae_mm.CAVMAERunner'
 
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),

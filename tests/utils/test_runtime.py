@@ -76,3 +76,43 @@ def test_gpu_defaults_respect_explicit_choices(cfg, monkeypatch):
     runtime.adapt_to_machine(cfg)
     assert cfg.optim_wrapper.dtype == 'float16'
     assert cfg.optim_wrapper.optimizer.fused is False
+
+
+def test_distributed_body_is_collected_before_the_group_ends(monkeypatch):
+    """MMEngine's runner lives in reference cycles; left to interpreter
+    shutdown, its DDP wrapper releases the gloo group there and the process
+    aborts at random (SIGABRT). The body's garbage is collected while the
+    group still exists, then the group is destroyed."""
+    import socket
+    import weakref
+
+    import torch.distributed as dist
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    for key, value in dict(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0',
+                           MASTER_ADDR='127.0.0.1',
+                           MASTER_PORT=str(port)).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    events = []
+
+    class Holder:  # a cycle, as MMEngine's runner and its hooks form
+        pass
+
+    def body():
+        holder = Holder()
+        holder.me = holder
+        weakref.finalize(holder, lambda: events.append(
+            ('collected', dist.is_initialized())))
+
+    import gc
+    gc.disable()  # no collection by chance in between
+    try:
+        with runtime.cpu_distributed('pytorch') as started:
+            assert started and dist.get_world_size() == 1
+            body()
+        events.append(('ended', dist.is_initialized()))
+    finally:
+        gc.enable()
+    assert events == [('collected', True), ('ended', False)]
