@@ -18,11 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
-import torch
-
-from cavmae_mm.registry import MODELS
-from cavmae_mm.utils.official_checkpoint import official_to_mm
-
+# Only the standard library (and convert_checkpoint, which imports torch only
+# when it converts) up here: --help answers before torch is imported.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from convert_checkpoint import ConversionError, load_tensors  # noqa: E402,I001
 
@@ -80,13 +77,21 @@ def adapt(mae: dict, modality_specific_depth: int = 11) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('src', type=Path, help='vision-MAE checkpoint')
     parser.add_argument('dst', type=Path, help='file to write')
-    parser.add_argument('--modality-specific-depth', type=int, default=11)
+    parser.add_argument('--modality-specific-depth', type=int, default=11,
+                        help='blocks copied to both blocks_a and blocks_v '
+                        '(the rest go to blocks_u)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the tensors the MAE does not provide')
     args = parser.parse_args(argv)
+    import torch
+
+    from cavmae_mm.registry import MODELS
+    from cavmae_mm.utils.official_checkpoint import official_to_mm
     try:
         mae = load_tensors(args.src, key='model')
         mapped, _, _ = official_to_mm(

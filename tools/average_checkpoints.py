@@ -15,15 +15,23 @@ checkpoint (CheckpointHook interval 1) so that this can run afterwards.
 import argparse
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import List
 
-import torch
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before torch and cavmae_mm are imported.
 
-import cavmae_mm  # noqa: F401  (allow-lists MMEngine checkpoint contents)
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """Each option's default in its help; the epilog as written."""
 
 
-def average_state_dicts(paths: List[Path]) -> Dict[str, torch.Tensor]:
-    """Mean of the ``state_dict`` of each checkpoint (sum, then divide)."""
+def average_state_dicts(paths: List[Path]) -> dict:
+    """Mean of the ``state_dict`` of each checkpoint (sum, then divide):
+    name -> tensor."""
+    import torch
+
+    import cavmae_mm  # noqa: F401  (allow-lists MMEngine checkpoint contents)
     total = None
     for path in paths:
         if not path.is_file():
@@ -50,7 +58,7 @@ def average_state_dicts(paths: List[Path]) -> Dict[str, torch.Tensor]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('work_dir', nargs='?', type=Path,
                         help='folder with epoch_{n}.pth')
@@ -58,7 +66,8 @@ def main(argv=None) -> int:
     parser.add_argument('--end', type=int, help='last epoch (wa_end)')
     parser.add_argument('--files', nargs='+', type=Path,
                         help='explicit checkpoints instead of a range')
-    parser.add_argument('--out', type=Path, required=True)
+    parser.add_argument('--out', type=Path, required=True,
+                        help='checkpoint to write')
     args = parser.parse_args(argv)
     if args.files:
         paths = args.files
@@ -74,6 +83,7 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
+    import torch
     torch.save(dict(state_dict=averaged,
                     meta=dict(averaged_from=[p.name for p in paths])),
                args.out)

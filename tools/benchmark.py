@@ -41,11 +41,16 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import torch
-from mmengine.config import DictAction
+# Only the standard library at module level: the arguments are parsed (and
+# --help answered) before torch, MMEngine and cavmae_mm are imported; the
+# functions import what they use.
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+#: The synthetic set's datalist of video files, and the loading steps that
+#: mark a pipeline reading video files on the fly.
+VIDEO_DATALIST = 'datalist_videos.json'
+VIDEO_LOADERS = ('DecodeAudio', 'DecodeOfficialFrames', 'LoadAudioFromVideo')
 
 # Dense bf16 / fp16 tensor-core peaks (TFLOP/s) by device-name fragment.
 PEAK_TFLOPS = {'H200': 989.0, 'H100 SXM': 989.0, 'H100 80GB HBM3': 989.0,
@@ -60,6 +65,8 @@ TINY_ENCODER = dict(embed_dim=32, depth=3, modality_specific_depth=2,
 # --------------------------------------------------------------- settings
 def default_setting(device: str) -> Dict:
     """This package's default training setting on ``device``."""
+    import torch
+
     from cavmae_mm.utils.runtime import cpu_has_native_bf16
     if device.startswith('cuda'):
         precision = 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
@@ -93,6 +100,7 @@ def model_cfgs(size: str, num_classes: int = 527) -> Dict[str, dict]:
 
 
 def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
+    import torch
     from mmaction.structures import ActionDataSample
     encoder = model.backbone
     gen = torch.Generator().manual_seed(seed)
@@ -127,6 +135,8 @@ class Step:
     """One training step of ``model`` under ``setting``."""
 
     def __init__(self, model, setting: Dict, device: str) -> None:
+        import torch
+
         from cavmae_mm.models.layers import set_fused_attention
         self.model = model
         self.setting = setting
@@ -166,17 +176,20 @@ class Step:
 
 def synchronize(device: str) -> None:
     if device.startswith('cuda'):
+        import torch
         torch.cuda.synchronize()
 
 
 def peak_memory_gb(device: str) -> Optional[float]:
     if device.startswith('cuda'):
+        import torch
         return torch.cuda.max_memory_allocated() / 2**30
     return None
 
 
 def time_setting(base_model, kind: str, setting: Dict, args) -> Dict:
     """samples/s, peak memory and first-step losses of one setting."""
+    import torch
     model = copy.deepcopy(base_model).to(args.device)
     model.train()
     step = Step(model, setting, args.device)
@@ -207,6 +220,7 @@ def device_peak_tflops(device: str, given: Optional[float]) -> Optional[float]:
         return given
     if not device.startswith('cuda'):
         return None
+    import torch
     name = torch.cuda.get_device_name(device)
     for fragment, peak in PEAK_TFLOPS.items():
         if fragment in name:
@@ -215,6 +229,8 @@ def device_peak_tflops(device: str, given: Optional[float]) -> Optional[float]:
 
 
 def benchmark_models(args) -> Dict:
+    import torch
+
     from cavmae_mm.registry import MODELS
     from cavmae_mm.utils.flops import pretrain_flops, recognizer_flops
     from cavmae_mm.utils.weights import init_quietly
@@ -258,6 +274,7 @@ def benchmark_models(args) -> Dict:
 
 
 def describe_device(device: str) -> str:
+    import torch
     if device.startswith('cuda'):
         return torch.cuda.get_device_name(device)
     return (f'CPU {platform.processor() or platform.machine()}, '
@@ -278,12 +295,28 @@ def synthetic_set(folder: Path, clips: int) -> Path:
             or extract_frames.main([str(folder / 'videos'),
                                     str(folder / 'frames')]):
         raise SystemExit('extracting the synthetic set failed')
+    # the same clips as video files, for the recipes that read them on the
+    # fly (what build_datalist.py --video-dir writes)
+    offline = json.loads((folder / 'datalist.json').read_text())['data']
+    videos = [dict(video_id=d['video_id'], labels=d['labels'],
+                   video_path=f'videos/{d["video_id"]}.mp4') for d in offline]
+    (folder / VIDEO_DATALIST).write_text(json.dumps(dict(data=videos)))
     return folder
+
+
+def reads_video_files(cfg) -> bool:
+    """Whether the config's training pipeline decodes video files."""
+    dataset = cfg.train_dataloader.dataset
+    inner = dataset.get('dataset', dataset)
+    return any(step['type'] in VIDEO_LOADERS for step in inner.pipeline)
 
 
 def data_cfg(args, root: Path):
     from mmengine.config import Config
     cfg = Config.fromfile(args.config)
+    if not args.data_root:
+        args.datalist = VIDEO_DATALIST if reads_video_files(cfg) else \
+            'datalist.json'
     for name in ('train_dataloader', 'test_dataloader'):
         loader = cfg[name]
         dataset = loader.dataset
@@ -359,7 +392,7 @@ def benchmark_data(args) -> Dict:
         root = Path(args.data_root) if args.data_root else \
             synthetic_set(Path(tmp), args.clips)
         if not args.data_root:
-            args.datalist, args.label_file = 'datalist.json', 'labels.csv'
+            args.label_file = 'labels.csv'
         cfg = data_cfg(args, root)
         out = dict(config=args.config, data_root=str(root), pipelines={})
         for name in ('train', 'test'):
@@ -378,10 +411,12 @@ def benchmark_data(args) -> Dict:
 def benchmark_infer(args) -> Dict:
     """Clips/s of raw-video classification, and where the time goes."""
     import av
+    import torch
     from cavmae_mm.apis import RawMediaClassifier, init_model
     from cavmae_mm.apis.raw_media import model_batch
     from cavmae_mm.utils.video_io import read_official_frames
-    options = dict(args.infer_cfg_options or {})
+    from cavmae_mm.utils.tool_config import parse_cfg_options
+    options = parse_cfg_options(args.infer_cfg_options)
     if args.size == 'tiny':
         options.update({'model.backbone.embed_dim': 32,
                         'model.backbone.depth': 3,
@@ -484,57 +519,91 @@ def print_tables(report: Dict) -> None:
             print(f'  {setting}: {rate:.2f} clips/s')
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """Each option's default in its help; the epilog as written."""
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('what', nargs='*', metavar='{model,data,infer}',
-                        help='what to measure (default: model and data)')
-    parser.add_argument('--out', default='benchmark.json')
+                        help='what to measure; none: model and data')
+    parser.add_argument('--out', default='benchmark.json',
+                        help='JSON report to write')
     group = parser.add_argument_group('model step')
     group.add_argument('--models', nargs='+',
                        default=['pretrain', 'finetune'],
-                       choices=['pretrain', 'finetune'])
-    group.add_argument('--size', default='full', choices=['full', 'tiny'])
-    group.add_argument('--device',
-                       default='cuda' if torch.cuda.is_available() else 'cpu')
-    group.add_argument('--batch', type=int)
-    group.add_argument('--precision', choices=['fp32', 'fp16', 'bf16'])
-    group.add_argument('--attention', choices=['fused', 'math'])
-    group.add_argument('--compile', action='store_true')
+                       choices=['pretrain', 'finetune'],
+                       help='models whose training step is timed')
+    group.add_argument('--size', default='full', choices=['full', 'tiny'],
+                       help='model size (tiny: a smoke test)')
+    group.add_argument('--device', default='auto',
+                       help='e.g. cuda, cuda:1, cpu; auto: cuda if '
+                       'available, else cpu')
+    group.add_argument('--batch', type=int,
+                       help='samples per step; none: 64 on CUDA, 2 on the '
+                       'CPU')
+    group.add_argument('--precision', choices=['fp32', 'fp16', 'bf16'],
+                       help="none: this package's default on the device")
+    group.add_argument('--attention', choices=['fused', 'math'],
+                       help="none: this package's default (fused)")
+    group.add_argument('--compile', action='store_true',
+                       help='torch.compile the forward pass')
     group.add_argument('--with-cp', action='store_true',
                        help='activation checkpointing')
     group.add_argument('--fused-adam', type=lambda s: s == 'true',
-                       help='true/false (default: on CUDA)')
-    group.add_argument('--steps', type=int, default=5)
-    group.add_argument('--warmup', type=int, default=2)
+                       metavar='{true,false}',
+                       help='fused Adam; none: on CUDA only')
+    group.add_argument('--steps', type=int, default=5,
+                       help='timed steps per setting')
+    group.add_argument('--warmup', type=int, default=2,
+                       help='untimed steps before them')
     group.add_argument('--peak-tflops', type=float,
-                       help='device peak for the utilisation column')
+                       help='device peak for the utilisation column; none: '
+                       'from the GPU name when known')
     group = parser.add_argument_group('data pipeline')
     group.add_argument('--config',
-                       default=str(ROOT / 'configs/cavmae-ft_as20k.py'))
-    group.add_argument('--data-root')
-    group.add_argument('--datalist', default='datalist.json')
-    group.add_argument('--label-file', default='labels.csv')
-    group.add_argument('--clips', type=int, default=16)
+                       default=str(ROOT / 'configs/cavmae-ft_as20k.py'),
+                       help='recipe whose train and test pipelines run')
+    group.add_argument('--data-root',
+                       help='data folder; none: a synthetic set of 10 s '
+                       'clips in a temporary folder')
+    group.add_argument('--datalist', default='datalist.json',
+                       help='datalist under --data-root (the synthetic set '
+                       'has its offline and its video-file datalist; the '
+                       'one the config reads is used)')
+    group.add_argument('--label-file', default='labels.csv',
+                       help='label CSV under --data-root')
+    group.add_argument('--clips', type=int, default=16,
+                       help='clips of the synthetic set')
     group.add_argument('--samples', type=int, default=8,
                        help='samples for the per-transform costs')
-    group.add_argument('--batches', type=int, default=4)
-    group.add_argument('--workers', type=int, nargs='+', default=[0, 2])
+    group.add_argument('--batches', type=int, default=4,
+                       help='batches per loader measurement')
+    group.add_argument('--workers', type=int, nargs='+', default=[0, 2],
+                       help='loader worker counts to measure')
     group = parser.add_argument_group('raw-video inference (also --size, '
                                       '--device, --clips, --workers)')
     group.add_argument('--infer-config',
-                       default=str(ROOT / 'configs/cavmae-ft_as2m.py'))
-    group.add_argument('--infer-batch', type=int, nargs='+', default=[1, 4])
+                       default=str(ROOT / 'configs/cavmae-ft_as2m.py'),
+                       help='recognizer config of the inference')
+    group.add_argument('--infer-batch', type=int, nargs='+', default=[1, 4],
+                       help='inference batch sizes to measure')
     group.add_argument('--infer-cfg-options', nargs='+',
-                       action=DictAction)
+                       metavar='KEY=VALUE',
+                       help='override entries of --infer-config, key=value')
     args = parser.parse_args(argv)
     args.what = args.what or ['model', 'data']
     unknown = set(args.what) - {'model', 'data', 'infer'}
     if unknown:
         parser.error(f'unknown benchmark(s) {sorted(unknown)}; choose from '
                      'model, data, infer')
+    if args.device == 'auto':
+        import torch
+        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
     if args.batch is None:
         args.batch = 64 if args.device.startswith('cuda') else 2
     return args
@@ -542,6 +611,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> Dict:
     args = parse_args(argv)
+    import torch
+
     import cavmae_mm  # noqa: F401
     report = dict(torch=torch.__version__)
     if 'model' in args.what:

@@ -17,20 +17,15 @@ import argparse
 import sys
 from pathlib import Path
 
-import torch
-
-from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
-                                                 compare_to_model,
-                                                 infer_model_config,
-                                                 mm_to_official,
-                                                 official_to_mm)
-from cavmae_mm.utils import weights
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before torch and cavmae_mm are imported.
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convert official CAV-MAE checkpoints to cavmae_mm '
-        '(or back with --reverse).')
+        '(or back with --reverse).',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('src', type=Path, help='checkpoint to read')
     parser.add_argument('dst', type=Path, help='file to write')
     parser.add_argument('--reverse', action='store_true',
@@ -47,6 +42,7 @@ class ConversionError(Exception):
 def load_tensors(path: Path, key: str = 'state_dict') -> dict:
     """The named tensors of a checkpoint (under ``key`` if present), or
     raises ConversionError with a one-line reason."""
+    from cavmae_mm.utils import weights
     try:
         return weights.load_tensors(path, key)
     except (FileNotFoundError, weights.CheckpointError) as err:
@@ -54,6 +50,8 @@ def load_tensors(path: Path, key: str = 'state_dict') -> dict:
 
 
 def check_against_model(path: Path, state: dict, kind: str) -> dict:
+    from cavmae_mm.utils.official_checkpoint import (compare_to_model,
+                                                     infer_model_config)
     model_cfg = infer_model_config(state, kind)
     missing, unexpected = compare_to_model(state, model_cfg)
     if missing or unexpected:
@@ -67,6 +65,11 @@ def check_against_model(path: Path, state: dict, kind: str) -> dict:
 def convert(src: Path, dst: Path, reverse: bool = False,
             module_prefix: bool = True) -> str:
     """Converts one file; returns a summary line."""
+    import torch
+
+    from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
+                                                     mm_to_official,
+                                                     official_to_mm)
     state = load_tensors(src)
     try:
         if reverse:

@@ -18,18 +18,11 @@ import sys
 import time
 from pathlib import Path
 
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before the tools, and with them torch, are imported.
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / 'data'))
-
-import build_datalist  # noqa: E402
-import extract_audio  # noqa: E402
-import extract_frames  # noqa: E402
-import inpaint  # noqa: E402
-import make_synthetic  # noqa: E402
-import plot_logs  # noqa: E402
-import test as test_tool  # noqa: E402
-import train as train_tool  # noqa: E402
 
 CONFIGS = HERE.parent / 'configs' / 'demo'
 
@@ -48,6 +41,7 @@ def data_options(data: Path, workers: int) -> list:
 
 
 def split_datalists(data: Path, per_train: int) -> None:
+    import build_datalist
     train, test = [], []
     for line in (data / 'labels_simple.csv').read_text().splitlines():
         index = int(line.split(',')[0].rsplit('_', 1)[1])
@@ -65,6 +59,13 @@ def split_datalists(data: Path, per_train: int) -> None:
 
 
 def run(args) -> dict:
+    import extract_audio
+    import extract_frames
+    import inpaint
+    import make_synthetic
+    import plot_logs
+    import test as test_tool
+    import train as train_tool
     out = args.out.resolve()
     data = out / 'data'
     classes = args.num_classes
@@ -152,20 +153,34 @@ def run(args) -> dict:
     return report
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """Each option's default in its help; the epilog as written."""
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('--out', type=Path, default=Path('work_dirs/demo'))
-    parser.add_argument('--num-classes', type=int, default=4)
-    parser.add_argument('--per-train', type=int, default=12)
-    parser.add_argument('--per-test', type=int, default=4)
-    parser.add_argument('--pretrain-epochs', type=int, default=15)
-    parser.add_argument('--finetune-epochs', type=int, default=8)
-    parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--out', type=Path, default=Path('work_dirs/demo'),
+                        help='folder of every output')
+    parser.add_argument('--num-classes', type=int, default=4,
+                        help='synthetic classes')
+    parser.add_argument('--per-train', type=int, default=12,
+                        help='training clips per class')
+    parser.add_argument('--per-test', type=int, default=4,
+                        help='test clips per class')
+    parser.add_argument('--pretrain-epochs', type=int, default=15,
+                        help='pretraining epochs')
+    parser.add_argument('--finetune-epochs', type=int, default=8,
+                        help='finetuning epochs')
+    parser.add_argument('--workers', type=int, default=2,
+                        help='extraction processes and loader workers')
     parser.add_argument('--small', action='store_true',
-                        help='the quick setting of the test suite')
+                        help='the quick setting of the test suite (8 '
+                        'training clips per class, 8 + 4 epochs, no '
+                        'workers)')
     args = parser.parse_args(argv)
     if args.small:
         args.per_train, args.pretrain_epochs, args.finetune_epochs = 8, 8, 4

@@ -22,40 +22,54 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-import torch
-from mmengine.config import DictAction
-from mmengine.runner import Runner
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before torch, MMEngine and cavmae_mm are imported.
 
-from cavmae_mm.apis import (FEATURES, embed_files, extract_features,
-                            init_model)
+#: cavmae_mm.apis.FEATURES, without importing it.
+FEATURES = ('audio', 'visual', 'joint')
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """Each option's default in its help; the epilog as written."""
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser.add_argument('config', help='config file or model-zoo name')
+    parser.add_argument('checkpoint', help="checkpoint file or URL (this "
+                        "package's or official)")
     parser.add_argument('--out', type=Path, required=True,
                         help='.pt file, or a folder for .npy files')
     parser.add_argument('--inputs', nargs='+', help='raw videos / audio '
                         'files, folders or .txt lists to embed')
     parser.add_argument('--datalist', help='datalist instead of the '
                         "config's test set")
-    parser.add_argument('--label-csv')
-    parser.add_argument('--data-root')
+    parser.add_argument('--label-csv',
+                        help="label CSV instead of the config's")
+    parser.add_argument('--data-root',
+                        help="data root instead of the config's")
     parser.add_argument('--features', nargs='+', default=list(FEATURES),
-                        choices=FEATURES)
-    parser.add_argument('--batch-size', type=int)
-    parser.add_argument('--num-workers', type=int)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+                        choices=FEATURES, help='embeddings to write')
+    parser.add_argument('--batch-size', type=int,
+                        help="none: 8 with --inputs, else the config's")
+    parser.add_argument('--num-workers', type=int,
+                        help="decoding processes / loader workers; none: "
+                        "0 with --inputs, else the config's")
+    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
+                        help='override config entries, key=value')
     args = parser.parse_args(argv)
+    from mmengine.runner import Runner
+
+    from cavmae_mm.apis import embed_files, extract_features, init_model
+    from cavmae_mm.utils.tool_config import parse_cfg_options
 
     model = init_model(args.config, args.checkpoint, device=args.device,
-                       cfg_options=args.cfg_options)
+                       cfg_options=parse_cfg_options(args.cfg_options))
     if args.inputs:
         try:
             result = embed_files(model, args.inputs, args.features,
@@ -94,6 +108,8 @@ def main(argv=None) -> int:
 
 def save(result: dict, out: Path, features) -> None:
     """A .pt file, or a folder of .npy files plus video_ids.txt."""
+    import numpy as np
+    import torch
     if out.suffix == '.pt':
         out.parent.mkdir(parents=True, exist_ok=True)
         torch.save(result, out)

@@ -15,30 +15,25 @@ import argparse
 import sys
 from pathlib import Path
 
-import matplotlib
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before torch, matplotlib, MMEngine and cavmae_mm are imported.
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.dataset import pseudo_collate  # noqa: E402
-from mmengine.registry import build_from_cfg  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
-
-from cavmae_mm.apis import init_model, inpaint  # noqa: E402
-from cavmae_mm.registry import DATASETS  # noqa: E402
-
-IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
-IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def to_rgb(image: torch.Tensor) -> torch.Tensor:
-    """Normalised [3, H, W] -> displayable [H, W, 3] in [0, 1]."""
-    return (image * IMAGENET_STD + IMAGENET_MEAN).clamp(0, 1).permute(
-        1, 2, 0)
+def to_rgb(image):
+    """Normalised [3, H, W] tensor -> displayable [H, W, 3] in [0, 1]."""
+    import torch
+    mean = torch.tensor(IMAGENET_MEAN).view(3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(3, 1, 1)
+    return (image * std + mean).clamp(0, 1).permute(1, 2, 0)
 
 
 def draw(result: dict, index: int, title: str, path: Path) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
     columns = ('original', 'masked', 'reconstruction')
     fig, axes = plt.subplots(2, 3, figsize=(12, 6),
                              gridspec_kw=dict(height_ratios=[1, 2]))
@@ -58,23 +53,44 @@ def draw(result: dict, index: int, title: str, path: Path) -> None:
     plt.close(fig)
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """Each option's default in its help; the epilog as written."""
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--out-dir', type=Path, required=True)
-    parser.add_argument('--num', type=int, default=8)
-    parser.add_argument('--mask-ratio-a', type=float)
-    parser.add_argument('--mask-ratio-v', type=float)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('config', help='pretraining (CAVMAE) config file')
+    parser.add_argument('checkpoint', help='its checkpoint file or URL')
+    parser.add_argument('--out-dir', type=Path, required=True,
+                        help='folder of the PNG figures')
+    parser.add_argument('--num', type=int, default=8,
+                        help="figures (the test set's first clips)")
+    parser.add_argument('--mask-ratio-a', type=float,
+                        help="masked share of the audio patches; none: "
+                        "the config's")
+    parser.add_argument('--mask-ratio-v', type=float,
+                        help="masked share of the frame patches; none: "
+                        "the config's")
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the masks')
+    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
+                        help='override config entries, key=value')
     args = parser.parse_args(argv)
+    import torch
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import build_from_cfg
+    from mmengine.utils import ProgressBar
+
+    from cavmae_mm.apis import init_model, inpaint
+    from cavmae_mm.registry import DATASETS
+    from cavmae_mm.utils.tool_config import parse_cfg_options
     model = init_model(args.config, args.checkpoint, device=args.device,
-                       cfg_options=args.cfg_options)
+                       cfg_options=parse_cfg_options(args.cfg_options))
     if not hasattr(model, 'reconstruct'):
         print('error: inpainting needs a pretraining (CAVMAE) config',
               file=sys.stderr)

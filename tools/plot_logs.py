@@ -19,10 +19,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+# Only the standard library up here: --help answers before matplotlib is
+# imported (by plot()).
 
 # keys MMEngine logs that are bookkeeping, not curves
 BOOKKEEPING = {'epoch', 'iter', 'step', 'time', 'data_time', 'memory',
@@ -86,6 +84,9 @@ def default_keys(series: Series) -> List[str]:
 def plot(runs: Dict[str, Series], keys: List[str], out: Path,
          x_axis: str = 'iter') -> Path:
     """One panel per key, one line per run; saved as ``out`` (PNG)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
     fig, axes = plt.subplots(len(keys), 1, figsize=(7, 2.6 * len(keys)),
                              squeeze=False)
     for ax, key in zip(axes[:, 0], keys, strict=True):
@@ -109,15 +110,22 @@ def plot(runs: Dict[str, Series], keys: List[str], out: Path,
     return out
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """Each option's default in its help; the epilog as written."""
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('sources', nargs='+', type=Path,
                         help='work dirs or scalars.json files')
-    parser.add_argument('--out', type=Path, default=Path('curves.png'))
-    parser.add_argument('--keys', nargs='+', help='keys to draw')
+    parser.add_argument('--out', type=Path, default=Path('curves.png'),
+                        help='PNG file to write')
+    parser.add_argument('--keys', nargs='+', help='keys to draw; none: '
+                        'every loss, acc_c, lr and validation metric')
     parser.add_argument('--x', dest='x_axis', choices=('iter', 'epoch'),
                         default='iter', help='x axis of training curves')
     args = parser.parse_args(argv)

@@ -6,6 +6,12 @@ import extract_features as tool
 from cavmae_mm.registry import MODELS
 
 
+def test_feature_names_restated_in_the_tool_are_the_packages():
+    # the tool names them without importing cavmae_mm (a fast --help)
+    from cavmae_mm.apis import FEATURES
+    assert tool.FEATURES == FEATURES
+
+
 def test_features_of_a_datalist(tiny_config, tmp_path):
     cfg = tiny_config
     from mmengine.config import Config

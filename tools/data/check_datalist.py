@@ -16,13 +16,12 @@ import os.path as osp
 import sys
 from collections import defaultdict
 
-import soundfile
-from PIL import Image, UnidentifiedImageError
-
-from cavmae_mm.datasets.audio_visual_dataset import read_label_csv
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before soundfile, PIL and cavmae_mm (torch) are imported.
 
 
 def check_audio(path, rate, decode):
+    import soundfile
     if not osp.isfile(path):
         return 'missing wav', path
     try:
@@ -51,6 +50,7 @@ def check_frames(video_path, video_id, num_frames, decode):
         problems.append(('some frames missing',
                          f'{video_id}: {len(present)} of {num_frames}'))
     if decode:
+        from PIL import Image, UnidentifiedImageError
         for path in present:
             try:
                 with Image.open(path) as image:
@@ -61,16 +61,22 @@ def check_frames(video_path, video_id, num_frames, decode):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('datalist')
-    parser.add_argument('label_csv')
-    parser.add_argument('--data-root', default='')
-    parser.add_argument('--sample-rate', type=int, default=16000)
-    parser.add_argument('--num-frames', type=int, default=10)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('datalist', help='datalist JSON')
+    parser.add_argument('label_csv', help='label CSV (index,mid,display_name)')
+    parser.add_argument('--data-root', default='',
+                        help='folder the relative paths start from')
+    parser.add_argument('--sample-rate', type=int, default=16000,
+                        help='expected wav sample rate (Hz)')
+    parser.add_argument('--num-frames', type=int, default=10,
+                        help='expected frames per clip')
     parser.add_argument('--decode', action='store_true',
                         help='decode every wav and frame (slower)')
     parser.add_argument('--report', help='write every problem to this TSV')
     args = parser.parse_args(argv)
+    from cavmae_mm.datasets.audio_visual_dataset import read_label_csv
     try:
         mids = {row['mid'] for row in read_label_csv(args.label_csv)}
         with open(args.datalist, encoding='utf-8') as handle:

@@ -12,20 +12,27 @@ and of each clip's std, the way the reference's statistics were computed
 import argparse
 import sys
 
-import numpy as np
-from mmengine.utils import ProgressBar
-
-from cavmae_mm.datasets import AudioVisualDataset, DatumError
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before torch, MMEngine and cavmae_mm are imported.
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('datalist')
-    parser.add_argument('label_csv')
-    parser.add_argument('--data-root', default='')
-    parser.add_argument('--target-length', type=int, default=1024)
-    parser.add_argument('--num-mel-bins', type=int, default=128)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('datalist', help='datalist JSON')
+    parser.add_argument('label_csv', help='label CSV (index,mid,display_name)')
+    parser.add_argument('--data-root', default='',
+                        help='folder the relative paths start from')
+    parser.add_argument('--target-length', type=int, default=1024,
+                        help='fbank frames after padding/cropping')
+    parser.add_argument('--num-mel-bins', type=int, default=128,
+                        help='fbank mel bins')
     args = parser.parse_args(argv)
+    import numpy as np
+    from mmengine.utils import ProgressBar
+
+    from cavmae_mm.datasets import AudioVisualDataset, DatumError
     pipeline = [
         dict(type='LoadAudio'),
         dict(type='KaldiFbank', num_mel_bins=args.num_mel_bins),

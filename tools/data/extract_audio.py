@@ -15,14 +15,15 @@ import os
 import sys
 from pathlib import Path
 
-import soundfile
-
-from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
-from cavmae_mm.utils.video_io import MediaError, read_audio_track
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before soundfile and cavmae_mm (torch) are imported.
 
 
 def extract_one(video: str, out_dir: str, sample_rate: int):
     """Writes one wav; returns None or the reason it failed."""
+    import soundfile
+
+    from cavmae_mm.utils.video_io import MediaError, read_audio_track
     target = Path(out_dir) / f'{Path(video).stem}.wav'
     try:
         wave = read_audio_track(video, sample_rate)
@@ -37,15 +38,19 @@ def extract_one(video: str, out_dir: str, sample_rate: int):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         epilog='Example: python tools/data/extract_audio.py videos/ audio/')
     parser.add_argument('videos', help='folder of videos, a video or a '
                         'list file')
     parser.add_argument('out_dir', help='where {video_id}.wav go')
-    parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--workers', type=int, default=1,
+                        help='extraction processes')
     parser.add_argument('--recursive', action='store_true',
                         help='also the videos of sub-folders')
-    parser.add_argument('--sample-rate', type=int, default=16000)
+    parser.add_argument('--sample-rate', type=int, default=16000,
+                        help='sample rate of the wavs (Hz)')
     args = parser.parse_args(argv)
+    from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
     try:
         videos = list_inputs(args.videos, recursive=args.recursive)
     except (ValueError, FileNotFoundError) as err:

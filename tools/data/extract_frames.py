@@ -18,11 +18,8 @@ import os
 import sys
 from pathlib import Path
 
-from cavmae_mm.datasets.transforms.frames import resize_center_crop
-from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
-from PIL import Image
-
-from cavmae_mm.utils.video_io import MediaError, read_official_frames
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before PIL and cavmae_mm (torch, OpenCV) are imported.
 
 
 def outputs(out_dir: Path, video: str, num_frames: int):
@@ -32,6 +29,10 @@ def outputs(out_dir: Path, video: str, num_frames: int):
 
 def extract_one(video: str, out_dir: str, num_frames: int, size: int):
     """Writes one video's frames; returns None or the failure reason."""
+    from PIL import Image
+
+    from cavmae_mm.datasets.transforms.frames import resize_center_crop
+    from cavmae_mm.utils.video_io import MediaError, read_official_frames
     try:
         frames, _ = read_official_frames(video, num_frames)
     except (MediaError, FileNotFoundError) as err:
@@ -49,16 +50,21 @@ def extract_one(video: str, out_dir: str, num_frames: int, size: int):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         epilog='Example: python tools/data/extract_frames.py videos/ frames/')
     parser.add_argument('videos', help='folder of videos, a video or a '
                         'list file')
     parser.add_argument('out_dir', help='where frame_{i}/{video_id}.jpg go')
-    parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--workers', type=int, default=1,
+                        help='extraction processes')
     parser.add_argument('--recursive', action='store_true',
                         help='also the videos of sub-folders')
-    parser.add_argument('--num-frames', type=int, default=10)
-    parser.add_argument('--size', type=int, default=224)
+    parser.add_argument('--num-frames', type=int, default=10,
+                        help='evenly spaced frames per video')
+    parser.add_argument('--size', type=int, default=224,
+                        help='side of the centre-cropped square (pixels)')
     args = parser.parse_args(argv)
+    from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
     try:
         videos = list_inputs(args.videos, recursive=args.recursive)
     except (ValueError, FileNotFoundError) as err:

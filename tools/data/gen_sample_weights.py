@@ -10,17 +10,21 @@ one weight per line, in datalist order (for ``BalancedSampler``).
 import argparse
 import sys
 
-import numpy as np
-
-from cavmae_mm.datasets import AudioVisualDataset, compute_sample_weights
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before numpy and cavmae_mm (torch) are imported.
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('datalist', help='datalist JSON')
     parser.add_argument('label_csv', help='label CSV (index,mid,display_name)')
     parser.add_argument('out', help='weight CSV to write')
     args = parser.parse_args(argv)
+    import numpy as np
+
+    from cavmae_mm.datasets import AudioVisualDataset, compute_sample_weights
     try:
         dataset = AudioVisualDataset(args.datalist, args.label_csv,
                                      lazy_init=False)

@@ -19,20 +19,25 @@ import json
 import sys
 from pathlib import Path
 
-import av
-import numpy as np
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before numpy and PyAV are imported.
 
 TONES_HZ = (330.0, 660.0, 1320.0, 2640.0, 495.0, 990.0, 1980.0, 3960.0)
 
 
-def class_colour(index: int, num_classes: int) -> np.ndarray:
+def class_colour(index: int, num_classes: int):
+    """The class's RGB colour (a numpy array, 0-255)."""
+    import numpy as np
     r, g, b = colorsys.hsv_to_rgb(index / num_classes, 0.8, 0.9)
     return np.array([r, g, b]) * 255
 
 
-def write_clip(path: Path, colour: np.ndarray, tone: float, seconds: float,
-               size: int, fps: int, sample_rate: int,
-               rng: np.random.Generator) -> None:
+def write_clip(path: Path, colour, tone: float, seconds: float,
+               size: int, fps: int, sample_rate: int, rng) -> None:
+    """One clip; ``colour`` an RGB numpy array, ``rng`` a numpy
+    Generator."""
+    import av
+    import numpy as np
     width, height = size * 4 // 3 // 2 * 2, size // 2 * 2
     with av.open(str(path), 'w') as container:
         video = container.add_stream('mpeg4', rate=fps)
@@ -71,18 +76,25 @@ def write_clip(path: Path, colour: np.ndarray, tone: float, seconds: float,
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         epilog='Example: python tools/data/make_synthetic.py data/synthetic')
-    parser.add_argument('out_dir')
-    parser.add_argument('--num-classes', type=int, default=3)
-    parser.add_argument('--per-class', type=int, default=8)
-    parser.add_argument('--seconds', type=float, default=2.0)
+    parser.add_argument('out_dir', help='folder to write the set to')
+    parser.add_argument('--num-classes', type=int, default=3,
+                        help=f'classes (1 to {len(TONES_HZ)})')
+    parser.add_argument('--per-class', type=int, default=8,
+                        help='clips per class')
+    parser.add_argument('--seconds', type=float, default=2.0,
+                        help='clip length')
     parser.add_argument('--size', type=int, default=96,
                         help='frame height in pixels')
-    parser.add_argument('--fps', type=int, default=10)
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--fps', type=int, default=10,
+                        help='frames per second')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the random sizes, paths and noise')
     args = parser.parse_args(argv)
     if not 1 <= args.num_classes <= len(TONES_HZ):
         parser.error(f'--num-classes must be in [1, {len(TONES_HZ)}]')
+    import numpy as np
     out = Path(args.out_dir)
     (out / 'videos').mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)

@@ -24,36 +24,48 @@ import pickle
 import sys
 from pathlib import Path
 
-from mmengine.config import DictAction
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before torch, MMEngine and cavmae_mm are imported.
 
-from cavmae_mm.apis import init_model
-from cavmae_mm.apis.deployment import (DEFAULT_OPSET, ONNX_INPUTS,
-                                       check_onnx, export_onnx)
+#: The keys of cavmae_mm.apis.deployment.ONNX_INPUTS (the recognizer's
+#: modalities) and its DEFAULT_OPSET, without importing it.
+MODALITIES = ('multimodal', 'audioonly', 'videoonly', 'missingaudioonly',
+              'missingvideoonly')
+DEFAULT_OPSET = 17
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """Each option's default in its help; the epilog as written."""
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('config', help='config file of the recognizer')
     parser.add_argument('checkpoint', help='finetuned checkpoint')
     parser.add_argument('--out', type=Path, required=True,
                         help='the .onnx file to write')
-    parser.add_argument('--modality', choices=list(ONNX_INPUTS),
+    parser.add_argument('--modality', choices=MODALITIES,
                         help="overrides the config's model.modality")
     parser.add_argument('--opset', type=int, default=DEFAULT_OPSET,
-                        help='ONNX opset version (default: %(default)s)')
+                        help='ONNX opset version')
     parser.add_argument('--atol', type=float, default=1e-4,
                         help='largest accepted |onnxruntime - PyTorch| of '
-                        'the logits (default: %(default)s)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        'the logits')
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
                         help='config overrides, key=value')
     args = parser.parse_args(argv)
+    from cavmae_mm.apis import init_model
+    from cavmae_mm.apis.deployment import (ONNX_INPUTS, check_onnx,
+                                           export_onnx)
+    from cavmae_mm.utils.tool_config import parse_cfg_options
 
     try:
         model = init_model(args.config, args.checkpoint, device='cpu',
-                           cfg_options=args.cfg_options)
+                           cfg_options=parse_cfg_options(args.cfg_options))
     except (OSError, KeyError, ValueError, TypeError, RuntimeError,
             SyntaxError, pickle.UnpicklingError) as err:
         print(f'error: cannot build the model of {args.config} with the '

@@ -39,6 +39,13 @@ def load_tool():
 tool = load_tool()
 
 
+def test_choices_restated_in_the_tool_are_the_packages():
+    # the tool names them without importing cavmae_mm (a fast --help)
+    from cavmae_mm.apis.deployment import DEFAULT_OPSET, ONNX_INPUTS
+    assert tool.MODALITIES == tuple(ONNX_INPUTS)
+    assert tool.DEFAULT_OPSET == DEFAULT_OPSET
+
+
 def write_config(path, model_cfg):
     path.write_text("_base_ = []\ndefault_scope = 'cavmae_mm'\n"
                     f'model = {model_cfg!r}\n')
@@ -164,7 +171,9 @@ def test_unreadable_checkpoint_and_non_recognizer_fail(tiny_files, tmp_path,
 def test_difference_above_atol_fails(tiny_files, tmp_path, capsys,
                                      monkeypatch):
     cfg, checkpoint = tiny_files
-    monkeypatch.setattr(tool, 'check_onnx', lambda *args, **kwargs: 0.5)
+    # the tool imports it from the package when it runs
+    monkeypatch.setattr('cavmae_mm.apis.deployment.check_onnx',
+                        lambda *args, **kwargs: 0.5)
     out = tmp_path / 'model.onnx'
     assert tool.main([str(cfg), str(checkpoint), '--out', str(out)]) == 1
     assert 'exceeds --atol' in capsys.readouterr().err
