@@ -1,4 +1,5 @@
-"""Metrics as a text table for the end of a test run."""
+"""Metrics as a text table for the end of a test run; text tables for the
+tools."""
 import re
 from typing import Dict, List
 
@@ -6,7 +7,16 @@ RETRIEVAL_KEY = re.compile(r'^(?:.*/)?(a2v|v2a)_(R@\d+|MedR)$')
 DIRECTIONS = {'a2v': 'audio -> visual', 'v2a': 'visual -> audio'}
 
 
-def _table(header: List[str], rows: List[List[str]]) -> str:
+def text_table(header: List[str], rows: List[List[str]]) -> str:
+    """A Markdown-style text table, each column as wide as its widest cell.
+
+    Args:
+        header (list[str]): Column names.
+        rows (list[list[str]]): Cells, one list per row.
+
+    Returns:
+        str: The header, a rule and the rows, one per line.
+    """
     widths = [max(len(row[i]) for row in [header] + rows)
               for i in range(len(header))]
 
@@ -38,7 +48,7 @@ def metrics_table(metrics: Dict[str, float]) -> str:
         rows = [[DIRECTIONS[direction]] +
                 [f'{values[c]:.2f}' if c in values else '' for c in columns]
                 for direction, values in sorted(retrieval.items())]
-        parts.append(_table(['retrieval'] + columns, rows))
+        parts.append(text_table(['retrieval'] + columns, rows))
     if others:
-        parts.append(_table(['metric', 'value'], others))
+        parts.append(text_table(['metric', 'value'], others))
     return '\n\n'.join(parts)

@@ -10,7 +10,18 @@ under that name *only when the real one is absent*. The placeholder's ``DRN``
 is registered in MMAction2's model registry and raises a clear error when a
 config tries to build it, so nothing silently stands in for the real model.
 It must run before anything imports ``mmaction.models``; ``cavmae_mm``'s
-``__init__`` calls it first thing.
+``__init__`` calls it first thing, so a config's
+``custom_imports = dict(imports=['cavmae_mm'])`` applies it (with the
+torch.load allow-list of :mod:`.compat_torch_load`) whenever MMEngine loads
+the config: MMAction2's own ``train.py``, ``test.py`` and
+``analysis_tools/print_config.py`` work on these configs.
+
+A script that imports ``mmaction.models`` *before* it loads the config
+cannot be reached that way: MMAction2's ``analysis_tools/confusion_matrix.py``
+calls ``register_all_modules()`` first and fails on the missing module
+before the config's ``custom_imports`` run. Use this package's
+``tools/analysis_tools/confusion_matrix.py`` (same name and flags), or run
+such a script in an interpreter that has imported ``cavmae_mm`` first.
 
 The same import makes mmcv-lite warn that its compiled
 ``MultiScaleDeformableAttention`` is absent. mmcv-lite is chosen on purpose

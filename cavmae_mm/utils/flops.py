@@ -6,13 +6,21 @@ the two attention products), 2 FLOPs per multiply-add, the convention of
 activations, softmax and the masking gathers are left out (they are a few
 percent). A training step is taken as 3 x the forward pass (the backward
 pass computes two products per forward product).
+
+:func:`model_flops` and :func:`parameter_counts` summarise a built model
+for ``tools/analysis_tools/get_flops.py``: FLOPs per use (the pretraining
+step and the unmasked encoder paths, or each modality of a recognizer) and
+parameters per part (the encoder's audio, visual and shared parts apart).
 """
-from typing import Dict
+from typing import Dict, List, NamedTuple, Optional
 
 from torch import nn
 
 from cavmae_mm.models.backbones.cavmae_encoder import PATHS
 from cavmae_mm.models.layers.masking import num_kept
+from cavmae_mm.models.pretrainers.cavmae import CAVMAE
+from cavmae_mm.models.recognizers.cavmae_recognizer import (CAVMAERecognizer,
+                                                            MODALITY_PATHS)
 
 
 def linear_flops(tokens: int, in_features: int, out_features: int) -> int:
@@ -106,3 +114,87 @@ def recognizer_flops(model: nn.Module) -> Dict[str, float]:
     fc = model.cls_head.fc
     forward += linear_flops(1, fc.in_features, fc.out_features)
     return dict(forward=float(forward), train_step=3.0 * forward)
+
+
+class FlopsRow(NamedTuple):
+    """FLOPs per sample of one use of a model."""
+    name: str
+    forward: float
+    #: None for an inference-only use
+    train_step: Optional[float]
+
+
+def model_flops(model: nn.Module, batch_size: int = 1) -> List[FlopsRow]:
+    """FLOPs per sample of each use of a built CAV-MAE model.
+
+    A :class:`CAVMAE`: its pretraining step (with the masking ratios and
+    ``batch_size``) and each encoder path without masking (the ``audio``
+    and ``visual`` paths serve retrieval and features, ``joint`` the fused
+    representation). A :class:`CAVMAERecognizer`: each modality of
+    :data:`MODALITY_PATHS`, per frame, the configured one first (the
+    model's modality is restored afterwards).
+
+    Raises:
+        TypeError: Another model class.
+    """
+    if isinstance(model, CAVMAE):
+        step = pretrain_flops(model, batch_size)
+        rows = [FlopsRow(f'pretraining step (mask a {model.mask_ratio_a:g}, '
+                         f'v {model.mask_ratio_v:g}; batch {batch_size})',
+                         step['forward'], step['train_step'])]
+        encoder = model.backbone
+        for path in ('audio', 'visual', 'joint'):
+            rows.append(FlopsRow(
+                f'encoder {path} path, unmasked',
+                float(encoder_flops(encoder, encoder.num_patches_a,
+                                    encoder.num_patches_v, (path, ))),
+                None))
+        return rows
+    if isinstance(model, CAVMAERecognizer):
+        configured = model.modality
+        rows = []
+        try:
+            for modality in [configured] + [m for m in MODALITY_PATHS
+                                            if m != configured]:
+                model.modality = modality
+                counted = recognizer_flops(model)
+                name = modality + (' (config)' if modality == configured
+                                   else '')
+                rows.append(FlopsRow(name, counted['forward'],
+                                     counted['train_step']))
+        finally:
+            model.modality = configured
+        return rows
+    raise TypeError(f'no FLOP formula for {type(model).__name__} (only '
+                    'CAVMAE and CAVMAERecognizer)')
+
+
+def _encoder_part(name: str) -> str:
+    """The encoder part of a parameter name: audio, visual or shared."""
+    first = name.split('.', 1)[0]
+    if first.endswith('_a'):
+        return 'audio'
+    if first.endswith('_v'):
+        return 'visual'
+    return 'shared'
+
+
+def parameter_counts(model: nn.Module) -> Dict[str, Dict[str, int]]:
+    """Parameters per part: ``{part: {'total': n, 'trainable': n}}``.
+
+    The parts are the model's top-level modules, the encoder (``backbone``)
+    split into its audio-specific, visual-specific and shared parameters
+    (``backbone (audio)`` etc.), and ``total``. Trainable means
+    ``requires_grad`` as built (a recognizer trains only its modality's
+    paths; a linear probe freezes the encoder).
+    """
+    counts: Dict[str, Dict[str, int]] = {}
+    for name, param in model.named_parameters():
+        top, rest = name.split('.', 1) if '.' in name else (name, name)
+        part = f'{top} ({_encoder_part(rest)})' if top == 'backbone' else top
+        for key in (part, 'total'):
+            entry = counts.setdefault(key, dict(total=0, trainable=0))
+            entry['total'] += param.numel()
+            entry['trainable'] += param.numel() if param.requires_grad else 0
+    counts['total'] = counts.pop('total', dict(total=0, trainable=0))
+    return counts

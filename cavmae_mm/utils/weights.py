@@ -21,7 +21,7 @@ import logging
 import os
 from collections import OrderedDict, defaultdict
 from pathlib import Path
-from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 from urllib.parse import urlparse
 
 import torch
@@ -97,13 +97,39 @@ def local_file(source: str) -> Path:
     return path
 
 
-def _first_line(err: Exception) -> str:
+def load_error_reason(err: Exception) -> str:
+    """The line of a ``torch.load`` error that says why (for weights-only
+    refusals, the unpickler's reason, e.g. ``Unsupported global: ...``)."""
     text = str(err)
     marker = 'WeightsUnpickler error:'
     if marker in text:
         text = text.split(marker, 1)[1]
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return lines[0] if lines else type(err).__name__
+
+
+def read_checkpoint_file(path: Path) -> Any:
+    """The whole content of a checkpoint file (on the CPU), read with
+    ``torch.load(weights_only=True)``; an MMEngine runner checkpoint's
+    message hub loads through the allow-list of
+    :mod:`cavmae_mm.utils.compat_torch_load`.
+
+    Raises:
+        FileNotFoundError: No such file.
+        CheckpointError: Not a readable checkpoint (or one holding objects
+            outside the allow-list); the message names the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'{path}: no such file')
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    # torch's unpickler fails on foreign bytes with many exception types
+    # (UnpicklingError, EOFError, BadZipFile, RuntimeError, ...); for the
+    # user they all mean one thing, said here with the file's name.
+    except Exception as err:  # noqa: BLE001
+        raise CheckpointError(f'{path}: not a readable PyTorch checkpoint '
+                              f'({load_error_reason(err)})') from err
 
 
 def load_tensors(path: Path, key: str = 'state_dict') -> Dict[str, Tensor]:
@@ -114,17 +140,7 @@ def load_tensors(path: Path, key: str = 'state_dict') -> Dict[str, Tensor]:
         FileNotFoundError: No such file.
         CheckpointError: Not a readable checkpoint, or no named tensors.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f'{path}: no such file')
-    try:
-        obj = torch.load(path, map_location='cpu', weights_only=True)
-    # torch's unpickler fails on foreign bytes with many exception types
-    # (UnpicklingError, EOFError, BadZipFile, RuntimeError, ...); for the
-    # user they all mean one thing, said here with the file's name.
-    except Exception as err:  # noqa: BLE001
-        raise CheckpointError(f'{path}: not a readable PyTorch checkpoint '
-                              f'({_first_line(err)})') from err
+    obj = read_checkpoint_file(path)
     if isinstance(obj, dict) and isinstance(obj.get(key), dict):
         obj = obj[key]
     if not isinstance(obj, dict) or not obj or not all(

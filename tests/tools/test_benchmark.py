@@ -2,10 +2,13 @@
 reference computation does (first-step losses agree); timings are not
 checked."""
 import json
+from pathlib import Path
 
 import pytest
 
 import benchmark
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_model(tmp_path, *options):
@@ -68,6 +71,22 @@ def test_data_pipeline(synthetic, tmp_path):
             'mixup: SpecAugment'} <= train
     for pipeline in report['pipelines'].values():
         assert pipeline['samples_per_s']['0'] > 0
+
+
+def test_data_pipeline_of_the_video_recipe(tmp_path):
+    """The recipe straight from video files, on the generated set's
+    datalist of video files (the offline recipe would read its wavs)."""
+    report = benchmark.main([
+        'data', '--config', str(ROOT / 'configs/cavmae-ft_as20k-videos.py'),
+        '--clips', '4', '--samples', '1', '--batches', '1', '--workers', '0',
+        '--out', str(tmp_path / 'data.json')])['data']
+    train = {row['transform'] for row in
+             report['pipelines']['train']['transforms_ms']}
+    test = {row['transform'] for row in
+            report['pipelines']['test']['transforms_ms']}
+    assert {'DecodeAudio', 'DecodeOfficialFrames'} <= train & test
+    assert 'LoadAudio' not in train | test
+    assert report['pipelines']['test']['samples_per_s']['0'] > 0
 
 
 @pytest.mark.skipif(not __import__('torch').cuda.is_available(),

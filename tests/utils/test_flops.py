@@ -5,7 +5,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from cavmae_mm.models.layers import set_fused_attention
 from cavmae_mm.models.recognizers.cavmae_recognizer import MODALITY_PATHS
-from cavmae_mm.utils.flops import pretrain_flops, recognizer_flops
+from cavmae_mm.utils.flops import (encoder_flops, model_flops,
+                                   parameter_counts, pretrain_flops,
+                                   recognizer_flops)
 from tests.conftest import tiny_inputs, tiny_pretrain_cfg, tiny_recognizer_cfg
 
 
@@ -57,3 +59,42 @@ def test_full_size_numbers():
     hand = (2 * na * 256 * d + 2 * nv * 768 * d + 11 * block(na) +
             11 * block(nv) + block(na + nv) + 2 * d * 527)
     assert recognizer_flops(model)['forward'] == hand
+
+
+def test_model_flops_lists_every_use(build):
+    """The rows of tools/analysis_tools/get_flops.py: the formulas above,
+    every modality of a recognizer with its own modality kept."""
+    pretrainer = build(tiny_pretrain_cfg())
+    rows = model_flops(pretrainer, batch_size=3)
+    assert rows[0].forward == pretrain_flops(pretrainer, 3)['forward']
+    assert [r.name for r in rows[1:]] == [
+        f'encoder {p} path, unmasked' for p in ('audio', 'visual', 'joint')]
+    assert rows[3].forward == encoder_flops(
+        pretrainer.backbone, pretrainer.backbone.num_patches_a,
+        pretrainer.backbone.num_patches_v, ('joint', ))
+    assert all(r.train_step is None for r in rows[1:])
+
+    recognizer = build(tiny_recognizer_cfg(modality='audioonly'))
+    trainable = [n for n, p in recognizer.named_parameters()
+                 if p.requires_grad]
+    rows = model_flops(recognizer)
+    assert rows[0].name == 'audioonly (config)'
+    assert {r.name.split()[0] for r in rows} == set(MODALITY_PATHS)
+    assert recognizer.modality == 'audioonly'
+    assert trainable == [n for n, p in recognizer.named_parameters()
+                         if p.requires_grad]
+    with pytest.raises(TypeError, match='no FLOP formula'):
+        model_flops(torch.nn.Linear(2, 2))
+
+
+def test_parameter_counts_split_the_encoder(build):
+    model = build(tiny_recognizer_cfg(modality='videoonly'))
+    counts = parameter_counts(model)
+    assert counts['total']['total'] == sum(p.numel()
+                                           for p in model.parameters())
+    assert sum(c['total'] for k, c in counts.items() if k != 'total') == \
+        counts['total']['total']
+    audio = sum(p.numel() for n, p in model.backbone.named_parameters()
+                if n.split('.')[0].endswith('_a'))
+    assert counts['backbone (audio)'] == dict(total=audio, trainable=0)
+    assert counts['cls_head']['trainable'] == counts['cls_head']['total']
