@@ -20,7 +20,7 @@ class ModelInfo(NamedTuple):
     name: str
     official_name: str
     config: Path
-    weights: str
+    weights: Optional[str]  # None: a recipe without released weights
     default_path: Optional[str]
 
 
@@ -48,7 +48,7 @@ def _load(root: Path) -> Tuple[ModelInfo, ...]:
                 ModelInfo(name=model['Name'],
                           official_name=str(info.get('Official Name', '')),
                           config=root / model['Config'],
-                          weights=model['Weights'],
+                          weights=model.get('Weights'),
                           default_path=info.get('Default Path')))
     return tuple(entries)
 
@@ -126,6 +126,11 @@ def resolve_model(config: str,
             checkpoint (a config file without one).
     """
     path, entry = resolve_config(config)
+    if checkpoint is None and entry is not None and entry.weights is None:
+        raise ValueError(f'{entry.name}: the official code released no '
+                         'weights for this recipe; train it (its Training '
+                         'Config in configs/metafile.yml) and give the '
+                         'checkpoint')
     checkpoint = checkpoint or (entry.weights if entry else None)
     if checkpoint is None:
         raise ValueError(f'{config}: a config file needs a checkpoint (file '

@@ -15,9 +15,10 @@ def test_every_metafile_entry_can_be_named():
     for model in meta['Models']:
         config, entry = resolve_config(model['Name'])
         assert config == zoo_root() / model['Config'] and config.is_file()
-        assert entry.weights == model['Weights']
-        official = model['Metadata']['Official Name']
-        assert get_model(official.upper()).name == model['Name']
+        assert entry.weights == model.get('Weights')
+        official = model['Metadata'].get('Official Name')
+        if official:  # recipes without released weights have none
+            assert get_model(official.upper()).name == model['Name']
 
 
 def test_paths_stay_paths(tmp_path):
