@@ -24,6 +24,7 @@ from cavmae_mm.datasets import DatumError
 from cavmae_mm.engine.hooks import ReplacedSamplesHook
 from tests.conftest import logged_lines
 from tests.datasets.conftest import write_tone
+from tests.media_fixtures import write_video
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 BAD = 'c1_000'  # datum 2 of the synthetic datalist
@@ -67,6 +68,22 @@ RECIPES = {
     'finetune-unmixed': ('cavmae-ft_as20k.py', 0.0),
     'pretrain': ('cavmae_as2m.py', None),
     'device-fbank': ('cavmae-ft_as20k-gpufbank.py', 1.0),
+    'finetune-videos': ('cavmae-ft_as20k-videos.py', 1.0),
+}
+
+
+def _video(root):
+    return root / 'videos' / f'{BAD}.mp4'
+
+
+# bad video files, for the recipes that read them on the fly
+SPOIL_VIDEO = {
+    'missing': lambda r: _video(r).unlink(),
+    'empty': lambda r: _video(r).write_bytes(b''),
+    'truncated': lambda r: _video(r).write_bytes(
+        _video(r).read_bytes()[:2000]),
+    'not_video': lambda r: _video(r).write_bytes(b'<html>no</html>' * 80),
+    'no_audio_track': lambda r: write_video(_video(r), audio=None),
 }
 
 
@@ -75,6 +92,19 @@ def spoiled(synthetic, tmp_path, request):
     root = tmp_path / 'set'
     shutil.copytree(synthetic, root, ignore=shutil.ignore_patterns('videos'))
     SPOIL[request.param](root)
+    return root
+
+
+@pytest.fixture
+def spoiled_videos(synthetic, tmp_path, request):
+    """The synthetic clips as a datalist of video files, one spoiled."""
+    root = tmp_path / 'set'
+    shutil.copytree(synthetic, root)
+    data = json.loads((root / 'datalist.json').read_text())['data']
+    videos = [dict(video_id=d['video_id'], labels=d['labels'],
+                   video_path=f'videos/{d["video_id"]}.mp4') for d in data]
+    (root / 'datalist.json').write_text(json.dumps(dict(data=videos)))
+    SPOIL_VIDEO[request.param](root)
     return root
 
 
@@ -164,6 +194,24 @@ def test_every_recipe_replaces_through_workers(spoiled, recipe):
         assert len(records) >= 2
     assert hook.total_count == len(records)
     assert all(BAD in r['reason'] for r in records)
+
+
+@pytest.mark.parametrize('spoiled_videos', sorted(SPOIL_VIDEO),
+                         indirect=True)
+def test_every_kind_of_bad_video_is_replaced(spoiled_videos):
+    """The recipe straight from video files: a video that is missing,
+    empty, truncated, not a video or without an audio track is replaced
+    (and named) like a bad extracted clip."""
+    loader = train_loader(spoiled_videos, 'finetune-videos')
+    hook = ReplacedSamplesHook(max_fraction=1.0)
+    samples, records = run_epochs(loader, hook, epochs=1)
+    assert len(samples) == 6
+    assert_complete(samples, 'finetune-videos')
+    assert len(records) >= 1 and hook.total_count == len(records)
+    assert all(f'{BAD}.mp4' in r['reason'] for r in records)
+    with pytest.raises(DatumError, match=rf'datum 2 \({BAD}\).*{BAD}.mp4'):
+        train_loader(spoiled_videos, 'finetune-videos',
+                     on_error='raise').dataset[2]
 
 
 @pytest.mark.parametrize('recipe', ['finetune-mixed', 'device-fbank'])
