@@ -176,7 +176,7 @@ def test_every_kind_of_bad_datum_is_replaced_when_mixing(spoiled):
     assert len(warnings) == 1 and BAD in warnings[0]
 
 
-@pytest.mark.parametrize('recipe', sorted(RECIPES))
+@pytest.mark.parametrize('recipe', sorted(set(RECIPES) - {'finetune-videos'}))
 @pytest.mark.parametrize('spoiled', ['too_short', 'corrupt_jpeg'],
                          indirect=True)
 def test_every_recipe_replaces_through_workers(spoiled, recipe):
