@@ -21,12 +21,14 @@ test: $(STAMP)
 
 # The whole chain on a synthetic set, CPU only (see README, "make demo").
 demo: $(STAMP)
-	$(VPY) tools/demo.py --out work_dirs/demo
+	$(VPY) demo/demo.py --out work_dirs/demo
 
-# Training-step and data-pipeline speed vs the reference computation
-# (see README, "Performance"); writes benchmark.json.
+# Training-step speed vs the reference computation and the data pipeline's
+# speed (see README, "Performance"); writes benchmark.json and
+# bench_processing.json.
 benchmark: $(STAMP)
-	$(VPY) tools/benchmark.py --out benchmark.json
+	$(VPY) tools/analysis_tools/benchmark.py --out benchmark.json
+	$(VPY) tools/analysis_tools/bench_processing.py --out bench_processing.json
 
 clean:
 	rm -rf $(VENV) work_dirs build *.egg-info

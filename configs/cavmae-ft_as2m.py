@@ -3,7 +3,7 @@
 # lr x50, 10 epochs, global batch 48 (4 GPUs x 12), MultiStep x0.5 from
 # epoch 2 every 1, BCE, mAP, balanced sampling, mixup 0.5, SpecAugment
 # 48/192, noise, label smoothing 0.1, weight averaging of epochs 1-10 (the
-# tools/average_checkpoints.py). Published: 51.2 mAP.
+# tools/misc/average_checkpoints.py). Published: 51.2 mAP.
 _base_ = [
     '_base_/models/cavmae_ft.py', '_base_/datasets/audioset.py',
     '_base_/schedules/adam_multistep.py', '_base_/default_runtime.py'

@@ -5,7 +5,7 @@
 # augmentation, no SpecAugment, no mixup, no balanced sampling.
 # Starts from the ImageNet-MAE initialisation as the official scripts (model
 # zoo: cavmae-init_imagenet-mae, the official ori_mae_11.pth as released, or
-# tools/adapt_imagenet_mae.py's output).
+# tools/model_converters/adapt_imagenet_mae.py's output).
 _base_ = [
     '_base_/models/cavmae.py', '_base_/datasets/audioset.py',
     '_base_/schedules/adam_multistep.py', '_base_/default_runtime.py'

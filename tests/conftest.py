@@ -3,7 +3,6 @@ import contextlib
 import copy
 import logging
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import torch
 from mmengine.logging import MMLogger
 
 import cavmae_mm  # noqa: F401  (applies the compat fixes, registers)
+from tests.tool_loader import load_tool
 
 # Tiny sizes: audio 64 frames x 32 bins (2 x 4 patches of 16), image 32x32
 # (2 x 2 patches), width 32, 3 blocks (2 specific + 1 shared), decoder 2.
@@ -93,17 +93,15 @@ def build():
 
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA_TOOLS = ROOT / 'tools' / 'data'
-sys.path.insert(0, str(DATA_TOOLS))
 
 
 @pytest.fixture(scope='session')
 def synthetic(tmp_path_factory):
     """The synthetic set made by the tools: 3 classes x 2 clips of 1.5 s,
     with audio and frames (40 px) extracted."""
-    import extract_audio
-    import extract_frames
-    import make_synthetic
+    extract_audio = load_tool('tools/data/extract_audio.py')
+    extract_frames = load_tool('tools/data/extract_frames.py')
+    make_synthetic = load_tool('tools/data/make_synthetic.py')
     out = tmp_path_factory.mktemp('synthetic')
     assert make_synthetic.main([str(out), '--num-classes', '3',
                                 '--per-class', '2', '--seconds', '1.5',

@@ -3,7 +3,6 @@ tests (imported by tests/conftest.py): the synthetic videos (real mp4
 with AAC audio) with audio and frames extracted at the official 224 px, and
 files with a missing, silent or broken modality."""
 import shutil
-import sys
 from pathlib import Path
 
 import av
@@ -11,9 +10,9 @@ import numpy as np
 import pytest
 import soundfile
 import torch
+from tests.tool_loader import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'tools' / 'data'))
 
 # A tiny finetuned recognizer on the synthetic set: 3 classes, 10-frame test.
 CONFIG = '''
@@ -99,9 +98,9 @@ def write_audio(path: Path, wave: np.ndarray, rate: int) -> None:
 
 @pytest.fixture(scope='session')
 def media(tmp_path_factory):
-    import extract_audio
-    import extract_frames
-    import make_synthetic
+    extract_audio = load_tool('tools/data/extract_audio.py')
+    extract_frames = load_tool('tools/data/extract_frames.py')
+    make_synthetic = load_tool('tools/data/make_synthetic.py')
     out = tmp_path_factory.mktemp('media')
     assert make_synthetic.main([str(out), '--num-classes', '3',
                                 '--per-class', '2', '--seconds', '1.5',

@@ -165,3 +165,74 @@ def compare_to_model(mm_state: Dict[str, Tensor],
         if k not in expected or tuple(mm_state[k].shape) != expected[k]
     ]
     return missing, unexpected
+
+
+def imagenet_mae_to_official(mae: Dict[str, Tensor],
+                             modality_specific_depth: int = 11
+                             ) -> Dict[str, Tensor]:
+    """The official CAV-MAE pretraining tensors made from a vision MAE.
+
+    The reference's rules: blocks ``0..k-1`` go to both ``blocks_a`` and
+    ``blocks_v``, the rest to ``blocks_u`` (whose audio and visual
+    LayerNorms copy the joint ones); ``norm`` goes to ``norm``, ``norm_a``
+    and ``norm_v``; the patch embedding goes to the visual one and, summed
+    over RGB, to the audio one; the position tables without the cls token go
+    to the visual tables; the decoder is copied, and ``decoder_pred`` goes to
+    the visual predictor and its first p*p rows to the audio predictor.
+
+    Args:
+        mae (dict): The vision MAE's ``model`` tensors, with its decoder.
+        modality_specific_depth (int): k. Defaults to 11.
+
+    Raises:
+        CheckpointMismatch: Not a vision MAE with decoder, or too few
+            blocks for k.
+    """
+    try:
+        depth = 1 + max(int(k.split('.')[1]) for k in mae
+                        if k.startswith('blocks.'))
+        patch_w = mae['patch_embed.proj.weight']
+        out = {}
+        for key, value in mae.items():
+            if key.startswith('blocks.'):
+                _, idx, rest = key.split('.', 2)
+                idx = int(idx)
+                if idx < modality_specific_depth:
+                    out[f'blocks_a.{idx}.{rest}'] = value.clone()
+                    out[f'blocks_v.{idx}.{rest}'] = value.clone()
+                else:
+                    shared = idx - modality_specific_depth
+                    out[f'blocks_u.{shared}.{rest}'] = value.clone()
+                    for norm in ('norm1', 'norm2'):
+                        if rest.startswith(norm + '.'):
+                            param = rest.split('.', 1)[1]
+                            for mod in ('a', 'v'):
+                                out[f'blocks_u.{shared}.{norm}_{mod}.'
+                                    f'{param}'] = value.clone()
+            elif key.startswith(('decoder_blocks.', 'decoder_embed.',
+                                 'decoder_norm.')) or key == 'mask_token':
+                out[key] = value.clone()
+        for param in ('weight', 'bias'):
+            for name in ('norm', 'norm_a', 'norm_v'):
+                out[f'{name}.{param}'] = mae[f'norm.{param}'].clone()
+        out['patch_embed_v.proj.weight'] = patch_w.clone()
+        out['patch_embed_v.proj.bias'] = mae['patch_embed.proj.bias'].clone()
+        out['patch_embed_a.proj.weight'] = patch_w.sum(dim=1, keepdim=True)
+        out['patch_embed_a.proj.bias'] = mae['patch_embed.proj.bias'].clone()
+        out['pos_embed_v'] = mae['pos_embed'][:, 1:].clone()
+        out['decoder_pos_embed_v'] = mae['decoder_pos_embed'][:, 1:].clone()
+        audio_rows = patch_w.shape[-1] * patch_w.shape[-2]
+        out['decoder_pred_v.weight'] = mae['decoder_pred.weight'].clone()
+        out['decoder_pred_v.bias'] = mae['decoder_pred.bias'].clone()
+        out['decoder_pred_a.weight'] = \
+            mae['decoder_pred.weight'][:audio_rows].clone()
+        out['decoder_pred_a.bias'] = \
+            mae['decoder_pred.bias'][:audio_rows].clone()
+    except (KeyError, ValueError) as err:
+        raise CheckpointMismatch(
+            f'not a vision-MAE checkpoint with decoder (missing {err})'
+        ) from err
+    if depth <= modality_specific_depth:
+        raise CheckpointMismatch(f'{depth} blocks cannot give '
+                                 f'{modality_specific_depth} specific ones')
+    return out

@@ -1,4 +1,4 @@
-# `make demo`: finetune the demo's pretrained CAV-MAE (tools/demo.py sets
+# `make demo`: finetune the demo's pretrained CAV-MAE (demo/demo.py sets
 # model.init_cfg.checkpoint) as an audio-visual classifier of the synthetic classes;
 # cross-entropy, top-1 accuracy, test on all 10 frames of each clip.
 _base_ = ['./cavmae_demo_pretrain.py']

@@ -1,5 +1,5 @@
 # `make demo`: a small CAV-MAE pretrained on the synthetic set, on the CPU.
-# tools/demo.py fills in data_root; sizes are small so that the whole demo
+# demo/demo.py fills in data_root; sizes are small so that the whole demo
 # runs in minutes on two cores.
 _base_ = ['../_base_/default_runtime.py']
 

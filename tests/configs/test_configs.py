@@ -7,6 +7,7 @@ import pytest
 from mmengine.config import Config
 
 from cavmae_mm.registry import MODELS
+from tests.tool_loader import load_tool
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 
@@ -95,7 +96,7 @@ def point_at(cfg_dataset, root):
 def test_finetune_datasets_build_and_load_synthetic_clips(finetune_cfg,
                                                           synthetic,
                                                           tmp_path):
-    import gen_sample_weights
+    gen_sample_weights = load_tool('tools/data/gen_sample_weights.py')
     from cavmae_mm.registry import DATA_SAMPLERS, DATASETS
     cfg = finetune_cfg.copy()
     point_at(cfg.train_dataloader.dataset, synthetic)

@@ -40,7 +40,7 @@ def test_entry_matches_the_official_checkpoint(models, row):
     assert model['Converted From']['Weights'] == row['url']
     file = row['url'].rsplit('/', 1)[1].split('?')[0]
     assert meta['Conversion Command'].startswith(
-        f'python tools/convert_checkpoint.py {file} ')
+        f'python tools/model_converters/convert_checkpoint.py {file} ')
     cfg = Config.fromfile(str(ROOT / model['Config']))
     if row['kind'] == 'finetune':
         (result, ) = model['Results']

@@ -10,6 +10,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 from cavmae_mm.registry import DATASETS
+from tests.tool_loader import load_tool
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 VARIANTS = {
@@ -23,7 +24,7 @@ VARIANTS = {
 def video_datalist(synthetic):
     """The synthetic clips' datalist of video files (build_datalist.py
     --video-dir with the clips' labels)."""
-    import build_datalist
+    build_datalist = load_tool('tools/data/build_datalist.py')
     out = synthetic / 'videos.json'
     if not out.exists():
         data = json.loads((synthetic / 'datalist.json').read_text())['data']

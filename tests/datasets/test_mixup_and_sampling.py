@@ -1,7 +1,5 @@
 """Mixup wrapper, balanced sampler, sample-weight rule and tool."""
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,10 +11,9 @@ from cavmae_mm.datasets import (AudioVisualDataset, AudioVisualMixupDataset,
 from cavmae_mm.datasets.transforms import EncodeLabels
 from tests.datasets.test_audio_visual_dataset import (  # noqa: F401
     datalist, tiny_pipeline)
+from tests.tool_loader import load_tool
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools' /
-                       'data'))
-import gen_sample_weights  # noqa: E402
+gen_sample_weights = load_tool('tools/data/gen_sample_weights.py')
 
 
 def reference_mixed_label(y1, y2, lam, num_classes, eps):

@@ -1,16 +1,14 @@
 """ResumableEpochBasedTrainLoop: interrupt a run in the middle of an epoch,
 resume it, and it trains exactly the batches that were left."""
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 from mmengine.hooks import Hook
 
 from cavmae_mm.registry import HOOKS
+from tests.tool_loader import load_tool
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
-import train as train_tool  # noqa: E402
+train_tool = load_tool('tools/train.py')
 
 SEEN = []  # (epoch, batch index, video ids) of every trained batch
 

@@ -1,12 +1,14 @@
-"""tools/infer.py, tools/av_search.py and extract_features.py --inputs on
+"""tools/infer.py, tools/misc/av_search.py and extract_features.py --inputs on
 raw files: tables, JSON, exit codes."""
 import json
 
 import torch
 
-import av_search as search_tool
-import extract_features as features_tool
-import infer as infer_tool
+from tests.tool_loader import load_tool
+
+search_tool = load_tool('tools/misc/av_search.py')
+features_tool = load_tool('tools/misc/extract_features.py')
+infer_tool = load_tool('tools/infer.py')
 
 
 def test_infer_table_json_and_exit_code(tiny_classifier, media, tmp_path,

@@ -3,10 +3,12 @@ wrong weights stop the run, --no-checkpoint baseline."""
 import pytest
 import torch
 
-import test as test_tool
+from tests.tool_loader import load_tool
 from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
                                                  mm_to_official)
 from tests.conftest import tiny_pretrain_cfg
+
+test_tool = load_tool('tools/test.py')
 
 
 def run(config, *args, tmp_path):

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import test as test_tool
-import train as train_tool
+from tests.tool_loader import load_tool
+
+test_tool = load_tool('tools/test.py')
+train_tool = load_tool('tools/train.py')
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -23,7 +23,7 @@ class TriNormBlock(nn.Module):
     Attention is timm's: the fused ``F.scaled_dot_product_attention``
     kernel by default, or, with ``fused_attn=False``, the plain math path
     (``softmax(q k^T * scale) v`` written out, as the official code computes
-    it; the reference computation of ``tools/benchmark.py``).
+    it; the reference computation of ``tools/analysis_tools/benchmark.py``).
 
     Args:
         dim (int): Token width.

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-import confusion_matrix
+from tests.tool_loader import load_tool
 from tests.media_fixtures import write_config
+
+confusion_matrix = load_tool('tools/analysis_tools/confusion_matrix.py')
 
 ROOT = Path(__file__).resolve().parents[3]
 CLASSES = ['cat', 'dog', 'bird']
@@ -193,7 +195,7 @@ def test_wrong_arguments_exit_2(labelled, tmp_path, capsys, args, message):
 
 def test_dump_of_tools_test_single_label(tiny_classifier, tmp_path, capsys):
     """What tools/test.py --dump writes, read back: the same accuracy."""
-    import test as test_tool
+    test_tool = load_tool('tools/test.py')
     config, checkpoint = tiny_classifier
     dump = tmp_path / 'result.pkl'
     metrics = test_tool.main([str(config), str(checkpoint), '--work-dir',
@@ -212,7 +214,7 @@ def test_dump_of_tools_test_multi_label(tiny_classifier, media, tmp_path,
                                         capsys):
     """An AudioSet-style test (multi-hot targets, AudioSetMetric) dumped by
     tools/test.py: the per-class APs average to its mAP."""
-    import test as test_tool
+    test_tool = load_tool('tools/test.py')
     _, checkpoint = tiny_classifier
     config = write_config(tmp_path, media, multi_label=True)
     text = config.read_text().replace(

@@ -6,11 +6,13 @@ import re
 import pytest
 from mmengine.config import Config
 
-import get_flops
+from tests.tool_loader import load_tool
 from cavmae_mm.models.recognizers.cavmae_recognizer import MODALITY_PATHS
 from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.flops import (encoder_flops, pretrain_flops,
                                    recognizer_flops)
+
+get_flops = load_tool('tools/analysis_tools/get_flops.py')
 
 PREFIX = {'': 1, 'K': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12}
 

@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-import build_datalist
-import check_datalist
-import compute_norm_stats
+from tests.tool_loader import load_tool
 from cavmae_mm.datasets import AudioVisualDataset
 from tests.datasets.conftest import write_tone
+
+build_datalist = load_tool('tools/data/build_datalist.py')
+check_datalist = load_tool('tools/data/check_datalist.py')
+compute_norm_stats = load_tool('tools/data/compute_norm_stats.py')
 
 TOOLS = Path(__file__).resolve().parents[3] / 'tools'
 
@@ -164,7 +166,7 @@ def test_simple_labels_header_row_is_skipped(workdir):
 
 
 def test_extraction_inputs(synthetic, tmp_path, capsys):
-    import extract_audio
+    extract_audio = load_tool('tools/data/extract_audio.py')
     one = synthetic / 'videos' / 'c1_000.mp4'
     assert extract_audio.main([str(one), str(tmp_path / 'a')]) == 0
     assert [p.name for p in (tmp_path / 'a').glob('*.wav')] == \

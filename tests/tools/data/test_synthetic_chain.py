@@ -9,8 +9,10 @@ from cavmae_mm.registry import MODELS
 from tests.conftest import tiny_pretrain_cfg
 from tests.datasets.test_audio_visual_dataset import tiny_pipeline
 
-import extract_audio  # noqa: E402
-import extract_frames  # noqa: E402
+from tests.tool_loader import load_tool
+
+extract_audio = load_tool('tools/data/extract_audio.py')
+extract_frames = load_tool('tools/data/extract_frames.py')
 
 
 def test_extracted_outputs(synthetic):

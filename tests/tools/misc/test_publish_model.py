@@ -12,7 +12,9 @@ import pytest
 import torch
 from mmengine.logging import MessageHub
 
-import publish_model
+from tests.tool_loader import load_tool
+
+publish_model = load_tool('tools/misc/publish_model.py')
 
 
 

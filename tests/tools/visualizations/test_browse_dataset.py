@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-import browse_dataset
+from tests.tool_loader import load_tool
+
+browse_dataset = load_tool('tools/visualizations/browse_dataset.py')
 
 # The tiny pretraining config's training set behind the official mixup
 # wrapper (always mixing), with smoothed labels.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Plot a run's losses, contrastive accuracy, lr and metrics as PNG curves.
 
-    python tools/plot_logs.py WORK_DIR_OR_SCALARS_JSON [...] --out curves.png
+    python tools/analysis_tools/plot_logs.py WORK_DIR_OR_SCALARS_JSON [...] --out curves.png
         [--keys loss_mae_a loss_c audioset/mAP] [--x iter|epoch]
 
 Reads the ``vis_data/scalars.json`` files that MMEngine's ``LocalVisBackend``

@@ -1,11 +1,13 @@
-"""apis.inpaint and tools/inpaint.py."""
+"""apis.inpaint and tools/visualizations/inpaint.py."""
 import torch
 from PIL import Image
 
-import inpaint as tool
+from tests.tool_loader import load_tool
 from cavmae_mm.apis import inpaint
 from cavmae_mm.registry import MODELS
 from tests.conftest import seed_all, tiny_inputs, tiny_pretrain_cfg
+
+tool = load_tool('tools/visualizations/inpaint.py')
 
 
 def test_reconstruction_keeps_visible_patches(build):

@@ -1,14 +1,14 @@
-"""tools/benchmark.py smoke tests: every speed setting computes what the
-reference computation does (first-step losses agree); timings are not
-checked."""
+"""tools/analysis_tools/benchmark.py smoke tests: every speed setting
+computes what the reference computation does (first-step losses agree);
+timings are not checked."""
 import json
-from pathlib import Path
 
 import pytest
 
-import benchmark
+from tests.tool_loader import load_tool
 
-ROOT = Path(__file__).resolve().parents[2]
+benchmark = load_tool('tools/analysis_tools/benchmark.py')
+
 
 
 def run_model(tmp_path, *options):
@@ -23,9 +23,11 @@ def run_model(tmp_path, *options):
 
 def test_command_line_defaults():
     args = benchmark.parse_args([])
-    assert args.what == ['model', 'data']
+    assert args.what == ['model']
     assert args.size == 'full'
-    assert benchmark.parse_args(['data']).what == ['data']
+    assert benchmark.parse_args(['infer']).what == ['infer']
+    with pytest.raises(SystemExit):  # the data pipeline has its own tool
+        benchmark.parse_args(['data'])
 
 
 def test_fp32_fused_attention_and_checkpointing(tmp_path):
@@ -57,36 +59,6 @@ def test_torch_compile(tmp_path):
     for result in models.values():
         assert result['chosen']['setting']['compile'] is True
         assert result['first_loss_rel_diff'] < 1e-4
-
-
-def test_data_pipeline(synthetic, tmp_path):
-    out = tmp_path / 'data.json'
-    report = benchmark.main([
-        'data', '--data-root', str(synthetic), '--datalist', 'datalist.json',
-        '--label-file', 'labels.csv', '--samples', '2', '--batches', '2',
-        '--workers', '0', '--out', str(out)])['data']
-    train = {row['transform'] for row in
-             report['pipelines']['train']['transforms_ms']}
-    assert {'LoadAudio', 'mixup (mix_samples)', 'mixup: KaldiFbank',
-            'mixup: SpecAugment'} <= train
-    for pipeline in report['pipelines'].values():
-        assert pipeline['samples_per_s']['0'] > 0
-
-
-def test_data_pipeline_of_the_video_recipe(tmp_path):
-    """The recipe straight from video files, on the generated set's
-    datalist of video files (the offline recipe would read its wavs)."""
-    report = benchmark.main([
-        'data', '--config', str(ROOT / 'configs/cavmae-ft_as20k-videos.py'),
-        '--clips', '4', '--samples', '1', '--batches', '1', '--workers', '0',
-        '--out', str(tmp_path / 'data.json')])['data']
-    train = {row['transform'] for row in
-             report['pipelines']['train']['transforms_ms']}
-    test = {row['transform'] for row in
-            report['pipelines']['test']['transforms_ms']}
-    assert {'DecodeAudio', 'DecodeOfficialFrames'} <= train & test
-    assert 'LoadAudio' not in train | test
-    assert report['pipelines']['test']['samples_per_s']['0'] > 0
 
 
 @pytest.mark.skipif(not __import__('torch').cuda.is_available(),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Inpainting figures: masked input, reconstruction and original.
 
-    python tools/inpaint.py CONFIG CHECKPOINT --out-dir figs/ \
+    python tools/visualizations/inpaint.py CONFIG CHECKPOINT --out-dir figs/ \
         [--num 8] [--mask-ratio-a 0.75] [--mask-ratio-v 0.75] [--seed 0]
 
 For the first ``--num`` clips of the config's test set (frame 5), writes one

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Extract audio, visual and joint embeddings of raw files or a datalist.
 
-    python tools/extract_features.py CONFIG CHECKPOINT --out feats.pt \
+    python tools/misc/extract_features.py CONFIG CHECKPOINT --out feats.pt \
         [--inputs VIDEOS_OR_AUDIO ... | --datalist data.json \
          --label-csv labels.csv --data-root DIR] \
         [--features audio visual joint] [--batch-size 32] [--device cuda]

@@ -1,7 +1,9 @@
-"""tools/average_checkpoints.py: the official weight averaging."""
+"""tools/misc/average_checkpoints.py: the official weight averaging."""
 import torch
 
-import average_checkpoints
+from tests.tool_loader import load_tool
+
+average_checkpoints = load_tool('tools/misc/average_checkpoints.py')
 
 
 def save(path, **tensors):
@@ -35,7 +37,7 @@ def test_missing_or_mismatching_checkpoints(tmp_path, capsys):
 
 def test_runner_checkpoints_load(tmp_path, tiny_config):
     """Checkpoints written by MMEngine's runner (message hub and all)."""
-    import train as train_tool
+    train_tool = load_tool('tools/train.py')
     cfg = tiny_config
     train_tool.main([str(cfg), '--work-dir', str(tmp_path / 'w')])
     assert average_checkpoints.main([

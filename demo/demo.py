@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The whole CAV-MAE chain on a synthetic set, on the CPU (`make demo`).
 
-    python tools/demo.py [--out work_dirs/demo] [--small]
+    python demo/demo.py [--out work_dirs/demo] [--small]
 
 1. writes synthetic videos (class tone + class colour), 2. extracts audio and
 frames with the data tools, 3. builds train/test datalists, 4. pretrains a
@@ -18,17 +18,22 @@ import sys
 import time
 from pathlib import Path
 
-# Only the standard library up here: the arguments are parsed (and --help
-# answered) before the tools, and with them torch, are imported.
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE / 'data'))
-
-CONFIGS = HERE.parent / 'configs' / 'demo'
+# Only the standard library: every step runs one of the repository's tools
+# in its own process, as a user would type it.
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / 'configs' / 'demo'
 
 
 def step(title: str) -> None:
     print(f'\n=== {title} ===', flush=True)
+
+
+def tool(path: str, *args) -> None:
+    """Runs ``python ROOT/path args``; a failure stops the demo, naming the
+    tool."""
+    command = [sys.executable, str(ROOT / path), *map(str, args)]
+    if subprocess.call(command):
+        raise SystemExit(f'{path} failed: {" ".join(command)}')
 
 
 def data_options(data: Path, workers: int) -> list:
@@ -41,93 +46,74 @@ def data_options(data: Path, workers: int) -> list:
 
 
 def split_datalists(data: Path, per_train: int) -> None:
-    import build_datalist
     train, test = [], []
     for line in (data / 'labels_simple.csv').read_text().splitlines():
         index = int(line.split(',')[0].rsplit('_', 1)[1])
         (train if index < per_train else test).append(line + '\n')
     for name, lines in (('train', train), ('test', test)):
         (data / f'{name}_labels.csv').write_text(''.join(lines))
-        code = build_datalist.main([
-            str(data / f'{name}_labels.csv'), str(data / f'{name}.json'),
-            '--audio-dir', str(data / 'audio'), '--frames-dir',
-            str(data / 'frames'), '--label-csv', str(data / 'labels.csv'),
-            '--root', str(data)
-        ])
-        if code:
-            raise SystemExit(f'building the {name} datalist failed')
+        tool('tools/data/build_datalist.py', data / f'{name}_labels.csv',
+             data / f'{name}.json', '--audio-dir', data / 'audio',
+             '--frames-dir', data / 'frames', '--label-csv',
+             data / 'labels.csv', '--root', data)
 
 
 def run(args) -> dict:
-    import extract_audio
-    import extract_frames
-    import inpaint
-    import make_synthetic
-    import plot_logs
-    import test as test_tool
-    import train as train_tool
     out = args.out.resolve()
     data = out / 'data'
     classes = args.num_classes
     started = time.time()
 
     step('1/9 synthetic videos')
-    make_synthetic.main([str(data), '--num-classes', str(classes),
-                         '--per-class', str(args.per_train + args.per_test),
-                         '--seconds', '1.5', '--size', '72'])
+    tool('tools/data/make_synthetic.py', data, '--num-classes', classes,
+         '--per-class', args.per_train + args.per_test, '--seconds', '1.5',
+         '--size', '72')
     step('2/9 extract audio and frames')
-    for tool, sub, extra in ((extract_audio, 'audio', []),
-                             (extract_frames, 'frames', [])):
-        if tool.main([str(data / 'videos'), str(data / sub), '--workers',
-                      str(args.workers)] + extra):
-            raise SystemExit(f'extracting {sub} failed')
+    for kind in ('audio', 'frames'):
+        tool(f'tools/data/extract_{kind}.py', data / 'videos', data / kind,
+             '--workers', args.workers)
     step('3/9 datalists')
     split_datalists(data, args.per_train)
 
     options = data_options(data, args.workers)
-    pre_cfg = str(CONFIGS / 'cavmae_demo_pretrain.py')
-    ft_cfg = str(CONFIGS / 'cavmae-ft_demo.py')
+    pre_cfg = CONFIGS / 'cavmae_demo_pretrain.py'
+    ft_cfg = CONFIGS / 'cavmae-ft_demo.py'
     step('4/9 pretrain CAV-MAE')
-    train_tool.main([pre_cfg, '--work-dir', str(out / 'pretrain'),
-                     '--cfg-options', *options,
-                     f'train_cfg.max_epochs={args.pretrain_epochs}'])
+    tool('tools/train.py', pre_cfg, '--work-dir', out / 'pretrain',
+         '--cfg-options', *options,
+         f'train_cfg.max_epochs={args.pretrain_epochs}')
     pretrained = out / 'pretrain' / f'epoch_{args.pretrain_epochs}.pth'
     step('5/9 zero-shot retrieval on the test clips')
-    retrieval = test_tool.main([pre_cfg, str(pretrained), '--work-dir',
-                                str(out / 'retrieval'), '--cfg-options',
-                                *options])
+    tool('tools/test.py', pre_cfg, pretrained, '--work-dir',
+         out / 'retrieval', '--metrics-out', out / 'retrieval.json',
+         '--cfg-options', *options)
+    retrieval = json.loads((out / 'retrieval.json').read_text())
     step('6/9 finetune the classifier')
-    train_tool.main([ft_cfg, '--work-dir', str(out / 'finetune'),
-                     '--cfg-options', *options,
-                     f'model.init_cfg.checkpoint={pretrained}',
-                     f'model.cls_head.num_classes={classes}',
-                     f'train_cfg.max_epochs={args.finetune_epochs}'])
+    tool('tools/train.py', ft_cfg, '--work-dir', out / 'finetune',
+         '--cfg-options', *options,
+         f'model.init_cfg.checkpoint={pretrained}',
+         f'model.cls_head.num_classes={classes}',
+         f'train_cfg.max_epochs={args.finetune_epochs}')
     finetuned = out / 'finetune' / f'epoch_{args.finetune_epochs}.pth'
     step('7/9 test the classifier (10 frames per clip)')
-    accuracy = test_tool.main([
-        ft_cfg, str(finetuned), '--work-dir', str(out / 'finetune_test'),
-        '--cfg-options', *options, f'model.cls_head.num_classes={classes}'
-    ])
+    tool('tools/test.py', ft_cfg, finetuned, '--work-dir',
+         out / 'finetune_test', '--metrics-out', out / 'accuracy.json',
+         '--cfg-options', *options, f'model.cls_head.num_classes={classes}')
+    accuracy = json.loads((out / 'accuracy.json').read_text())
     step('8/9 inpainting figures and training curves')
-    inpaint.main([pre_cfg, str(pretrained), '--out-dir',
-                  str(out / 'inpainting'), '--num', '2', '--cfg-options',
-                  *options])
+    tool('tools/visualizations/inpaint.py', pre_cfg, pretrained,
+         '--out-dir', out / 'inpainting', '--num', 2, '--cfg-options',
+         *options)
     for run_name in ('pretrain', 'finetune'):
-        if plot_logs.main([str(out / run_name), '--out',
-                           str(out / 'curves' / f'{run_name}.png')]):
-            raise SystemExit(f'plotting the {run_name} curves failed')
+        tool('tools/analysis_tools/plot_logs.py', out / run_name, '--out',
+             out / 'curves' / f'{run_name}.png')
 
     step('9/9 classify a raw video with tools/infer.py (top-5)')
     video = sorted((data / 'videos').glob('*.mp4'))[-1]
     infer_json = out / 'infer' / 'results.json'
-    code = subprocess.call([
-        sys.executable, str(HERE / 'infer.py'), str(video), '--config',
-        ft_cfg, '--checkpoint', str(finetuned), '--topk', '5', '--out',
-        str(infer_json), '--no-progress', '--cfg-options', *options,
-        f'model.cls_head.num_classes={classes}'
-    ])
-    if code:
-        raise SystemExit(f'tools/infer.py failed on {video}')
+    tool('tools/infer.py', video, '--config', ft_cfg, '--checkpoint',
+         finetuned, '--topk', 5, '--out', infer_json, '--no-progress',
+         '--cfg-options', *options, f'model.cls_head.num_classes={classes}')
     inferred = json.loads(infer_json.read_text())['results'][0]
 
     test_clips = classes * args.per_test

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Average the weights of per-epoch checkpoints (the official "wa").
 
-    python tools/average_checkpoints.py WORK_DIR --start 1 --end 10 \
+    python tools/misc/average_checkpoints.py WORK_DIR --start 1 --end 10 \
         --out work_dirs/ft/wa_1-10.pth
-    python tools/average_checkpoints.py --files a.pth b.pth --out avg.pth
+    python tools/misc/average_checkpoints.py --files a.pth b.pth --out avg.pth
 
 The plain mean of ``epoch_{start}.pth`` ... ``epoch_{end}.pth`` (summed in
 order, then divided, as the reference does), written as a cavmae_mm

@@ -1,7 +1,9 @@
-"""tools/adapt_imagenet_mae.py: the reference's initialisation rules."""
+"""tools/model_converters/adapt_imagenet_mae.py: the reference's initialisation rules."""
 import torch
 
-import adapt_imagenet_mae
+from tests.tool_loader import load_tool
+
+adapt_imagenet_mae = load_tool('tools/model_converters/adapt_imagenet_mae.py')
 
 
 def fake_mae(dim=48, dec=32, depth=3, dec_depth=2, seed=0):

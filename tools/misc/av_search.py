@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Search a folder of videos with an audio clip, an image or a video.
 
-    python tools/av_search.py GALLERY... --query QUERY \
+    python tools/misc/av_search.py GALLERY... --query QUERY \
         [--config cavmae-scale++_as2m] [--checkpoint CKPT] [--topk 10] \
         [--out matches.json] [--device cpu] [--batch-size 8] [--workers 0]
 

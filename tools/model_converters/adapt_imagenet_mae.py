@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Build the CAV-MAE pretraining initialisation from a vision-MAE ViT-B.
 
-    python tools/adapt_imagenet_mae.py mae_pretrain_vit_base_full.pth init.pth
+    python tools/model_converters/adapt_imagenet_mae.py mae_pretrain_vit_base_full.pth init.pth
 
 Reads the ImageNet MAE checkpoint (its ``model`` dict, with the decoder) and
 writes a cavmae_mm pretraining checkpoint by the reference's rules: blocks
@@ -18,62 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
-# Only the standard library (and convert_checkpoint, which imports torch only
-# when it converts) up here: --help answers before torch is imported.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from convert_checkpoint import ConversionError, load_tensors  # noqa: E402,I001
-
-
-def adapt(mae: dict, modality_specific_depth: int = 11) -> dict:
-    """Maps vision-MAE tensors to official CAV-MAE pretraining names."""
-    try:
-        depth = 1 + max(int(k.split('.')[1]) for k in mae
-                        if k.startswith('blocks.'))
-        patch_w = mae['patch_embed.proj.weight']
-        out = {}
-        for key, value in mae.items():
-            if key.startswith('blocks.'):
-                _, idx, rest = key.split('.', 2)
-                idx = int(idx)
-                if idx < modality_specific_depth:
-                    out[f'blocks_a.{idx}.{rest}'] = value.clone()
-                    out[f'blocks_v.{idx}.{rest}'] = value.clone()
-                else:
-                    shared = idx - modality_specific_depth
-                    out[f'blocks_u.{shared}.{rest}'] = value.clone()
-                    for norm in ('norm1', 'norm2'):
-                        if rest.startswith(norm + '.'):
-                            param = rest.split('.', 1)[1]
-                            for mod in ('a', 'v'):
-                                out[f'blocks_u.{shared}.{norm}_{mod}.'
-                                    f'{param}'] = value.clone()
-            elif key.startswith(('decoder_blocks.', 'decoder_embed.',
-                                 'decoder_norm.')) or key == 'mask_token':
-                out[key] = value.clone()
-        for param in ('weight', 'bias'):
-            for name in ('norm', 'norm_a', 'norm_v'):
-                out[f'{name}.{param}'] = mae[f'norm.{param}'].clone()
-        out['patch_embed_v.proj.weight'] = patch_w.clone()
-        out['patch_embed_v.proj.bias'] = mae['patch_embed.proj.bias'].clone()
-        out['patch_embed_a.proj.weight'] = patch_w.sum(dim=1, keepdim=True)
-        out['patch_embed_a.proj.bias'] = mae['patch_embed.proj.bias'].clone()
-        out['pos_embed_v'] = mae['pos_embed'][:, 1:].clone()
-        out['decoder_pos_embed_v'] = mae['decoder_pos_embed'][:, 1:].clone()
-        audio_rows = patch_w.shape[-1] * patch_w.shape[-2]
-        out['decoder_pred_v.weight'] = mae['decoder_pred.weight'].clone()
-        out['decoder_pred_v.bias'] = mae['decoder_pred.bias'].clone()
-        out['decoder_pred_a.weight'] = \
-            mae['decoder_pred.weight'][:audio_rows].clone()
-        out['decoder_pred_a.bias'] = \
-            mae['decoder_pred.bias'][:audio_rows].clone()
-    except (KeyError, ValueError) as err:
-        raise ConversionError(
-            f'not a vision-MAE checkpoint with decoder (missing {err})'
-        ) from err
-    if depth <= modality_specific_depth:
-        raise ConversionError(f'{depth} blocks cannot give '
-                              f'{modality_specific_depth} specific ones')
-    return out
+# Only the standard library up here: the arguments are parsed (and --help
+# answered) before torch and cavmae_mm are imported.
 
 
 def main(argv=None) -> int:
@@ -91,12 +37,15 @@ def main(argv=None) -> int:
     import torch
 
     from cavmae_mm.registry import MODELS
-    from cavmae_mm.utils.official_checkpoint import official_to_mm
+    from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
+                                                     imagenet_mae_to_official,
+                                                     official_to_mm)
+    from cavmae_mm.utils.weights import CheckpointError, load_tensors
     try:
         mae = load_tensors(args.src, key='model')
         mapped, _, _ = official_to_mm(
-            adapt(mae, args.modality_specific_depth))
-    except ConversionError as err:
+            imagenet_mae_to_official(mae, args.modality_specific_depth))
+    except (FileNotFoundError, CheckpointError, CheckpointMismatch) as err:
         print(f'error: {args.src}: {err}', file=sys.stderr)
         return 1
     embed_dim = mapped['backbone.patch_embed_v.proj.weight'].shape[0]

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Convert a released CAV-MAE checkpoint to cavmae_mm's format, or back.
 
-    python tools/convert_checkpoint.py audio_model.21.pth cavmae_scale++.pth
-    python tools/convert_checkpoint.py --reverse ours.pth official.pth
+    python tools/model_converters/convert_checkpoint.py audio_model.21.pth cavmae_scale++.pth
+    python tools/model_converters/convert_checkpoint.py --reverse ours.pth official.pth
 
 Forward: reads an official checkpoint (pretrained or finetuned; with or
 without the ``module.`` prefix), detects which, renames every tensor, checks

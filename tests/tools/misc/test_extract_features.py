@@ -1,9 +1,11 @@
-"""tools/extract_features.py and apis.extract_features."""
+"""tools/misc/extract_features.py and apis.extract_features."""
 import numpy as np
 import torch
 
-import extract_features as tool
+from tests.tool_loader import load_tool
 from cavmae_mm.registry import MODELS
+
+tool = load_tool('tools/misc/extract_features.py')
 
 
 def test_feature_names_restated_in_the_tool_are_the_packages():

@@ -1,4 +1,4 @@
-"""tools/convert_checkpoint.py: official <-> cavmae_mm, bit-exact."""
+"""tools/model_converters/convert_checkpoint.py: official <-> cavmae_mm, bit-exact."""
 import subprocess
 import sys
 from pathlib import Path
@@ -6,12 +6,14 @@ from pathlib import Path
 import pytest
 import torch
 
-import convert_checkpoint
+from tests.tool_loader import load_tool
 from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.official_checkpoint import mm_to_official
 from tests.conftest import randomize_, tiny_inputs, tiny_recognizer_cfg
 
-ROOT = Path(__file__).resolve().parents[2]
+convert_checkpoint = load_tool('tools/model_converters/convert_checkpoint.py')
+
+ROOT = Path(__file__).resolve().parents[3]
 # copies of shared/spec/official_cavmae_*_keys.txt: every released tensor
 SPEC = ROOT / 'tests' / 'data'
 
@@ -64,7 +66,7 @@ def test_converted_checkpoint_loads_and_gives_the_same_logits(tmp_path):
 
 def run_tool(*args):
     return subprocess.run(
-        [sys.executable, str(ROOT / 'tools' / 'convert_checkpoint.py'),
+        [sys.executable, str(ROOT / 'tools' / 'model_converters' / 'convert_checkpoint.py'),
          *map(str, args)], capture_output=True, text=True, timeout=300)
 
 

@@ -1,7 +1,9 @@
-"""tools/plot_logs.py: MMEngine scalars.json -> curves (PNG)."""
+"""tools/analysis_tools/plot_logs.py: MMEngine scalars.json -> curves (PNG)."""
 import json
 
-import plot_logs
+from tests.tool_loader import load_tool
+
+plot_logs = load_tool('tools/analysis_tools/plot_logs.py')
 
 
 def write_run(work, stamp, records):

@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-"""Speed of CAV-MAE training steps and of the data pipeline.
+"""Speed of CAV-MAE training steps and of raw-video inference.
 
-    python tools/benchmark.py                      # both, this machine's defaults
-    python tools/benchmark.py model --device cuda --batch 64 --precision bf16
-    python tools/benchmark.py data --workers 0 2 4 8
+    python tools/analysis_tools/benchmark.py              # model step, this machine's defaults
+    python tools/analysis_tools/benchmark.py model --device cuda --batch 64 \
+        --precision bf16
+    python tools/analysis_tools/benchmark.py infer --workers 0 2
 
 ``model``: samples/s of a full training step (forward, backward, Adam) of
 the pretraining model and of the finetuning recognizer, for the chosen
@@ -15,17 +16,13 @@ ratio, peak memory, model FLOPs per sample (cavmae_mm/utils/flops.py), the
 achieved FLOP/s and, on a GPU whose peak is known (or --peak-tflops), the
 utilisation. The first step's losses of both settings are compared.
 
-``data``: samples/s of the real dataset + transforms + collate path of a
-recipe (train and test pipelines), the CPU cost of every transform, and the
-loader throughput for each --workers count. Without --data-root a synthetic
-set of 10 s clips is generated in a temporary folder.
-
 ``infer``: inference from raw videos (tools/infer.py's path: decoding, the
 config's test pipeline, the recognizer): clips/s for each --workers count
 and --infer-batch size, the time per clip spent decoding (audio track and
 the 10 seeked frames, fbank, resizing) vs in the model, and the cost of the
-10 seeked frames against decoding the whole clip. ``model`` and ``data``
-run by default; ``infer`` when named.
+10 seeked frames against decoding the whole clip. ``model`` runs by
+default; ``infer`` when named. The data pipeline of a recipe:
+tools/analysis_tools/bench_processing.py.
 
 Each prints a table and writes --out (JSON).
 """
@@ -34,23 +31,19 @@ import copy
 import json
 import platform
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 # Only the standard library at module level: the arguments are parsed (and
 # --help answered) before torch, MMEngine and cavmae_mm are imported; the
 # functions import what they use.
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-#: The synthetic set's datalist of video files, and the loading steps that
-#: mark a pipeline reading video files on the fly.
-VIDEO_DATALIST = 'datalist_videos.json'
-VIDEO_LOADERS = ('DecodeAudio', 'DecodeOfficialFrames', 'LoadAudioFromVideo')
+ROOT = Path(__file__).resolve().parents[2]
 
 # Dense bf16 / fp16 tensor-core peaks (TFLOP/s) by device-name fragment.
 PEAK_TFLOPS = {'H200': 989.0, 'H100 SXM': 989.0, 'H100 80GB HBM3': 989.0,
@@ -281,133 +274,24 @@ def describe_device(device: str) -> str:
             f'{torch.get_num_threads()} threads')
 
 
-# --------------------------------------------------------- data pipeline
-def synthetic_set(folder: Path, clips: int) -> Path:
-    sys.path.insert(0, str(HERE / 'data'))
-    import extract_audio
-    import extract_frames
-    import make_synthetic
-    classes = 4
-    make_synthetic.main([str(folder), '--num-classes', str(classes),
-                         '--per-class', str(max(1, clips // classes)),
-                         '--seconds', '10', '--size', '256'])
-    if extract_audio.main([str(folder / 'videos'), str(folder / 'audio')]) \
-            or extract_frames.main([str(folder / 'videos'),
-                                    str(folder / 'frames')]):
-        raise SystemExit('extracting the synthetic set failed')
-    # the same clips as video files, for the recipes that read them on the
-    # fly (what build_datalist.py --video-dir writes)
-    offline = json.loads((folder / 'datalist.json').read_text())['data']
-    videos = [dict(video_id=d['video_id'], labels=d['labels'],
-                   video_path=f'videos/{d["video_id"]}.mp4') for d in offline]
-    (folder / VIDEO_DATALIST).write_text(json.dumps(dict(data=videos)))
-    return folder
-
-
-def reads_video_files(cfg) -> bool:
-    """Whether the config's training pipeline decodes video files."""
-    dataset = cfg.train_dataloader.dataset
-    inner = dataset.get('dataset', dataset)
-    return any(step['type'] in VIDEO_LOADERS for step in inner.pipeline)
-
-
-def data_cfg(args, root: Path):
-    from mmengine.config import Config
-    cfg = Config.fromfile(args.config)
-    if not args.data_root:
-        args.datalist = VIDEO_DATALIST if reads_video_files(cfg) else \
-            'datalist.json'
-    for name in ('train_dataloader', 'test_dataloader'):
-        loader = cfg[name]
-        dataset = loader.dataset
-        inner = dataset.get('dataset', dataset)  # the mixup wrapper's
-        inner.update(data_root=str(root), ann_file=args.datalist,
-                     label_file=args.label_file)
-        if loader.sampler.type != 'DefaultSampler':
-            loader.sampler = dict(type='DefaultSampler', shuffle=True)
-        # a small set may hold less than one full training batch
-        loader.drop_last = False
-    return cfg
-
-
-def transform_costs(dataset, samples: int) -> List[Dict]:
-    """Mean CPU milliseconds per sample of each transform (for a mixup
-    wrapper: the wrapped pipeline, the mixing of two loaded clips, then the
-    wrapper's pipeline; mixing is timed on every sample, so it is an upper
-    bound for a mixup probability below 1)."""
-    from cavmae_mm.datasets.mixup_dataset import mix_samples
-    wrapper = dataset if hasattr(dataset, 'dataset') else None
-    inner = wrapper.dataset if wrapper is not None else dataset
-    totals: Dict[str, float] = {}
-
-    def timed(name, function, *inputs):
-        started = time.perf_counter()
-        output = function(*inputs)
-        totals[name] = totals.get(name, 0.0) + time.perf_counter() - started
-        return output
-
-    def load(index):
-        results = inner.get_data_info(index % len(inner))
-        for transform in inner.pipeline.transforms:
-            results = timed(type(transform).__name__, transform, results)
-        return results
-
-    for index in range(samples):
-        results = load(index)
-        if wrapper is not None:
-            partner = inner[(index + 1) % len(inner)]
-            results = timed('mixup (mix_samples)', mix_samples, results,
-                            partner, 0.5, wrapper.labels)
-            for transform in wrapper.pipeline.transforms:
-                results = timed(f'mixup: {type(transform).__name__}',
-                                transform, results)
-    return [dict(transform=name, ms=1000 * total / samples)
-            for name, total in totals.items()]
-
-
-def loader_rate(loader_cfg, workers: int, batches: int) -> float:
-    from mmengine.runner import Runner
-    cfg = copy.deepcopy(loader_cfg)
-    cfg.update(num_workers=workers, persistent_workers=workers > 0)
-    loader = Runner.build_dataloader(cfg, seed=0)
-    iterator = iter(loader)
-    next(iterator)  # worker start-up is not the steady state
-    started, count = time.perf_counter(), 0
-    for _ in range(batches):
-        try:
-            batch = next(iterator)
-        except StopIteration:
-            iterator = iter(loader)
-            batch = next(iterator)
-        count += len(batch['inputs'])
-    return count / (time.perf_counter() - started)
-
-
-def benchmark_data(args) -> Dict:
-    import cavmae_mm  # noqa: F401  (registers)
-    from mmengine.registry import init_default_scope
-    from cavmae_mm.registry import DATASETS
-    init_default_scope('cavmae_mm')
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(args.data_root) if args.data_root else \
-            synthetic_set(Path(tmp), args.clips)
-        if not args.data_root:
-            args.label_file = 'labels.csv'
-        cfg = data_cfg(args, root)
-        out = dict(config=args.config, data_root=str(root), pipelines={})
-        for name in ('train', 'test'):
-            loader_cfg = cfg[f'{name}_dataloader']
-            dataset = DATASETS.build(loader_cfg.dataset)
-            print(f'data: {name} pipeline ...', flush=True)
-            out['pipelines'][name] = dict(
-                transforms_ms=transform_costs(dataset, args.samples),
-                samples_per_s={str(w): loader_rate(loader_cfg, w,
-                                                   args.batches)
-                               for w in args.workers})
-    return out
-
-
 # ------------------------------------------------------- raw-file inference
+def run_data_tool(name: str, *args) -> None:
+    """Runs ``tools/data/{name}.py`` in its own process (no tool imports
+    another)."""
+    command = [sys.executable, str(ROOT / 'tools' / 'data' / f'{name}.py'),
+               *map(str, args)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f'{" ".join(command)} failed:\n{done.stderr}')
+
+
+def synthetic_videos(folder: Path, classes: int, clips: int) -> None:
+    """Synthetic 10 s clips of 256 px (tools/data/make_synthetic.py)."""
+    run_data_tool('make_synthetic', folder, '--num-classes', classes,
+                  '--per-class', max(1, clips // classes), '--seconds', 10,
+                  '--size', 256)
+
+
 def benchmark_infer(args) -> Dict:
     """Clips/s of raw-video classification, and where the time goes."""
     import av
@@ -426,11 +310,7 @@ def benchmark_infer(args) -> Dict:
     model = init_model(args.infer_config, None, args.device, options)
     classifier = RawMediaClassifier(model)
     with tempfile.TemporaryDirectory() as tmp:
-        sys.path.insert(0, str(HERE / 'data'))
-        import make_synthetic
-        make_synthetic.main([tmp, '--num-classes', '2', '--per-class',
-                             str(max(1, args.clips // 2)), '--seconds', '10',
-                             '--size', '256'])
+        synthetic_videos(Path(tmp), 2, args.clips)
         files = sorted(str(p) for p in Path(tmp, 'videos').glob('*.mp4'))
         start = time.perf_counter()
         samples = [classifier.loader(f) for f in files]
@@ -498,14 +378,6 @@ def print_tables(report: Dict) -> None:
                   f'{r["flops_per_sample"] / 1e9:.1f} GFLOP per sample; '
                   f'first-step loss rel. diff '
                   f'{r["first_loss_rel_diff"]:.1e}')
-    if 'data' in report:
-        for name, p in report['data']['pipelines'].items():
-            print(f'\ndata, {name} pipeline: ms per sample and transform')
-            for row in p['transforms_ms']:
-                print(f'  {row["transform"]:<28} {row["ms"]:8.2f}')
-            rates = ', '.join(f'{w} workers: {r:.1f}'
-                              for w, r in p['samples_per_s'].items())
-            print(f'  loader samples/s: {rates}')
     if 'infer' in report:
         r = report['infer']
         print(f'\nraw-video inference, {r["device"]}, {r["size"]} model, '
@@ -529,8 +401,8 @@ def parse_args(argv=None):
         description=__doc__.splitlines()[0],
         formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('what', nargs='*', metavar='{model,data,infer}',
-                        help='what to measure; none: model and data')
+    parser.add_argument('what', nargs='*', metavar='{model,infer}',
+                        help='what to measure; none: model')
     parser.add_argument('--out', default='benchmark.json',
                         help='JSON report to write')
     group = parser.add_argument_group('model step')
@@ -564,29 +436,12 @@ def parse_args(argv=None):
     group.add_argument('--peak-tflops', type=float,
                        help='device peak for the utilisation column; none: '
                        'from the GPU name when known')
-    group = parser.add_argument_group('data pipeline')
-    group.add_argument('--config',
-                       default=str(ROOT / 'configs/cavmae-ft_as20k.py'),
-                       help='recipe whose train and test pipelines run')
-    group.add_argument('--data-root',
-                       help='data folder; none: a synthetic set of 10 s '
-                       'clips in a temporary folder')
-    group.add_argument('--datalist', default='datalist.json',
-                       help='datalist under --data-root (the synthetic set '
-                       'has its offline and its video-file datalist; the '
-                       'one the config reads is used)')
-    group.add_argument('--label-file', default='labels.csv',
-                       help='label CSV under --data-root')
-    group.add_argument('--clips', type=int, default=16,
-                       help='clips of the synthetic set')
-    group.add_argument('--samples', type=int, default=8,
-                       help='samples for the per-transform costs')
-    group.add_argument('--batches', type=int, default=4,
-                       help='batches per loader measurement')
-    group.add_argument('--workers', type=int, nargs='+', default=[0, 2],
-                       help='loader worker counts to measure')
     group = parser.add_argument_group('raw-video inference (also --size, '
-                                      '--device, --clips, --workers)')
+                                      '--device)')
+    group.add_argument('--clips', type=int, default=16,
+                       help='synthetic 10 s clips to classify')
+    group.add_argument('--workers', type=int, nargs='+', default=[0, 2],
+                       help='decoding worker counts to measure')
     group.add_argument('--infer-config',
                        default=str(ROOT / 'configs/cavmae-ft_as2m.py'),
                        help='recognizer config of the inference')
@@ -596,11 +451,12 @@ def parse_args(argv=None):
                        metavar='KEY=VALUE',
                        help='override entries of --infer-config, key=value')
     args = parser.parse_args(argv)
-    args.what = args.what or ['model', 'data']
-    unknown = set(args.what) - {'model', 'data', 'infer'}
+    args.what = args.what or ['model']
+    unknown = set(args.what) - {'model', 'infer'}
     if unknown:
         parser.error(f'unknown benchmark(s) {sorted(unknown)}; choose from '
-                     'model, data, infer')
+                     'model, infer (the data pipeline: '
+                     'tools/analysis_tools/bench_processing.py)')
     if args.device == 'auto':
         import torch
         args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -617,8 +473,6 @@ def main(argv=None) -> Dict:
     report = dict(torch=torch.__version__)
     if 'model' in args.what:
         report['model'] = benchmark_models(args)
-    if 'data' in args.what:
-        report['data'] = benchmark_data(args)
     if 'infer' in args.what:
         report['infer'] = benchmark_infer(args)
     report['max_rss_gb'] = resource.getrusage(
