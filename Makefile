@@ -4,7 +4,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test install demo benchmark clean
+.PHONY: test lint install demo benchmark clean
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,16 @@ $(STAMP): $(VPY) setup.py requirements/runtime.txt requirements/tests.txt requir
 
 install: $(STAMP)
 
-test: $(STAMP)
+# Style first (the OpenMMLab set with setup.cfg's settings; .pre-commit-config
+# runs the same on each commit), then the tests.
+LINTED := cavmae_mm tools tests demo configs setup.py
+
+lint: $(STAMP)
+	$(VPY) -m flake8 $(LINTED)
+	$(VPY) -m isort --check-only --diff $(LINTED)
+	$(VPY) -m yapf --diff --recursive $(LINTED)
+
+test: lint
 	$(VPY) -m pytest tests
 
 # The whole chain on a synthetic set, CPU only (see README, "make demo").
@@ -24,7 +33,7 @@ demo: $(STAMP)
 	$(VPY) demo/demo.py --out work_dirs/demo
 
 # Training-step speed vs the reference computation and the data pipeline's
-# speed (see README, "Performance"); writes benchmark.json and
+# speed (see docs/performance.md); writes benchmark.json and
 # bench_processing.json.
 benchmark: $(STAMP)
 	$(VPY) tools/analysis_tools/benchmark.py --out benchmark.json

@@ -16,7 +16,9 @@ MIM_IGNORE = shutil.ignore_patterns('__pycache__', '*.py[cod]')
 def read_requirements(name: str) -> list:
     """Reads one requirements file, skipping comments and blank lines."""
     lines = (HERE / 'requirements' / name).read_text().splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith('#')]
+    return [
+        ln.strip() for ln in lines if ln.strip() and not ln.startswith('#')
+    ]
 
 
 def read_version() -> str:
@@ -60,8 +62,8 @@ class BuildPyWithMim(build_py):
             self._mim_outputs = copy_mim_files(mim_dir)
 
     def get_outputs(self, *args, **kwargs):
-        return (super().get_outputs(*args, **kwargs)
-                + getattr(self, '_mim_outputs', []))
+        return (super().get_outputs(*args, **kwargs) +
+                getattr(self, '_mim_outputs', []))
 
 
 setup(
@@ -81,7 +83,8 @@ setup(
     install_requires=read_requirements('runtime.txt'),
     extras_require={
         'deploy': read_requirements('deploy.txt'),
-        'tests': read_requirements('tests.txt') + read_requirements('deploy.txt'),
+        'tests':
+        read_requirements('tests.txt') + read_requirements('deploy.txt'),
     },
     license='BSD-3-Clause',
 )

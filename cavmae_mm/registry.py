@@ -36,51 +36,78 @@ from mmengine.registry import Registry
 
 SCOPE = 'cavmae_mm'
 
-RUNNERS = Registry('runner', parent=MMACTION_RUNNERS, scope=SCOPE,
-                   locations=['cavmae_mm.engine'])
+RUNNERS = Registry(
+    'runner',
+    parent=MMACTION_RUNNERS,
+    scope=SCOPE,
+    locations=['cavmae_mm.engine'])
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMACTION_RUNNER_CONSTRUCTORS, scope=SCOPE)
-LOOPS = Registry('loop', parent=MMACTION_LOOPS, scope=SCOPE,
-                 locations=['cavmae_mm.engine'])
-HOOKS = Registry('hook', parent=MMACTION_HOOKS, scope=SCOPE,
-                 locations=['cavmae_mm.engine'])
+LOOPS = Registry(
+    'loop', parent=MMACTION_LOOPS, scope=SCOPE, locations=['cavmae_mm.engine'])
+HOOKS = Registry(
+    'hook', parent=MMACTION_HOOKS, scope=SCOPE, locations=['cavmae_mm.engine'])
 
-DATASETS = Registry('dataset', parent=MMACTION_DATASETS, scope=SCOPE,
-                    locations=['cavmae_mm.datasets'])
-DATA_SAMPLERS = Registry('data sampler', parent=MMACTION_DATA_SAMPLERS,
-                         scope=SCOPE, locations=['cavmae_mm.datasets'])
-TRANSFORMS = Registry('transform', parent=MMACTION_TRANSFORMS, scope=SCOPE,
-                      locations=['cavmae_mm.datasets.transforms'])
+DATASETS = Registry(
+    'dataset',
+    parent=MMACTION_DATASETS,
+    scope=SCOPE,
+    locations=['cavmae_mm.datasets'])
+DATA_SAMPLERS = Registry(
+    'data sampler',
+    parent=MMACTION_DATA_SAMPLERS,
+    scope=SCOPE,
+    locations=['cavmae_mm.datasets'])
+TRANSFORMS = Registry(
+    'transform',
+    parent=MMACTION_TRANSFORMS,
+    scope=SCOPE,
+    locations=['cavmae_mm.datasets.transforms'])
 
-MODELS = Registry('model', parent=MMACTION_MODELS, scope=SCOPE,
-                  locations=['cavmae_mm.models'])
-MODEL_WRAPPERS = Registry('model_wrapper', parent=MMACTION_MODEL_WRAPPERS,
-                          scope=SCOPE, locations=['cavmae_mm.models'])
+MODELS = Registry(
+    'model',
+    parent=MMACTION_MODELS,
+    scope=SCOPE,
+    locations=['cavmae_mm.models'])
+MODEL_WRAPPERS = Registry(
+    'model_wrapper',
+    parent=MMACTION_MODEL_WRAPPERS,
+    scope=SCOPE,
+    locations=['cavmae_mm.models'])
 WEIGHT_INITIALIZERS = Registry(
-    'weight initializer', parent=MMACTION_WEIGHT_INITIALIZERS, scope=SCOPE,
+    'weight initializer',
+    parent=MMACTION_WEIGHT_INITIALIZERS,
+    scope=SCOPE,
     locations=['cavmae_mm.models'])
 
 OPTIMIZERS = Registry('optimizer', parent=MMACTION_OPTIMIZERS, scope=SCOPE)
-OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMACTION_OPTIM_WRAPPERS,
-                          scope=SCOPE, locations=['cavmae_mm.engine'])
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper',
+    parent=MMACTION_OPTIM_WRAPPERS,
+    scope=SCOPE,
+    locations=['cavmae_mm.engine'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
-    parent=MMACTION_OPTIM_WRAPPER_CONSTRUCTORS, scope=SCOPE)
-PARAM_SCHEDULERS = Registry('parameter scheduler',
-                            parent=MMACTION_PARAM_SCHEDULERS, scope=SCOPE)
+    parent=MMACTION_OPTIM_WRAPPER_CONSTRUCTORS,
+    scope=SCOPE)
+PARAM_SCHEDULERS = Registry(
+    'parameter scheduler', parent=MMACTION_PARAM_SCHEDULERS, scope=SCOPE)
 
-METRICS = Registry('metric', parent=MMACTION_METRICS, scope=SCOPE,
-                   locations=['cavmae_mm.evaluation'])
+METRICS = Registry(
+    'metric',
+    parent=MMACTION_METRICS,
+    scope=SCOPE,
+    locations=['cavmae_mm.evaluation'])
 EVALUATOR = Registry('evaluator', parent=MMACTION_EVALUATOR, scope=SCOPE)
 
-TASK_UTILS = Registry('task util', parent=MMACTION_TASK_UTILS, scope=SCOPE,
-                      locations=['cavmae_mm.models'])
-VISUALIZERS = Registry('visualizer', parent=MMACTION_VISUALIZERS,
-                       scope=SCOPE)
-VISBACKENDS = Registry('vis_backend', parent=MMACTION_VISBACKENDS,
-                       scope=SCOPE)
-LOG_PROCESSORS = Registry('log_processor', parent=MMACTION_LOG_PROCESSORS,
-                          scope=SCOPE)
-INFERENCERS = Registry('inferencer', parent=MMACTION_INFERENCERS,
-                       scope=SCOPE)
+TASK_UTILS = Registry(
+    'task util',
+    parent=MMACTION_TASK_UTILS,
+    scope=SCOPE,
+    locations=['cavmae_mm.models'])
+VISUALIZERS = Registry('visualizer', parent=MMACTION_VISUALIZERS, scope=SCOPE)
+VISBACKENDS = Registry('vis_backend', parent=MMACTION_VISBACKENDS, scope=SCOPE)
+LOG_PROCESSORS = Registry(
+    'log_processor', parent=MMACTION_LOG_PROCESSORS, scope=SCOPE)
+INFERENCERS = Registry('inferencer', parent=MMACTION_INFERENCERS, scope=SCOPE)
 FUNCTION = Registry('function', parent=MMACTION_FUNCTION, scope=SCOPE)

@@ -7,15 +7,25 @@
 # pipeline's within 1e-4 (tests/configs/test_recipes.py).
 _base_ = ['./cavmae-ft_as20k.py']
 
-model = dict(data_preprocessor=dict(fbank_on_device=dict(
-    num_mel_bins=128, target_length=1024, mean=-5.081, std=4.4849,
-    freqm=48, timem=192, noise=True)))
+model = dict(
+    data_preprocessor=dict(
+        fbank_on_device=dict(
+            num_mel_bins=128,
+            target_length=1024,
+            mean=-5.081,
+            std=4.4849,
+            freqm=48,
+            timem=192,
+            noise=True)))
 
-train_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='WaveformAsInput'),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'mix_lambda')),
-]))
+train_dataloader = dict(
+    dataset=dict(pipeline=[
+        dict(type='WaveformAsInput'),
+        dict(
+            type='PackActionInputs',
+            collect_keys=('audios', 'imgs'),
+            meta_keys=('video_id', 'mix_lambda')),
+    ]))
 eval_steps = [
     dict(type='LoadAudio'),
     dict(type='WaveformAsInput'),
@@ -23,11 +33,14 @@ eval_steps = [
     dict(type='LoadFrames'),
     dict(type='ResizeCenterCrop', size=224),
     dict(type='EncodeLabels', label_smooth=0.0),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'frame_inds')),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds')),
 ]
 val_dataloader = dict(dataset=dict(pipeline=eval_steps))
-test_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='SelectFrames', mode='all') if t['type'] == 'SelectFrames'
-    else t for t in eval_steps
-]))
+test_dataloader = dict(
+    dataset=dict(pipeline=[
+        dict(type='SelectFrames', mode='all') if t['type'] ==
+        'SelectFrames' else t for t in eval_steps
+    ]))

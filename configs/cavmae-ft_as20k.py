@@ -14,8 +14,12 @@ optim_wrapper = dict(
     optimizer=dict(lr=5e-5),
     paramwise_cfg=dict(custom_keys={'cls_head': dict(lr_mult=100.0)}))
 param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=list(range(5, 15)),
-         gamma=0.5)
+    dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        milestones=list(range(5, 15)),
+        gamma=0.5)
 ]
-train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=15, val_interval=1)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=15, val_interval=1)
 auto_scale_lr = dict(enable=False, base_batch_size=36)

@@ -15,15 +15,23 @@ optim_wrapper = dict(
     optimizer=dict(lr=1e-5),
     paramwise_cfg=dict(custom_keys={'cls_head': dict(lr_mult=50.0)}))
 param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=list(range(2, 10)),
-         gamma=0.5)
+    dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        milestones=list(range(2, 10)),
+        gamma=0.5)
 ]
-# keep the best epoch by mAP; the latest iteration checkpoint too, for a mid-epoch --resume
-default_hooks = dict(
-    checkpoint=dict(save_best='audioset/mAP', rule='greater'))
+# keep the best epoch by mAP; the latest iteration checkpoint too, for a
+# mid-epoch --resume
+default_hooks = dict(checkpoint=dict(save_best='audioset/mAP', rule='greater'))
 custom_hooks = [
-    dict(type='CheckpointHook', by_epoch=False, interval=1000,
-         max_keep_ckpts=1, save_last=False)
+    dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=1000,
+        max_keep_ckpts=1,
+        save_last=False)
 ]
-train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
 auto_scale_lr = dict(enable=False, base_batch_size=48)

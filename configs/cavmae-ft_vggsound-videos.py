@@ -6,12 +6,15 @@ _base_ = ['./cavmae-ft_vggsound.py']
 
 train_dataloader = dict(
     sampler=dict(weights_file='data/vggsound/vgg_train_videos_weight.csv'),
-    dataset=dict(dataset=dict(
-        ann_file='vgg_train_videos.json',
-        pipeline={{_base_.train_load_pipeline_videos}})))
-val_dataloader = dict(dataset=dict(
-    ann_file='vgg_test_videos.json',
-    pipeline={{_base_.val_pipeline_videos}}))
-test_dataloader = dict(dataset=dict(
-    ann_file='vgg_test_videos.json',
-    pipeline={{_base_.test_pipeline_videos}}))
+    dataset=dict(
+        dataset=dict(
+            ann_file='vgg_train_videos.json',
+            pipeline={{_base_.train_load_pipeline_videos}})))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file='vgg_test_videos.json',
+        pipeline={{_base_.val_pipeline_videos}}))
+test_dataloader = dict(
+    dataset=dict(
+        ann_file='vgg_test_videos.json',
+        pipeline={{_base_.test_pipeline_videos}}))

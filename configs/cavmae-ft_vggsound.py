@@ -10,17 +10,23 @@ _base_ = [
 ]
 
 model = dict(
-    cls_head=dict(num_classes=309, loss_cls=dict(type='CrossEntropyLoss'),
-                  average_clips='prob'))
+    cls_head=dict(
+        num_classes=309,
+        loss_cls=dict(type='CrossEntropyLoss'),
+        average_clips='prob'))
 train_dataloader = dict(batch_size=12)
 optim_wrapper = dict(
     optimizer=dict(lr=1e-4),
     paramwise_cfg=dict(custom_keys={'cls_head': dict(lr_mult=10.0)}))
 param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=list(range(2, 10)),
-         gamma=0.5)
+    dict(
+        type='MultiStepLR',
+        by_epoch=True,
+        milestones=list(range(2, 10)),
+        gamma=0.5)
 ]
 # keep the best epoch by top-1 accuracy
 default_hooks = dict(checkpoint=dict(save_best='acc/top1', rule='greater'))
-train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
 auto_scale_lr = dict(enable=False, base_batch_size=48)

@@ -11,8 +11,10 @@ _base_ = [
 
 test_dataloader = dict(
     batch_size=48,
-    dataset=dict(ann_file='audioset_eval_5_per_class_for_retrieval_cleaned'
-                 '.json', pipeline={{_base_.val_pipeline}}))
+    dataset=dict(
+        ann_file='audioset_eval_5_per_class_for_retrieval_cleaned'
+        '.json',
+        pipeline={{_base_.val_pipeline}}))
 test_evaluator = dict(_delete_=True, type='RetrievalMetric')
 test_cfg = dict(type='TestLoop')
 train_dataloader = None

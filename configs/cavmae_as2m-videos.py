@@ -12,11 +12,15 @@ pretrain_pipeline_videos = [
     dict(type='FbankNoiseRoll'),
     dict(type='DecodeOfficialFrames', mode='random'),
     dict(type='ResizeCenterCrop', size=224),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', )),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', )),
 ]
-train_dataloader = dict(dataset=dict(ann_file='audioset_2m_videos.json',
-                                     pipeline=pretrain_pipeline_videos))
-val_dataloader = dict(dataset=dict(
-    ann_file='audioset_eval_videos.json',
-    pipeline={{_base_.val_pipeline_videos}}))
+train_dataloader = dict(
+    dataset=dict(
+        ann_file='audioset_2m_videos.json', pipeline=pretrain_pipeline_videos))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file='audioset_eval_videos.json',
+        pipeline={{_base_.val_pipeline_videos}}))

@@ -11,8 +11,9 @@ _base_ = [
     '_base_/schedules/adam_multistep.py', '_base_/default_runtime.py'
 ]
 
-model = dict(init_cfg=dict(type='Pretrained',
-                           checkpoint='checkpoints/cav-mae-imagenet-init.pth'))
+model = dict(
+    init_cfg=dict(
+        type='Pretrained', checkpoint='checkpoints/cav-mae-imagenet-init.pth'))
 
 pretrain_pipeline = [
     dict(type='LoadAudio'),
@@ -23,8 +24,10 @@ pretrain_pipeline = [
     dict(type='SelectFrames', mode='random'),
     dict(type='LoadFrames'),
     dict(type='ResizeCenterCrop', size=224),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', )),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', )),
 ]
 train_dataloader = dict(
     batch_size=64,
@@ -44,21 +47,25 @@ val_evaluator = dict(type='PretrainLossMetric')
 test_dataloader = None
 test_cfg = None
 test_evaluator = None
-default_hooks = dict(
-    checkpoint=dict(save_best='pretrain/loss', rule='less'))
+default_hooks = dict(checkpoint=dict(save_best='pretrain/loss', rule='less'))
 # An AS-2M epoch is ~7,800 steps: also keep the latest iteration checkpoint,
 # which `tools/train.py --resume` continues mid-epoch (the loop skips the
 # batches already trained on).
 custom_hooks = [
-    dict(type='CheckpointHook', by_epoch=False, interval=1000,
-         max_keep_ckpts=1, save_last=False)
+    dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=1000,
+        max_keep_ckpts=1,
+        save_last=False)
 ]
 
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
 param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[10, 15, 20],
-         gamma=0.5)
+    dict(
+        type='MultiStepLR', by_epoch=True, milestones=[10, 15, 20], gamma=0.5)
 ]
-train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=25, val_interval=1)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=25, val_interval=1)
 # lr 2e-4 is for 256 clips per step; other GPU counts scale it linearly.
 auto_scale_lr = dict(enable=False, base_batch_size=256)

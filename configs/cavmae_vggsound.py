@@ -8,12 +8,14 @@ _base_ = ['./cavmae_as2m.py']
 
 train_dataloader = dict(
     batch_size=30,
-    dataset=dict(ann_file='vgg_train_cleaned.json',
-                 label_file='class_labels_indices_vgg.csv',
-                 data_root='data/vggsound'))
+    dataset=dict(
+        ann_file='vgg_train_cleaned.json',
+        label_file='class_labels_indices_vgg.csv',
+        data_root='data/vggsound'))
 val_dataloader = dict(
-    dataset=dict(ann_file='vgg_test_cleaned.json',
-                 label_file='class_labels_indices_vgg.csv',
-                 data_root='data/vggsound'))
+    dataset=dict(
+        ann_file='vgg_test_cleaned.json',
+        label_file='class_labels_indices_vgg.csv',
+        data_root='data/vggsound'))
 optim_wrapper = dict(optimizer=dict(lr=1e-4))
 auto_scale_lr = dict(enable=False, base_batch_size=120)

@@ -37,8 +37,10 @@ def tool(path: str, *args) -> None:
 
 
 def data_options(data: Path, workers: int) -> list:
-    options = [f'{loader}.dataset.data_root={data}'
-               for loader in ('train_dataloader', 'test_dataloader')]
+    options = [
+        f'{loader}.dataset.data_root={data}'
+        for loader in ('train_dataloader', 'test_dataloader')
+    ]
     for loader in ('train_dataloader', 'test_dataloader'):
         options.append(f'{loader}.num_workers={workers}')
         options.append(f'{loader}.persistent_workers={workers > 0}')
@@ -84,14 +86,12 @@ def run(args) -> dict:
          f'train_cfg.max_epochs={args.pretrain_epochs}')
     pretrained = out / 'pretrain' / f'epoch_{args.pretrain_epochs}.pth'
     step('5/9 zero-shot retrieval on the test clips')
-    tool('tools/test.py', pre_cfg, pretrained, '--work-dir',
-         out / 'retrieval', '--metrics-out', out / 'retrieval.json',
-         '--cfg-options', *options)
+    tool('tools/test.py', pre_cfg, pretrained, '--work-dir', out / 'retrieval',
+         '--metrics-out', out / 'retrieval.json', '--cfg-options', *options)
     retrieval = json.loads((out / 'retrieval.json').read_text())
     step('6/9 finetune the classifier')
     tool('tools/train.py', ft_cfg, '--work-dir', out / 'finetune',
-         '--cfg-options', *options,
-         f'model.init_cfg.checkpoint={pretrained}',
+         '--cfg-options', *options, f'model.init_cfg.checkpoint={pretrained}',
          f'model.cls_head.num_classes={classes}',
          f'train_cfg.max_epochs={args.finetune_epochs}')
     finetuned = out / 'finetune' / f'epoch_{args.finetune_epochs}.pth'
@@ -101,9 +101,8 @@ def run(args) -> dict:
          '--cfg-options', *options, f'model.cls_head.num_classes={classes}')
     accuracy = json.loads((out / 'accuracy.json').read_text())
     step('8/9 inpainting figures and training curves')
-    tool('tools/visualizations/inpaint.py', pre_cfg, pretrained,
-         '--out-dir', out / 'inpainting', '--num', 2, '--cfg-options',
-         *options)
+    tool('tools/visualizations/inpaint.py', pre_cfg, pretrained, '--out-dir',
+         out / 'inpainting', '--num', 2, '--cfg-options', *options)
     for run_name in ('pretrain', 'finetune'):
         tool('tools/analysis_tools/plot_logs.py', out / run_name, '--out',
              out / 'curves' / f'{run_name}.png')
@@ -119,22 +118,28 @@ def run(args) -> dict:
     test_clips = classes * args.per_test
     report = dict(
         minutes=round((time.time() - started) / 60, 1),
-        retrieval=retrieval, accuracy=accuracy, inference=inferred,
+        retrieval=retrieval,
+        accuracy=accuracy,
+        inference=inferred,
         # Clips of one class differ only in noise and the square's path, so
         # a model that matches classes perfectly still ranks the true
         # partner first only 1 time in per_test: that is the R@1 ceiling.
-        chance=dict(retrieval_R1=100 / test_clips,
-                    retrieval_R5=100 * min(5, test_clips) / test_clips,
-                    accuracy=1 / classes),
+        chance=dict(
+            retrieval_R1=100 / test_clips,
+            retrieval_R5=100 * min(5, test_clips) / test_clips,
+            accuracy=1 / classes),
         retrieval_R1_ceiling_class_level=100 / args.per_test,
-        outputs=dict(videos=str(data / 'videos'), audio=str(data / 'audio'),
-                     frames=str(data / 'frames'),
-                     datalists=str(data / '{train,test}.json'),
-                     pretrained=str(pretrained), finetuned=str(finetuned),
-                     inpainting=str(out / 'inpainting'),
-                     curves=str(out / 'curves'),
-                     inference=str(infer_json),
-                     logs=str(out / '*/*/*.log')))
+        outputs=dict(
+            videos=str(data / 'videos'),
+            audio=str(data / 'audio'),
+            frames=str(data / 'frames'),
+            datalists=str(data / '{train,test}.json'),
+            pretrained=str(pretrained),
+            finetuned=str(finetuned),
+            inpainting=str(out / 'inpainting'),
+            curves=str(out / 'curves'),
+            inference=str(infer_json),
+            logs=str(out / '*/*/*.log')))
     (out / 'report.json').write_text(json.dumps(report, indent=1))
     return report
 
@@ -149,24 +154,32 @@ def main(argv=None) -> dict:
         description=__doc__.splitlines()[0],
         formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('--out', type=Path, default=Path('work_dirs/demo'),
-                        help='folder of every output')
-    parser.add_argument('--num-classes', type=int, default=4,
-                        help='synthetic classes')
-    parser.add_argument('--per-train', type=int, default=12,
-                        help='training clips per class')
-    parser.add_argument('--per-test', type=int, default=4,
-                        help='test clips per class')
-    parser.add_argument('--pretrain-epochs', type=int, default=15,
-                        help='pretraining epochs')
-    parser.add_argument('--finetune-epochs', type=int, default=8,
-                        help='finetuning epochs')
-    parser.add_argument('--workers', type=int, default=2,
-                        help='extraction processes and loader workers')
-    parser.add_argument('--small', action='store_true',
-                        help='the quick setting of the test suite (8 '
-                        'training clips per class, 8 + 4 epochs, no '
-                        'workers)')
+    parser.add_argument(
+        '--out',
+        type=Path,
+        default=Path('work_dirs/demo'),
+        help='folder of every output')
+    parser.add_argument(
+        '--num-classes', type=int, default=4, help='synthetic classes')
+    parser.add_argument(
+        '--per-train', type=int, default=12, help='training clips per class')
+    parser.add_argument(
+        '--per-test', type=int, default=4, help='test clips per class')
+    parser.add_argument(
+        '--pretrain-epochs', type=int, default=15, help='pretraining epochs')
+    parser.add_argument(
+        '--finetune-epochs', type=int, default=8, help='finetuning epochs')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=2,
+        help='extraction processes and loader workers')
+    parser.add_argument(
+        '--small',
+        action='store_true',
+        help='the quick setting of the test suite (8 '
+        'training clips per class, 8 + 4 epochs, no '
+        'workers)')
     args = parser.parse_args(argv)
     if args.small:
         args.per_train, args.pretrain_epochs, args.finetune_epochs = 8, 8, 4

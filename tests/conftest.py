@@ -12,30 +12,46 @@ from mmengine.logging import MMLogger
 import cavmae_mm  # noqa: F401  (applies the compat fixes, registers)
 from tests.tool_loader import load_tool
 
+# Raw media files and tiny models for inference, search and their tools.
+pytest_plugins = ['tests.media_fixtures']
+
 # Tiny sizes: audio 64 frames x 32 bins (2 x 4 patches of 16), image 32x32
 # (2 x 2 patches), width 32, 3 blocks (2 specific + 1 shared), decoder 2.
 TINY = dict(img_size=32, audio_length=64, num_mel_bins=32, patch_size=16)
-TINY_ENCODER = dict(type='CAVMAEEncoder', embed_dim=32, depth=3,
-                    modality_specific_depth=2, num_heads=4, **TINY)
-TINY_DECODER = dict(type='CAVMAEDecoder', embed_dim=32, decoder_embed_dim=16,
-                    depth=2, num_heads=2, **TINY)
+TINY_ENCODER = dict(
+    type='CAVMAEEncoder',
+    embed_dim=32,
+    depth=3,
+    modality_specific_depth=2,
+    num_heads=4,
+    **TINY)
+TINY_DECODER = dict(
+    type='CAVMAEDecoder',
+    embed_dim=32,
+    decoder_embed_dim=16,
+    depth=2,
+    num_heads=2,
+    **TINY)
 HEADS, DEC_HEADS = 4, 2
 
 
 def tiny_pretrain_cfg(**overrides):
-    cfg = dict(type='CAVMAE', backbone=copy.deepcopy(TINY_ENCODER),
-               neck=copy.deepcopy(TINY_DECODER),
-               head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
-               contrastive_head=dict(type='CAVMAEContrastiveHead'))
+    cfg = dict(
+        type='CAVMAE',
+        backbone=copy.deepcopy(TINY_ENCODER),
+        neck=copy.deepcopy(TINY_DECODER),
+        head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
+        contrastive_head=dict(type='CAVMAEContrastiveHead'))
     cfg.update(overrides)
     return cfg
 
 
 def tiny_recognizer_cfg(num_classes=5, **overrides):
-    cfg = dict(type='CAVMAERecognizer',
-               backbone=dict(TINY_ENCODER, trainable_pos_embed=True),
-               cls_head=dict(type='CAVMAEClsHead', num_classes=num_classes,
-                             in_channels=32))
+    cfg = dict(
+        type='CAVMAERecognizer',
+        backbone=dict(TINY_ENCODER, trainable_pos_embed=True),
+        cls_head=dict(
+            type='CAVMAEClsHead', num_classes=num_classes, in_channels=32))
     cfg.update(overrides)
     return cfg
 
@@ -56,10 +72,11 @@ def randomize_(model, seed=0):
 
 def tiny_inputs(batch=2, seed=0):
     gen = torch.Generator().manual_seed(seed)
-    return dict(audios=torch.randn(batch, TINY['audio_length'],
-                                   TINY['num_mel_bins'], generator=gen),
-                imgs=torch.randn(batch, 3, TINY['img_size'],
-                                 TINY['img_size'], generator=gen))
+    return dict(
+        audios=torch.randn(
+            batch, TINY['audio_length'], TINY['num_mel_bins'], generator=gen),
+        imgs=torch.randn(
+            batch, 3, TINY['img_size'], TINY['img_size'], generator=gen))
 
 
 @contextlib.contextmanager
@@ -69,6 +86,7 @@ def logged_lines():
     lines = []
 
     class Collect(logging.Handler):
+
         def emit(self, record):
             lines.append(record.getMessage())
 
@@ -103,12 +121,14 @@ def synthetic(tmp_path_factory):
     extract_frames = load_tool('tools/data/extract_frames.py')
     make_synthetic = load_tool('tools/data/make_synthetic.py')
     out = tmp_path_factory.mktemp('synthetic')
-    assert make_synthetic.main([str(out), '--num-classes', '3',
-                                '--per-class', '2', '--seconds', '1.5',
-                                '--size', '48']) == 0
+    assert make_synthetic.main([
+        str(out), '--num-classes', '3', '--per-class', '2', '--seconds', '1.5',
+        '--size', '48'
+    ]) == 0
     assert extract_audio.main([str(out / 'videos'), str(out / 'audio')]) == 0
-    assert extract_frames.main([str(out / 'videos'), str(out / 'frames'),
-                                '--size', '40']) == 0
+    assert extract_frames.main(
+        [str(out / 'videos'),
+         str(out / 'frames'), '--size', '40']) == 0
     return out
 
 
@@ -163,13 +183,9 @@ randomness = dict(seed=0)
 def tiny_config(synthetic, tmp_path_factory):
     """A tiny pretraining config file on the synthetic set (6 clips)."""
     path = tmp_path_factory.mktemp('cfg') / 'tiny_cavmae.py'
-    path.write_text(TINY_CONFIG.format(
-        base=str(ROOT / 'configs/_base_/default_runtime.py'),
-        schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
-        root=str(synthetic)))
+    path.write_text(
+        TINY_CONFIG.format(
+            base=str(ROOT / 'configs/_base_/default_runtime.py'),
+            schedule=str(ROOT / 'configs/_base_/schedules/adam_multistep.py'),
+            root=str(synthetic)))
     return path
-
-
-# Raw media files and tiny models for inference, search and their tools.
-from tests.media_fixtures import (media, tiny_classifier,  # noqa: E402,F401
-                                  tiny_pretrained)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 import torch
+
 from tests.tool_loader import load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,14 +58,18 @@ def mux_audio(container, stream, samples: np.ndarray, fmt: str,
     for start in range(0, samples.shape[1], 1024):
         frame = av.AudioFrame.from_ndarray(
             np.ascontiguousarray(samples[:, start:start + 1024]),
-            format=fmt, layout='mono')
+            format=fmt,
+            layout='mono')
         frame.sample_rate = rate
         container.mux(stream.encode(frame))
     container.mux(stream.encode())
 
 
-def write_video(path: Path, seconds: float = 1.5, audio=None,
-                audio_codec: str = 'aac', rate: int = 16000) -> None:
+def write_video(path: Path,
+                seconds: float = 1.5,
+                audio=None,
+                audio_codec: str = 'aac',
+                rate: int = 16000) -> None:
     """A 64x48 mpeg4 video at 10 fps, with ``audio`` (float [N]) if given."""
     rng = np.random.default_rng(0)
     with av.open(str(path), 'w') as container:
@@ -76,9 +81,10 @@ def write_video(path: Path, seconds: float = 1.5, audio=None,
             stream.layout = 'mono'
         for i in range(int(seconds * 10)):
             pixels = np.full((48, 64, 3), 40 + 10 * i, np.uint8)
-            pixels[:, : 4 + 4 * i] = rng.integers(0, 255, 3, dtype=np.uint8)
-            container.mux(video.encode(
-                av.VideoFrame.from_ndarray(pixels, format='rgb24')))
+            pixels[:, :4 + 4 * i] = rng.integers(0, 255, 3, dtype=np.uint8)
+            container.mux(
+                video.encode(
+                    av.VideoFrame.from_ndarray(pixels, format='rgb24')))
         container.mux(video.encode())
         if stream is not None:
             if audio_codec.startswith('pcm'):
@@ -102,25 +108,29 @@ def media(tmp_path_factory):
     extract_frames = load_tool('tools/data/extract_frames.py')
     make_synthetic = load_tool('tools/data/make_synthetic.py')
     out = tmp_path_factory.mktemp('media')
-    assert make_synthetic.main([str(out), '--num-classes', '3',
-                                '--per-class', '2', '--seconds', '1.5',
-                                '--size', '48']) == 0
+    assert make_synthetic.main([
+        str(out), '--num-classes', '3', '--per-class', '2', '--seconds', '1.5',
+        '--size', '48'
+    ]) == 0
     assert extract_audio.main([str(out / 'videos'), str(out / 'audio')]) == 0
-    assert extract_frames.main([str(out / 'videos'),
-                                str(out / 'frames')]) == 0
+    assert extract_frames.main([str(out / 'videos'), str(out / 'frames')]) == 0
     odd = out / 'odd'
     odd.mkdir()
     t = np.arange(int(1.5 * 44100)) / 44100
     tone = 0.3 * np.sin(2 * np.pi * 660 * t)
     write_video(odd / 'no_audio.mp4')
-    write_video(odd / 'silent.mkv', audio=np.zeros(24000),
-                audio_codec='pcm_s16le')
+    write_video(
+        odd / 'silent.mkv', audio=np.zeros(24000), audio_codec='pcm_s16le')
     soundfile.write(odd / 'stereo44k.wav', np.stack([tone, -tone], 1), 44100)
     shutil.copy(out / 'audio' / 'c1_000.wav', odd / 'extracted16k.wav')
     soundfile.write(odd / 'tone.flac', tone[::3][:22050].astype(np.float32),
                     14700)
-    soundfile.write(odd / 'tone.ogg', tone[:22050].astype(np.float32), 44100,
-                    format='OGG', subtype='VORBIS')
+    soundfile.write(
+        odd / 'tone.ogg',
+        tone[:22050].astype(np.float32),
+        44100,
+        format='OGG',
+        subtype='VORBIS')
     write_audio(odd / 'tone.m4a', tone[:44100] * 0.5, 44100)
     soundfile.write(odd / 'empty.wav', np.zeros((0, 1)), 16000)
     nan = np.full(16000, 0.1, np.float32)
@@ -134,13 +144,20 @@ def media(tmp_path_factory):
     return out
 
 
-def write_config(folder: Path, root: Path, modality: str = 'multimodal',
-                 average: str = 'prob', multi_label: bool = False) -> Path:
+def write_config(folder: Path,
+                 root: Path,
+                 modality: str = 'multimodal',
+                 average: str = 'prob',
+                 multi_label: bool = False) -> Path:
     path = folder / f'tiny_{modality}_{average}.py'
     runtime = str(ROOT / 'configs' / '_base_' / 'default_runtime.py')
-    path.write_text(CONFIG.format(runtime=runtime, root=str(root),
-                                  modality=modality, average=average,
-                                  multi_label=multi_label))
+    path.write_text(
+        CONFIG.format(
+            runtime=runtime,
+            root=str(root),
+            modality=modality,
+            average=average,
+            multi_label=multi_label))
     return path
 
 
@@ -172,8 +189,8 @@ def tiny_pretrained(media, tiny_config, tmp_path_factory):
     from tests.conftest import randomize_
     folder = tmp_path_factory.mktemp('tiny_pretrained')
     config = folder / 'tiny_retrieval.py'
-    config.write_text(PRETRAIN_CONFIG.format(tiny=str(tiny_config),
-                                             root=str(media)))
+    config.write_text(
+        PRETRAIN_CONFIG.format(tiny=str(tiny_config), root=str(media)))
     model = init_model(str(config))
     randomize_(model, seed=5)
     checkpoint = folder / 'pretrained.pth'

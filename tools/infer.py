@@ -36,24 +36,30 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('inputs', nargs='+', help='files, folders, lists')
-    parser.add_argument('--config', required=True,
-                        help='config file or model-zoo name')
-    parser.add_argument('--checkpoint', help='checkpoint file or URL; '
-                        "none: the model-zoo entry's weights")
-    parser.add_argument('--topk', type=int, default=5,
-                        help='classes listed per input')
+    parser.add_argument(
+        '--config', required=True, help='config file or model-zoo name')
+    parser.add_argument(
+        '--checkpoint',
+        help='checkpoint file or URL; '
+        "none: the model-zoo entry's weights")
+    parser.add_argument(
+        '--topk', type=int, default=5, help='classes listed per input')
     parser.add_argument('--out', type=Path, help='JSON results file')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
-    parser.add_argument('--batch-size', type=int, default=1,
-                        help='inputs per forward pass')
-    parser.add_argument('--workers', type=int, default=0,
-                        help='decoding processes')
-    parser.add_argument('--label-file', help="label CSV instead of the "
-                        "config's")
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries, key=value')
-    parser.add_argument('--no-progress', action='store_true',
-                        help='no progress bar')
+    parser.add_argument(
+        '--batch-size', type=int, default=1, help='inputs per forward pass')
+    parser.add_argument(
+        '--workers', type=int, default=0, help='decoding processes')
+    parser.add_argument(
+        '--label-file', help="label CSV instead of the "
+        "config's")
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries, key=value')
+    parser.add_argument(
+        '--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
     if args.topk < 1 or args.batch_size < 1 or args.workers < 0:
         parser.error('--topk and --batch-size must be >= 1, --workers >= 0')
@@ -85,8 +91,12 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError, TypeError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
-    output = classifier.run(files, args.topk, args.batch_size, args.workers,
-                            show_progress=not args.no_progress)
+    output = classifier.run(
+        files,
+        args.topk,
+        args.batch_size,
+        args.workers,
+        show_progress=not args.no_progress)
     print()
     print_table(output['results'], output['errors'])
     print(f'{len(output["results"])} classified, {len(output["errors"])} '

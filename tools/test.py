@@ -27,23 +27,36 @@ def parse_args(argv=None):
         description='Test a CAV-MAE model',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config', help='config file or model-zoo name')
-    parser.add_argument('checkpoint', nargs='?',
-                        help="checkpoint file or URL (this package's or "
-                        'official)')
-    parser.add_argument('--no-checkpoint', action='store_true',
-                        help='test the randomly initialised model')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help="checkpoint file or URL (this package's or "
+        'official)')
+    parser.add_argument(
+        '--no-checkpoint',
+        action='store_true',
+        help='test the randomly initialised model')
     parser.add_argument('--work-dir', help='where logs go')
     parser.add_argument('--dump', help='save predictions to this .pkl')
-    parser.add_argument('--metrics-out',
-                        help='also write the metrics to this JSON file')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries, key=value (e.g. '
-                        'model.modality=missingaudioonly)')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        help='job launcher (tools/dist_test.sh: pytorch)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
-                        help='rank on this node (passed by the launcher)')
+    parser.add_argument(
+        '--metrics-out', help='also write the metrics to this JSON file')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries, key=value (e.g. '
+        'model.modality=missingaudioonly)')
+    parser.add_argument(
+        '--launcher',
+        default='none',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        help='job launcher (tools/dist_test.sh: pytorch)')
+    parser.add_argument(
+        '--local_rank',
+        '--local-rank',
+        type=int,
+        default=0,
+        help='rank on this node (passed by the launcher)')
     args = parser.parse_args(argv)
     if (args.checkpoint is None) == (not args.no_checkpoint):
         parser.error('give a checkpoint or --no-checkpoint (not both)')
@@ -65,8 +78,10 @@ def run_test(cfg, args) -> dict:
         else runner.model
     if args.no_checkpoint:
         init_quietly(model)
-        print_log('testing the randomly initialised model '
-                  '(--no-checkpoint)', logger='current')
+        print_log(
+            'testing the randomly initialised model '
+            '(--no-checkpoint)',
+            logger='current')
     else:
         load_weights(model, args.checkpoint)
     metrics = runner.test()
@@ -85,9 +100,9 @@ def main(argv=None) -> dict:
                                          load_run_config)
     from cavmae_mm.utils.tool_config import parse_cfg_options
     config, _ = resolve_config(args.config)
-    cfg = load_run_config(str(config),
-                          parse_cfg_options(args.cfg_options),
-                          args.launcher, args.work_dir)
+    cfg = load_run_config(
+        str(config), parse_cfg_options(args.cfg_options), args.launcher,
+        args.work_dir)
     cfg.load_from = None  # loaded below, strictly, whatever its format
     cfg.model.pop('init_cfg', None)  # a test starts from no training run
     if args.dump:

@@ -17,20 +17,35 @@ def parse_args(argv=None):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
-    parser.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from the given checkpoint, or from the '
-                        "work dir's last one when no path is given")
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the lr by the actual global batch '
-                        '(auto_scale_lr.base_batch_size)')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the given checkpoint, or from the '
+        "work dir's last one when no path is given")
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr by the actual global batch '
+        '(auto_scale_lr.base_batch_size)')
     parser.add_argument('--seed', type=int, help='random seed')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries, key=value')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        help='job launcher (tools/dist_train.sh: pytorch)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
-                        help='rank on this node (passed by the launcher)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries, key=value')
+    parser.add_argument(
+        '--launcher',
+        default='none',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        help='job launcher (tools/dist_train.sh: pytorch)')
+    parser.add_argument(
+        '--local_rank',
+        '--local-rank',
+        type=int,
+        default=0,
+        help='rank on this node (passed by the launcher)')
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

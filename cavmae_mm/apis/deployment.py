@@ -44,8 +44,9 @@ INPUT_NAMES: Dict[str, str] = {'audio': 'fbank', 'visual': 'frames'}
 #: modalities given only the audio (fbank), ``missingvideoonly`` one
 #: given only the frames.
 ONNX_INPUTS: Dict[str, Tuple[str, ...]] = {
-    modality: tuple(INPUT_NAMES[m] for m in ('audio', 'visual')
-                    if any(m in PATHS[p][0] for p in paths))
+    modality:
+    tuple(INPUT_NAMES[m] for m in ('audio', 'visual') if any(m in PATHS[p][0]
+                                                             for p in paths))
     for modality, paths in MODALITY_PATHS.items()
 }
 
@@ -78,7 +79,8 @@ class RecognizerOnnxWrapper(nn.Module):
         ValueError: Unknown modality.
     """
 
-    def __init__(self, model: nn.Module,
+    def __init__(self,
+                 model: nn.Module,
                  modality: Optional[str] = None) -> None:
         super().__init__()
         if not isinstance(model, CAVMAERecognizer):
@@ -175,10 +177,12 @@ def _export(wrapper: RecognizerOnnxWrapper, path: Path, opset: int) -> None:
         # fixed axes of the graph anyway); the legacy exporter is chosen on
         # purpose.
         warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
-        warnings.filterwarnings('ignore', category=DeprecationWarning,
-                                message='.*legacy TorchScript-based ONNX')
-        warnings.filterwarnings('ignore', category=DeprecationWarning,
-                                module=r'torch\.onnx\.')
+        warnings.filterwarnings(
+            'ignore',
+            category=DeprecationWarning,
+            message='.*legacy TorchScript-based ONNX')
+        warnings.filterwarnings(
+            'ignore', category=DeprecationWarning, module=r'torch\.onnx\.')
         with torch.no_grad():
             torch.onnx.export(
                 wrapper, (),
@@ -229,13 +233,15 @@ def export_onnx(model: nn.Module,
         print_log(
             'the model computes fbank from waveforms on the device; the '
             'ONNX graph takes the normalised fbank instead (what '
-            'FbankOnDevice returns in eval mode)', logger='current')
+            'FbankOnDevice returns in eval mode)',
+            logger='current')
     path.parent.mkdir(parents=True, exist_ok=True)
     if opset < FUSED_ATTENTION_MIN_OPSET:
         print_log(
             f'{path}: fused attention cannot be exported at opset {opset} '
             f'(needs {FUSED_ATTENTION_MIN_OPSET}); exporting with the math '
-            'attention path instead', logger='current')
+            'attention path instead',
+            logger='current')
         set_fused_attention(wrapper, False)
     try:
         try:
@@ -254,14 +260,15 @@ def export_onnx(model: nn.Module,
         # RuntimeError includes torch.onnx.errors.OnnxExporterError
         raise RuntimeError(f'{path}: ONNX export failed (opset {opset}, '
                            f'modality {wrapper.modality}): {err}') from err
-    print_log(f'{path}: exported {type(model).__name__} '
-              f'({wrapper.modality}; inputs {", ".join(wrapper.input_names)};'
-              f' opset {opset})', logger='current')
+    print_log(
+        f'{path}: exported {type(model).__name__} '
+        f'({wrapper.modality}; inputs {", ".join(wrapper.input_names)};'
+        f' opset {opset})',
+        logger='current')
     return path
 
 
-def run_onnx(path: Union[str, Path],
-             inputs: Dict[str, Tensor]) -> np.ndarray:
+def run_onnx(path: Union[str, Path], inputs: Dict[str, Tensor]) -> np.ndarray:
     """Runs an exported graph with onnxruntime on the CPU.
 
     Args:
@@ -280,14 +287,16 @@ def run_onnx(path: Union[str, Path],
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'{path}: no such ONNX file')
-    session = ort.InferenceSession(str(path),
-                                   providers=['CPUExecutionProvider'])
+    session = ort.InferenceSession(
+        str(path), providers=['CPUExecutionProvider'])
     expected = [i.name for i in session.get_inputs()]
     if sorted(expected) != sorted(inputs):
         raise ValueError(f'{path}: the graph takes inputs {expected}, got '
                          f'{sorted(inputs)}')
-    feeds = {name: value.detach().cpu().float().numpy()
-             for name, value in inputs.items()}
+    feeds = {
+        name: value.detach().cpu().float().numpy()
+        for name, value in inputs.items()
+    }
     return session.run([OUTPUT_NAME], feeds)[0]
 
 

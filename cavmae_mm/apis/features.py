@@ -6,8 +6,8 @@ import torch
 from mmengine.utils import ProgressBar
 from torch import nn
 
-from .raw_media import (RawMediaLoader, collect_inputs, raw_batches,
-                        model_batch, test_pipeline_of)
+from .raw_media import (RawMediaLoader, collect_inputs, model_batch,
+                        raw_batches, test_pipeline_of)
 
 #: Embeddings ``extract_features`` can compute: encoder paths.
 FEATURES = ('audio', 'visual', 'joint')
@@ -49,8 +49,8 @@ def extract_features(model: nn.Module,
         if inputs['imgs'].dim() != 4:
             raise ValueError('extract_features needs one frame per clip; '
                              'use a pipeline with SelectFrames(mode="fixed")')
-        out = model.backbone(inputs['audios'], inputs['imgs'],
-                             paths=tuple(features))
+        out = model.backbone(
+            inputs['audios'], inputs['imgs'], paths=tuple(features))
         for name in features:
             collected[name].append(out.paths[name].mean(dim=1).float().cpu())
         samples = data['data_samples'] or []
@@ -58,13 +58,13 @@ def extract_features(model: nn.Module,
         if bar is not None:
             for _ in range(len(inputs['audios'])):
                 bar.update()
-    result: Dict[str, object] = {k: torch.cat(v) for k, v in
-                                 collected.items()}
+    result: Dict[str, object] = {k: torch.cat(v) for k, v in collected.items()}
     result['video_id'] = video_ids
     return result
 
 
-def raw_loader_for(model: nn.Module, features: Sequence[str]) -> RawMediaLoader:
+def raw_loader_for(model: nn.Module,
+                   features: Sequence[str]) -> RawMediaLoader:
     """A strict raw-file loader that decodes what ``features`` need."""
     audio = 'audio' in features or 'joint' in features
     visual = 'visual' in features or 'joint' in features
@@ -85,10 +85,12 @@ def embed_samples(model: nn.Module, samples: Sequence[Dict],
     """Mean-pooled embeddings [N, D] of prepared samples (one modality
     set)."""
     data = model.data_preprocessor(model_batch(samples), False)['inputs']
-    out = model.backbone(data.get('audios'), data.get('imgs'),
-                         paths=tuple(features))
-    return {name: out.paths[name].mean(dim=1).float().cpu()
-            for name in features}
+    out = model.backbone(
+        data.get('audios'), data.get('imgs'), paths=tuple(features))
+    return {
+        name: out.paths[name].mean(dim=1).float().cpu()
+        for name in features
+    }
 
 
 def embed_files(model: nn.Module,

@@ -14,8 +14,8 @@ from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.model_zoo import resolve_config
 from cavmae_mm.utils.setup_env import register_all_modules
 from cavmae_mm.utils.weights import init_quietly, load_weights
-from .raw_media import (RawMediaLoader, collect_inputs, raw_batches,
-                        model_batch, test_pipeline_of)
+from .raw_media import (RawMediaLoader, collect_inputs, model_batch,
+                        raw_batches, test_pipeline_of)
 
 #: Label CSVs shipped with the package, by file name, for configs whose data
 #: folder is not on this machine.
@@ -119,7 +119,8 @@ class RawMediaClassifier:
         label_file (str, optional): Label CSV instead of the config's.
     """
 
-    def __init__(self, model: nn.Module,
+    def __init__(self,
+                 model: nn.Module,
                  label_file: Optional[str] = None) -> None:
         if not hasattr(model, 'cls_head') or not hasattr(model, 'modality'):
             raise TypeError(f'{type(model).__name__} is not a classifier: '
@@ -145,7 +146,9 @@ class RawMediaClassifier:
         self.average = average
         self.loader = RawMediaLoader(dataset['pipeline'], model.modality)
 
-    def batches(self, files: Sequence[str], batch_size: int = 1,
+    def batches(self,
+                files: Sequence[str],
+                batch_size: int = 1,
                 num_workers: int = 0):
         """Prepared files in batches (decoded in ``num_workers``
         processes)."""
@@ -185,19 +188,26 @@ class RawMediaClassifier:
                     scores = self._scores(sample.pred_score.float().cpu())
                     values, indices = scores.topk(k)
                     out[i] = dict(
-                        input=batch[i]['input'], modality=modality,
+                        input=batch[i]['input'],
+                        modality=modality,
                         predictions=[
-                            dict(label=self.labels[j], index=int(j),
-                                 score=float(v))
-                            for v, j in zip(values.tolist(),
-                                            indices.tolist(), strict=True)
+                            dict(
+                                label=self.labels[j],
+                                index=int(j),
+                                score=float(v))
+                            for v, j in zip(
+                                values.tolist(), indices.tolist(), strict=True)
                         ])
         finally:
             self.model.modality = configured
         return out  # type: ignore[return-value]
 
-    def run(self, inputs: InputsType, topk: int = 5, batch_size: int = 1,
-            num_workers: int = 0, show_progress: bool = False) -> Dict:
+    def run(self,
+            inputs: InputsType,
+            topk: int = 5,
+            batch_size: int = 1,
+            num_workers: int = 0,
+            show_progress: bool = False) -> Dict:
         """Classifies every file; see :func:`inference_recognizer`."""
         files = collect_inputs(inputs)
         bar = ProgressBar(len(files)) if show_progress else None
@@ -247,5 +257,4 @@ def inference_recognizer(model: nn.Module,
         for the files that could not be classified.
     """
     classifier = RawMediaClassifier(model, label_file)
-    return classifier.run(inputs, topk, batch_size, num_workers,
-                          show_progress)
+    return classifier.run(inputs, topk, batch_size, num_workers, show_progress)

@@ -54,14 +54,20 @@ class CAVMAEInferencer(BaseInferencer):
                              'file or URL, or a model-zoo name')
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
-        super().__init__(model=model, weights=weights, device=device,
-                         scope='cavmae_mm', show_progress=show_progress)
+        super().__init__(
+            model=model,
+            weights=weights,
+            device=device,
+            scope='cavmae_mm',
+            show_progress=show_progress)
 
     def _load_model_from_metafile(self, model: str) -> Tuple[Config, str]:
         entry = get_model(model)
         return Config.fromfile(str(entry.config)), entry.weights
 
-    def _init_model(self, cfg: Config, weights: Optional[str],
+    def _init_model(self,
+                    cfg: Config,
+                    weights: Optional[str],
                     device: str = 'cpu') -> nn.Module:
         model = init_model(cfg, weights, device, self._cfg_options)
         self.classifier = RawMediaClassifier(model, self._label_file)
@@ -79,20 +85,29 @@ class CAVMAEInferencer(BaseInferencer):
     def _inputs_to_list(self, inputs: InputsType) -> List[str]:
         return collect_inputs(inputs)
 
-    def preprocess(self, inputs: List[str], batch_size: int = 1,
-                   num_workers: int = 0, **kwargs) -> Iterable:
+    def preprocess(self,
+                   inputs: List[str],
+                   batch_size: int = 1,
+                   num_workers: int = 0,
+                   **kwargs) -> Iterable:
         return self.classifier.batches(inputs, batch_size, num_workers)
 
-    def forward(self, inputs: List[Dict], topk: int = 5,
+    def forward(self,
+                inputs: List[Dict],
+                topk: int = 5,
                 **kwargs) -> List[Dict]:
         return self.classifier.classify(inputs, topk)
 
     def visualize(self, inputs: list, preds: list, **kwargs) -> None:
         return None
 
-    def postprocess(self, preds: List[Dict], visualization=None,
-                    return_datasample: bool = False, **kwargs) -> Dict:
+    def postprocess(self,
+                    preds: List[Dict],
+                    visualization=None,
+                    return_datasample: bool = False,
+                    **kwargs) -> Dict:
         """``{'results': [...], 'errors': [...]}`` as
         :func:`cavmae_mm.apis.inference_recognizer` returns."""
-        return dict(results=[p for p in preds if 'error' not in p],
-                    errors=[p for p in preds if 'error' in p])
+        return dict(
+            results=[p for p in preds if 'error' not in p],
+            errors=[p for p in preds if 'error' in p])

@@ -40,13 +40,15 @@ def inpaint(model: nn.Module,
     out = model.reconstruct(inputs, noise=noise)
     p = model.head.patch_size
     encoder = model.backbone
-    result: Dict[str, Tensor] = dict(mask_a=out['mask_a'],
-                                     mask_v=out['mask_v'])
-    for name, image, pred, mask, grid in (
-            ('audio', audio_as_image(inputs['audios']), out['pred_a'],
-             out['mask_a'], encoder.audio_grid),
-            ('visual', inputs['imgs'], out['pred_v'], out['mask_v'],
-             encoder.visual_grid)):
+    result: Dict[str, Tensor] = dict(
+        mask_a=out['mask_a'], mask_v=out['mask_v'])
+    for name, image, pred, mask, grid in (('audio',
+                                           audio_as_image(inputs['audios']),
+                                           out['pred_a'], out['mask_a'],
+                                           encoder.audio_grid),
+                                          ('visual', inputs['imgs'],
+                                           out['pred_v'], out['mask_v'],
+                                           encoder.visual_grid)):
         channels = image.shape[1]
         target = patchify(image, p)
         if model.head.norm_pix:
@@ -57,8 +59,9 @@ def inpaint(model: nn.Module,
         masked = target.masked_fill(hidden, 0.0)
         mixed = torch.where(hidden, pred, target)
         shape = (channels, grid[0], grid[1], p)
-        result[name] = dict(original=image,
-                            masked=unpatchify(masked, *shape),
-                            prediction=unpatchify(pred, *shape),
-                            reconstruction=unpatchify(mixed, *shape))
+        result[name] = dict(
+            original=image,
+            masked=unpatchify(masked, *shape),
+            prediction=unpatchify(pred, *shape),
+            reconstruction=unpatchify(mixed, *shape))
     return result

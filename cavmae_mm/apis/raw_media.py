@@ -42,9 +42,12 @@ _PACK = 'PackActionInputs'
 #: (The official names: ``missingaudioonly`` is the audio-only evaluation of
 #: a model finetuned on both modalities, ``missingvideoonly`` the video-only
 #: one.)
-NEEDS = dict(multimodal=('audio', 'visual'), audioonly=('audio', ),
-             videoonly=('visual', ), missingaudioonly=('audio', ),
-             missingvideoonly=('visual', ))
+NEEDS = dict(
+    multimodal=('audio', 'visual'),
+    audioonly=('audio', ),
+    videoonly=('visual', ),
+    missingaudioonly=('audio', ),
+    missingvideoonly=('visual', ))
 
 
 class RawPipelines(NamedTuple):
@@ -71,13 +74,18 @@ def split_test_pipeline(pipeline: Sequence[dict]) -> RawPipelines:
     for step in pipeline:
         kind = _type(step)
         if kind in _AUDIO_LOADERS:
-            audio.append(dict(type='DecodeAudio',
-                              sample_rate=step.get('sample_rate', 16000)))
+            audio.append(
+                dict(
+                    type='DecodeAudio',
+                    sample_rate=step.get('sample_rate', 16000)))
         elif kind in _AUDIO_STEPS:
             audio.append(dict(step))
         elif kind in _FRAME_CHOICE:
-            options = {k: step[k] for k in ('mode', 'frame_use', 'num_frames',
-                                            'max_seconds') if k in step}
+            options = {
+                k: step[k]
+                for k in ('mode', 'frame_use', 'num_frames', 'max_seconds')
+                if k in step
+            }
             visual.insert(0, dict(type='DecodeOfficialFrames', **options))
         elif kind in _FRAME_STEPS:
             visual.append(dict(step))
@@ -97,8 +105,8 @@ def split_test_pipeline(pipeline: Sequence[dict]) -> RawPipelines:
     return RawPipelines(audio, visual)
 
 
-def collect_inputs(inputs: Union[str, Path, Sequence[Union[str, Path]]]
-                   ) -> List[str]:
+def collect_inputs(
+        inputs: Union[str, Path, Sequence[Union[str, Path]]]) -> List[str]:
     """Expands inputs into a list of files.
 
     Media files are kept; folders give their media files (recursive,
@@ -119,9 +127,8 @@ def collect_inputs(inputs: Union[str, Path, Sequence[Union[str, Path]]]
                 str(p) for p in path.rglob('*')
                 if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS)
             if not found:
-                raise ValueError(
-                    f'{path}: the folder holds no media files '
-                    f'({", ".join(MEDIA_EXTENSIONS)})')
+                raise ValueError(f'{path}: the folder holds no media files '
+                                 f'({", ".join(MEDIA_EXTENSIONS)})')
             files.extend(found)
         elif path.is_file() and path.suffix.lower() in LIST_EXTENSIONS:
             lines = path.read_text(encoding='utf-8').splitlines()
@@ -134,8 +141,10 @@ def collect_inputs(inputs: Union[str, Path, Sequence[Union[str, Path]]]
     return files
 
 
-def choose_modality(model_modality: str, has_audio: bool,
-                    has_video: bool, fallback: bool = True) -> str:
+def choose_modality(model_modality: str,
+                    has_audio: bool,
+                    has_video: bool,
+                    fallback: bool = True) -> str:
     """The recognizer modality that serves a file with these streams.
 
     A model finetuned on both modalities (``multimodal``) falls back to the
@@ -181,7 +190,9 @@ class RawMediaLoader:
             Defaults to True.
     """
 
-    def __init__(self, pipeline: Sequence[dict], model_modality: str,
+    def __init__(self,
+                 pipeline: Sequence[dict],
+                 model_modality: str,
                  fallback: bool = True) -> None:
         if model_modality not in NEEDS:
             raise ValueError(f'unknown modality {model_modality!r}')
@@ -243,8 +254,11 @@ class RawMediaLoader:
             frames = self._run(self.visual, dict(filename=path))
             inputs['imgs'] = frames['imgs']
             frame_inds = frames['frame_inds']
-        return dict(inputs=inputs, modality=modality, notes=notes,
-                    frame_inds=frame_inds)
+        return dict(
+            inputs=inputs,
+            modality=modality,
+            notes=notes,
+            frame_inds=frame_inds)
 
     def load_image(self, path: str) -> Dict:
         """A still image as a one-frame visual input: resized as the
@@ -265,11 +279,13 @@ class RawMediaLoader:
                 from err
         decode = self.visual[0]
         if decode.extract_size:
-            image = resize_center_crop(image, decode.extract_size,
-                                       'bilinear')
+            image = resize_center_crop(image, decode.extract_size, 'bilinear')
         frames = self._run(self.visual[1:], dict(imgs=[image]))
-        return dict(inputs=dict(imgs=frames['imgs']), modality='videoonly',
-                    notes=[], frame_inds=None)
+        return dict(
+            inputs=dict(imgs=frames['imgs']),
+            modality='videoonly',
+            notes=[],
+            frame_inds=None)
 
 
 class RawMediaDataset(Dataset):
@@ -314,13 +330,18 @@ def test_pipeline_of(cfg) -> Tuple[dict, Sequence[dict]]:
     return dataset, dataset['pipeline']
 
 
-def raw_batches(files: Sequence[str], loader: RawMediaLoader,
-                batch_size: int = 1, num_workers: int = 0) -> DataLoader:
+def raw_batches(files: Sequence[str],
+                loader: RawMediaLoader,
+                batch_size: int = 1,
+                num_workers: int = 0) -> DataLoader:
     """Prepared files (or their errors) in batches, decoded in
     ``num_workers`` processes, in the files' order."""
-    return DataLoader(RawMediaDataset(files, loader), batch_size=batch_size,
-                      num_workers=num_workers, collate_fn=keep_as_list,
-                      shuffle=False)
+    return DataLoader(
+        RawMediaDataset(files, loader),
+        batch_size=batch_size,
+        num_workers=num_workers,
+        collate_fn=keep_as_list,
+        shuffle=False)
 
 
 def keep_as_list(batch: List[Dict]) -> List[Dict]:
@@ -333,9 +354,8 @@ def model_batch(samples: Sequence[Dict]) -> Dict:
     """Prepared samples that share a modality as one ``test_step`` batch:
     ``inputs`` stacked, one empty ``ActionDataSample`` per sample."""
     inputs = {
-        key: torch.stack([torch.as_tensor(s['inputs'][key])
-                          for s in samples])
+        key: torch.stack([torch.as_tensor(s['inputs'][key]) for s in samples])
         for key in samples[0]['inputs']
     }
-    return dict(inputs=inputs,
-                data_samples=[ActionDataSample() for _ in samples])
+    return dict(
+        inputs=inputs, data_samples=[ActionDataSample() for _ in samples])

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
-from .features import raw_loader_for, embed_files, embed_samples
+from .features import embed_files, embed_samples, raw_loader_for
 from .raw_media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 #: What a query gives and what it is compared with in the gallery: the
@@ -38,8 +38,10 @@ def embed_query(model: nn.Module, query: str) -> Dict[str, torch.Tensor]:
     kind = query_kind(query)
     if kind == 'image':
         sample = raw_loader_for(model, ('visual', )).load_image(query)
-        return {k: v[0] for k, v in
-                embed_samples(model, [sample], ('visual', )).items()}
+        return {
+            k: v[0]
+            for k, v in embed_samples(model, [sample], ('visual', )).items()
+        }
     wanted: Sequence[str] = ('audio', ) if kind == 'audio' else \
         ('audio', 'visual')
     found = embed_files(model, [query], wanted)
@@ -48,8 +50,10 @@ def embed_query(model: nn.Module, query: str) -> Dict[str, torch.Tensor]:
         found = embed_files(model, [query], ('visual', ))
     if found['errors']:
         raise ValueError(found['errors'][0]['error'])
-    return {k: found[k][0] for k in wanted if k in found and
-            len(found['video_id'])}
+    return {
+        k: found[k][0]
+        for k in wanted if k in found and len(found['video_id'])
+    }
 
 
 def av_search(model: nn.Module,
@@ -88,8 +92,11 @@ def av_search(model: nn.Module,
     items = embed_files(model, gallery, needed, batch_size, num_workers,
                         show_progress)
     if not items['video_id']:
-        return dict(query=query, query_modalities=list(embedded_query),
-                    matches=[], errors=items['errors'])
+        return dict(
+            query=query,
+            query_modalities=list(embedded_query),
+            matches=[],
+            errors=items['errors'])
     scores = []
     for modality, vector in embedded_query.items():
         other = F.normalize(items[CROSS[modality]], dim=-1)
@@ -99,8 +106,11 @@ def av_search(model: nn.Module,
     if topk is not None:
         order = order[:topk]
     matches: List[Dict] = [
-        dict(input=items['video_id'][i], score=float(score[i]),
-             rank=rank + 1) for rank, i in enumerate(order)
+        dict(input=items['video_id'][i], score=float(score[i]), rank=rank + 1)
+        for rank, i in enumerate(order)
     ]
-    return dict(query=query, query_modalities=list(embedded_query),
-                matches=matches, errors=items['errors'])
+    return dict(
+        query=query,
+        query_modalities=list(embedded_query),
+        matches=matches,
+        errors=items['errors'])

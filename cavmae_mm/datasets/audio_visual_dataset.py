@@ -21,8 +21,8 @@ def read_label_csv(path: str) -> List[Dict[str, str]]:
         raise FileNotFoundError(f'{path}: label CSV not found')
     with open(path, newline='', encoding='utf-8') as handle:
         reader = csv.DictReader(handle)
-        missing = {'index', 'mid', 'display_name'} - set(reader.fieldnames
-                                                         or ())
+        missing = {'index', 'mid', 'display_name'} - set(reader.fieldnames or
+                                                         ())
         if missing:
             raise ValueError(f'{path}: label CSV lacks columns '
                              f'{sorted(missing)} (header: index,mid,'
@@ -103,18 +103,25 @@ class AudioVisualDataset(BaseDataset):
         rows = []
         if label_file is not None:
             rows = read_label_csv(
-                label_file if osp.isabs(label_file) or not data_root else
-                osp.join(data_root, label_file))
+                label_file if osp.isabs(label_file) or not data_root else osp.
+                join(data_root, label_file))
         self.mid_to_index = {row['mid']: i for i, row in enumerate(rows)}
-        metainfo = dict(classes=tuple(r['display_name'] for r in rows),
-                        mids=tuple(r['mid'] for r in rows),
-                        num_classes=len(rows), multi_label=multi_label)
+        metainfo = dict(
+            classes=tuple(r['display_name'] for r in rows),
+            mids=tuple(r['mid'] for r in rows),
+            num_classes=len(rows),
+            multi_label=multi_label)
         # built here so that bare names resolve whatever the default scope
-        transforms = [TRANSFORMS.build(t) if isinstance(t, dict) else t
-                      for t in pipeline]
-        super().__init__(ann_file=ann_file, metainfo=metainfo,
-                         data_root=data_root, pipeline=transforms,
-                         test_mode=test_mode, **kwargs)
+        transforms = [
+            TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline
+        ]
+        super().__init__(
+            ann_file=ann_file,
+            metainfo=metainfo,
+            data_root=data_root,
+            pipeline=transforms,
+            test_mode=test_mode,
+            **kwargs)
 
     def _resolve(self, path: str) -> str:
         return path if osp.isabs(path) or not self.data_root else \
@@ -135,8 +142,9 @@ class AudioVisualDataset(BaseDataset):
             raise ValueError(f'{self.ann_file}: expected {{"data": [...]}}')
         if not entries:
             raise ValueError(f'{self.ann_file}: the datalist is empty')
-        return [self._parse_datum(idx, entry)
-                for idx, entry in enumerate(entries)]
+        return [
+            self._parse_datum(idx, entry) for idx, entry in enumerate(entries)
+        ]
 
     def _label_indices(self, idx: int, entry: dict) -> List[int]:
         text = entry.get('labels') or ''
@@ -168,17 +176,18 @@ class AudioVisualDataset(BaseDataset):
         if missing:
             raise ValueError(f'{self.ann_file}: datum {idx} lacks '
                              f'{sorted(missing)}')
-        info = dict(video_path=self._resolve(entry['video_path']),
-                    video_id=entry['video_id'],
-                    label_indices=self._label_indices(idx, entry),
-                    num_classes=len(self.mid_to_index))
+        info = dict(
+            video_path=self._resolve(entry['video_path']),
+            video_id=entry['video_id'],
+            label_indices=self._label_indices(idx, entry),
+            num_classes=len(self.mid_to_index))
         if 'wav' in entry:
             info['audio_path'] = self._resolve(entry['wav'])
         else:  # a video file: decoded on the fly
             info['filename'] = info['video_path']
         if self.video_dir is not None:
-            info['filename'] = self._resolve(osp.join(
-                self.video_dir, entry['video_id'] + self.video_ext))
+            info['filename'] = self._resolve(
+                osp.join(self.video_dir, entry['video_id'] + self.video_ext))
         return info
 
     def describe_error(self, idx: int, err: Exception) -> Tuple[str, str]:
@@ -187,8 +196,10 @@ class AudioVisualDataset(BaseDataset):
         already) and the error."""
         info = self.get_data_info(idx)
         message = str(err)
-        files = [info.get(key) for key in ('audio_path', 'filename',
-                                           'video_path') if info.get(key)]
+        files = [
+            info.get(key) for key in ('audio_path', 'filename', 'video_path')
+            if info.get(key)
+        ]
         if not any(path in message for path in files):
             message = f'{files[0]}: {message}' if files else message
         datum = f'{self.ann_file}: datum {idx} ({info["video_id"]})'

@@ -73,9 +73,11 @@ class BalancedSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
-        draws = torch.multinomial(self.weights,
-                                  self.per_rank * self.world_size,
-                                  replacement=True, generator=generator)
+        draws = torch.multinomial(
+            self.weights,
+            self.per_rank * self.world_size,
+            replacement=True,
+            generator=generator)
         return iter(draws[self.rank::self.world_size].tolist())
 
     def __len__(self) -> int:

@@ -89,8 +89,7 @@ class AudioVisualMixupDataset:
                                                              dict) else \
             dataset
         self.pipeline = Compose([
-            TRANSFORMS.build(t) if isinstance(t, dict) else t
-            for t in pipeline
+            TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline
         ])
         self.prob = prob
         self.alpha = alpha

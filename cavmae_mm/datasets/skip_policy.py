@@ -60,8 +60,7 @@ def pop_replacements(results: Dict) -> List[Dict[str, str]]:
     return list(results.pop(REPLACED_KEY, ()))
 
 
-def record_replacements(data: Dict,
-                        reasons: Sequence[Dict[str, str]]) -> Dict:
+def record_replacements(data: Dict, reasons: Sequence[Dict[str, str]]) -> Dict:
     """Adds the records ``reasons`` to ``data``'s; returns ``data``.
 
     A packed sample (``data_samples``) records them in its metainfo, an

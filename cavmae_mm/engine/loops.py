@@ -72,10 +72,10 @@ def remaining_batches(dataloader: DataLoader, skip: int) -> DataLoader:
         generator=dataloader.generator)
     if dataloader.num_workers > 0:
         options['prefetch_factor'] = dataloader.prefetch_factor
-    return DataLoader(dataloader.dataset,
-                      batch_sampler=_SkipBatches(dataloader.batch_sampler,
-                                                 skip),
-                      **options)
+    return DataLoader(
+        dataloader.dataset,
+        batch_sampler=_SkipBatches(dataloader.batch_sampler, skip),
+        **options)
 
 
 @LOOPS.register_module()
@@ -108,11 +108,15 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
             if saved_seed is not None and hasattr(sampler, 'seed'):
                 sampler.seed = saved_seed
             elif hasattr(sampler, 'seed'):
-                print_log('the checkpoint has no sampler seed; the rest of '
-                          'the epoch may repeat or miss samples',
-                          logger='current', level=logging.WARNING)
-            print_log(f'resuming epoch {self._epoch + 1} after its first '
-                      f'{done} of {per_epoch} iterations', logger='current')
+                print_log(
+                    'the checkpoint has no sampler seed; the rest of '
+                    'the epoch may repeat or miss samples',
+                    logger='current',
+                    level=logging.WARNING)
+            print_log(
+                f'resuming epoch {self._epoch + 1} after its first '
+                f'{done} of {per_epoch} iterations',
+                logger='current')
             batches = remaining_batches(self.dataloader, done)
         if hasattr(sampler, 'seed'):
             hub.update_info(SEED_KEY, int(sampler.seed))
@@ -142,7 +146,11 @@ class PretrainLossValLoop(ValLoop):
         seed (int): Seed of the evaluation masks. Defaults to 0.
     """
 
-    def __init__(self, runner, dataloader, evaluator, fp16: bool = False,
+    def __init__(self,
+                 runner,
+                 dataloader,
+                 evaluator,
+                 fp16: bool = False,
                  seed: int = 0) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
         self.seed = seed
@@ -166,13 +174,17 @@ class PretrainLossValLoop(ValLoop):
 
     @torch.no_grad()
     def run_iter(self, idx: int, data_batch: dict, model=None) -> None:
-        self.runner.call_hook('before_val_iter', batch_idx=idx,
-                              data_batch=data_batch)
+        self.runner.call_hook(
+            'before_val_iter', batch_idx=idx, data_batch=data_batch)
         data = model.data_preprocessor(data_batch, False)
         losses = model(**data, mode='loss')
         size = len(next(iter(data['inputs'].values())))
         record = {k: float(v) for k, v in losses.items()}
-        self.evaluator.process(data_samples=[dict(batch_size=size, **record)],
-                               data_batch=data_batch)
-        self.runner.call_hook('after_val_iter', batch_idx=idx,
-                              data_batch=data_batch, outputs=[record])
+        self.evaluator.process(
+            data_samples=[dict(batch_size=size, **record)],
+            data_batch=data_batch)
+        self.runner.call_hook(
+            'after_val_iter',
+            batch_idx=idx,
+            data_batch=data_batch,
+            outputs=[record])

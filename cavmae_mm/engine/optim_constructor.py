@@ -46,6 +46,8 @@ class CAVMAEOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             shown = ', '.join(f'{k} ({v})' for k, v in groups.most_common(6))
             more = f' and {len(groups) - 6} more modules' \
                 if len(groups) > 6 else ''
-            print_log(f'{len(counter.names)} frozen parameters are not '
-                      f'optimised: {shown}{more}', logger='current')
+            print_log(
+                f'{len(counter.names)} frozen parameters are not '
+                f'optimised: {shown}{more}',
+                logger='current')
         return wrapper

@@ -23,7 +23,9 @@ class AutocastOptimWrapper(OptimWrapper):
         **kwargs: ``OptimWrapper`` arguments.
     """
 
-    def __init__(self, dtype: str = 'bfloat16', device_type: str = 'cpu',
+    def __init__(self,
+                 dtype: str = 'bfloat16',
+                 device_type: str = 'cpu',
                  **kwargs) -> None:
         super().__init__(**kwargs)
         if dtype not in ('bfloat16', 'float16'):

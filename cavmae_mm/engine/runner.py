@@ -42,8 +42,7 @@ class CAVMAERunner(Runner):
         for stage in Hook.stages:
             hooks = [
                 f'{type(hook).__name__} ({_priority_name(hook.priority)})'
-                for hook in self.hooks
-                if stage in hook.get_triggered_stages()
+                for hook in self.hooks if stage in hook.get_triggered_stages()
             ]
             if hooks:
                 lines.append(f'{stage}: {", ".join(hooks)}')
@@ -68,12 +67,12 @@ class CAVMAERunner(Runner):
             f'Distributed training: {self._distributed} (launcher '
             f'{self._launcher}, world size {self._world_size})')
         details = '\n'.join(f'    {k}: {v}' for k, v in {
-            **collect_env(), **env_cfg
+            **collect_env(),
+            **env_cfg
         }.items())
         self.logger.log(logging.DEBUG, f'System environment:\n{details}')
         if self.cfg._cfg_dict:
             self.logger.info(f'Config: {self._config_copy()} (the run\'s '
                              'config as saved in the work dir; its text is '
                              'logged at DEBUG level)')
-            self.logger.log(logging.DEBUG,
-                            f'Config:\n{self.cfg.pretty_text}')
+            self.logger.log(logging.DEBUG, f'Config:\n{self.cfg.pretty_text}')

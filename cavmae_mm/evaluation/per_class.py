@@ -96,8 +96,8 @@ def load_predictions(path: Path) -> Predictions:
     label_widths = {label.shape[0] for label in labels}
     if label_widths == {1} and num_classes > 1:
         index_labels = np.array([int(label[0]) for label in labels])
-        bad = np.flatnonzero((index_labels < 0) |
-                             (index_labels >= num_classes))
+        bad = np.flatnonzero((index_labels < 0)
+                             | (index_labels >= num_classes))
         if bad.size:
             raise ValueError(f'{path}: prediction {bad[0]}: class index '
                              f'{index_labels[bad[0]]} outside [0, '
@@ -107,8 +107,9 @@ def load_predictions(path: Path) -> Predictions:
         raise ValueError(f'{path}: gt_label must be a class index or a '
                          f'vector of the {num_classes} classes of '
                          f'pred_score; got lengths {sorted(label_widths)}')
-    return Predictions(np.stack(scores),
-                       np.stack(labels).astype(np.float64), ids)
+    return Predictions(
+        np.stack(scores),
+        np.stack(labels).astype(np.float64), ids)
 
 
 def as_single_label(predictions: Predictions) -> Predictions:
@@ -156,11 +157,15 @@ def per_class_accuracy(matrix: np.ndarray,
         wrong = matrix[k].copy()
         wrong[k] = 0
         other = int(wrong.argmax()) if wrong.any() else None
-        rows.append(dict(
-            index=k, name=name, samples=samples, correct=int(matrix[k, k]),
-            accuracy=matrix[k, k] / samples if samples else float('nan'),
-            confused_with=None if other is None else classes[other],
-            confused_count=0 if other is None else int(wrong[other])))
+        rows.append(
+            dict(
+                index=k,
+                name=name,
+                samples=samples,
+                correct=int(matrix[k, k]),
+                accuracy=matrix[k, k] / samples if samples else float('nan'),
+                confused_with=None if other is None else classes[other],
+                confused_count=0 if other is None else int(wrong[other])))
     return rows
 
 
@@ -171,10 +176,13 @@ def per_class_ap(predictions: Predictions,
     positive = predictions.labels > 0.5
     rows = []
     for k, name in enumerate(classes):
-        rows.append(dict(
-            index=k, name=name, positives=int(positive[:, k].sum()),
-            ap=average_precision(positive[:, k], predictions.scores[:, k]),
-            auc=roc_auc(positive[:, k], predictions.scores[:, k])))
+        rows.append(
+            dict(
+                index=k,
+                name=name,
+                positives=int(positive[:, k].sum()),
+                ap=average_precision(positive[:, k], predictions.scores[:, k]),
+                auc=roc_auc(positive[:, k], predictions.scores[:, k])))
     return rows
 
 
@@ -198,8 +206,10 @@ def read_class_names(path: Path) -> List[str]:
         raise FileNotFoundError(f'{path}: no such label file')
     if path.suffix.lower() == '.csv':
         return [row['display_name'] for row in read_label_csv(str(path))]
-    names = [line.strip() for line in
-             path.read_text(encoding='utf-8').splitlines() if line.strip()]
+    names = [
+        line.strip() for line in path.read_text(encoding='utf-8').splitlines()
+        if line.strip()
+    ]
     if not names:
         raise ValueError(f'{path}: no class names in it')
     return names
@@ -219,5 +229,6 @@ def config_test_labels(cfg) -> Dict:
     root = dataset.get('data_root') or ''
     if label_file and root and not Path(label_file).is_absolute():
         label_file = str(Path(root) / label_file)
-    return dict(label_file=label_file,
-                multi_label=bool(dataset.get('multi_label', True)))
+    return dict(
+        label_file=label_file,
+        multi_label=bool(dataset.get('multi_label', True)))

@@ -17,13 +17,15 @@ def text_table(header: List[str], rows: List[List[str]]) -> str:
     Returns:
         str: The header, a rule and the rows, one per line.
     """
-    widths = [max(len(row[i]) for row in [header] + rows)
-              for i in range(len(header))]
+    widths = [
+        max(len(row[i]) for row in [header] + rows)
+        for i in range(len(header))
+    ]
 
     def line(cells):
         return '| ' + ' | '.join(
-            cell.ljust(width) for cell, width in zip(cells, widths,
-                                                     strict=True)) + ' |'
+            cell.ljust(width)
+            for cell, width in zip(cells, widths, strict=True)) + ' |'
 
     rule = '|' + '|'.join('-' * (width + 2) for width in widths) + '|'
     return '\n'.join([line(header), rule] + [line(row) for row in rows])
@@ -39,12 +41,13 @@ def metrics_table(metrics: Dict[str, float]) -> str:
         if match:
             retrieval.setdefault(match[1], {})[match[2]] = value
         else:
-            others.append([key, f'{value:.4f}' if isinstance(
-                value, float) else str(value)])
+            others.append([
+                key, f'{value:.4f}' if isinstance(value, float) else str(value)
+            ])
     parts = []
     if retrieval:
-        columns = list(dict.fromkeys(
-            c for values in retrieval.values() for c in values))
+        columns = list(
+            dict.fromkeys(c for values in retrieval.values() for c in values))
         rows = [[DIRECTIONS[direction]] +
                 [f'{values[c]:.2f}' if c in values else '' for c in columns]
                 for direction, values in sorted(retrieval.items())]

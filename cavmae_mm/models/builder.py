@@ -29,5 +29,5 @@ def build_data_preprocessor(
     """Builds the data preprocessor, ``AVDataPreprocessor`` by default."""
     if isinstance(cfg, nn.Module):
         return cfg
-    return MODELS.build(cfg if cfg is not None else
-                        dict(type='AVDataPreprocessor'))
+    return MODELS.build(
+        cfg if cfg is not None else dict(type='AVDataPreprocessor'))

@@ -64,6 +64,7 @@ class PretrainedInitMixin:
             super().init_weights()
         finally:
             self.init_cfg = init_cfg
-        print_log(f'loading the pretrained checkpoint {checkpoint}',
-                  logger='current')
+        print_log(
+            f'loading the pretrained checkpoint {checkpoint}',
+            logger='current')
         load_pretrained(self, checkpoint, missing_hint=hint)

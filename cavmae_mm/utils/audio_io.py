@@ -44,8 +44,8 @@ def load_wav(path: Union[str, Path]) -> Tuple[Tensor, int]:
     if not path.is_file():
         raise FileNotFoundError(f'{path}: audio file not found')
     try:
-        data, sample_rate = soundfile.read(str(path), dtype='float32',
-                                           always_2d=True)
+        data, sample_rate = soundfile.read(
+            str(path), dtype='float32', always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError) as err:
         raise MediaError(f'{path}: cannot decode audio ({err})') from err
     waveform = torch.from_numpy(data.T.copy())
@@ -62,9 +62,9 @@ def _soundfile_format(path: Path) -> Optional[Tuple[int, int]]:
     return int(info.samplerate), int(info.channels)
 
 
-def load_audio_as_extracted(path: Union[str, Path],
-                            sample_rate: int = 16000
-                            ) -> Tuple[Tensor, Optional[str]]:
+def load_audio_as_extracted(
+        path: Union[str, Path],
+        sample_rate: int = 16000) -> Tuple[Tensor, Optional[str]]:
     """Mono audio at ``sample_rate`` as the official extraction makes it.
 
     A file that libsndfile reads and that is already mono at

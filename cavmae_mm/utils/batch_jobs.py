@@ -11,7 +11,8 @@ VIDEO_SUFFIXES = ('.mp4', '.mkv', '.avi', '.webm', '.mov')
 Job = Callable[[str], Optional[str]]
 
 
-def list_inputs(source: str, suffixes: Sequence[str] = VIDEO_SUFFIXES,
+def list_inputs(source: str,
+                suffixes: Sequence[str] = VIDEO_SUFFIXES,
                 recursive: bool = False) -> List[str]:
     """The videos of a folder (sorted; with ``recursive`` also of its
     sub-folders), one video file, or the lines of a list file.
@@ -23,12 +24,13 @@ def list_inputs(source: str, suffixes: Sequence[str] = VIDEO_SUFFIXES,
     path = Path(source)
     if path.is_dir():
         found = path.rglob('*') if recursive else path.iterdir()
-        videos = sorted(str(p) for p in found
-                        if p.is_file() and p.suffix.lower() in suffixes)
+        videos = sorted(
+            str(p) for p in found
+            if p.is_file() and p.suffix.lower() in suffixes)
         if not videos:
             raise ValueError(
-                f'{source}: no videos ({", ".join(suffixes)}) in the folder'
-                + ('' if recursive else ' (--recursive for sub-folders)'))
+                f'{source}: no videos ({", ".join(suffixes)}) in the folder' +
+                ('' if recursive else ' (--recursive for sub-folders)'))
         return videos
     if path.is_file() and path.suffix.lower() in suffixes:
         return [str(path)]
@@ -36,8 +38,9 @@ def list_inputs(source: str, suffixes: Sequence[str] = VIDEO_SUFFIXES,
         try:
             lines = path.read_text(encoding='utf-8').splitlines()
         except UnicodeDecodeError as err:
-            raise ValueError(f'{source}: neither a video ({", ".join(suffixes)}'
-                             ') nor a text list of videos') from err
+            raise ValueError(
+                f'{source}: neither a video ({", ".join(suffixes)}'
+                ') nor a text list of videos') from err
         videos = [ln.strip() for ln in lines if ln.strip()]
         if not videos:
             raise ValueError(f'{source}: the list file is empty')

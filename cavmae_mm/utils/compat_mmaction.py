@@ -1,7 +1,9 @@
-"""Compatibility fix 1: the PyPI build of mmaction2 1.2.0 lacks its DRN package.
+"""Compatibility fix 1: the PyPI build of mmaction2 1.2.0 lacks its DRN
+package.
 
 ``mmaction/models/localizers/__init__.py`` runs ``from .drn.drn import DRN``,
-but the wheel published on PyPI does not ship ``mmaction/models/localizers/drn``.
+but the wheel published on PyPI does not ship
+``mmaction/models/localizers/drn``.
 As a result ``import mmaction.models`` (and thus every registry lookup that
 imports MMAction2's model locations) raises ``ModuleNotFoundError``.
 
@@ -38,7 +40,8 @@ DRN_MODULE = 'mmaction.models.localizers.drn'
 
 
 class MissingDRN:
-    """Stands for MMAction2's DRN localizer, which this mmaction2 build lacks."""
+    """Stands for MMAction2's DRN localizer, which this mmaction2 build
+    lacks."""
 
     def __init__(self, *args, **kwargs) -> None:
         raise ModuleNotFoundError(
@@ -70,13 +73,15 @@ def ensure_mmaction_drn_importable() -> bool:
         needed (the real package exists or was already patched).
     """
     warnings.filterwarnings(
-        'ignore', message='Fail to import ``MultiScaleDeformableAttention``',
+        'ignore',
+        message='Fail to import ``MultiScaleDeformableAttention``',
         category=UserWarning)
     if DRN_MODULE in sys.modules or not drn_is_missing():
         return False
     package = types.ModuleType(DRN_MODULE)
     package.__path__ = []  # a package, so that ``.drn.drn`` resolves
-    package.__doc__ = 'Placeholder installed by cavmae_mm: see compat_mmaction.'
+    package.__doc__ = ('Placeholder installed by cavmae_mm: see '
+                       'compat_mmaction.')
     submodule = types.ModuleType(f'{DRN_MODULE}.drn')
     submodule.DRN = MissingDRN
     package.drn = submodule

@@ -21,7 +21,6 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
-
 #: dtypes of the arrays a HistoryBuffer holds (values and counts; float32 and
 #: int32 when a logged value had that type). numpy >= 1.25 pickles each
 #: array's dtype with its own class (e.g. ``numpy.dtypes.Float64DType``).

@@ -19,8 +19,8 @@ from torch import nn
 from cavmae_mm.models.backbones.cavmae_encoder import PATHS
 from cavmae_mm.models.layers.masking import num_kept
 from cavmae_mm.models.pretrainers.cavmae import CAVMAE
-from cavmae_mm.models.recognizers.cavmae_recognizer import (CAVMAERecognizer,
-                                                            MODALITY_PATHS)
+from cavmae_mm.models.recognizers.cavmae_recognizer import (MODALITY_PATHS,
+                                                            CAVMAERecognizer)
 
 
 def linear_flops(tokens: int, in_features: int, out_features: int) -> int:
@@ -32,10 +32,9 @@ def block_flops(block: nn.Module, tokens: int) -> int:
     """One pre-norm transformer block (attention + MLP) on ``tokens``."""
     dim = block.attn.qkv.in_features
     hidden = block.mlp.fc1.out_features
-    projections = (linear_flops(tokens, dim, 3 * dim) +
-                   linear_flops(tokens, dim, dim) +
-                   linear_flops(tokens, dim, hidden) +
-                   linear_flops(tokens, hidden, dim))
+    projections = (
+        linear_flops(tokens, dim, 3 * dim) + linear_flops(tokens, dim, dim) +
+        linear_flops(tokens, dim, hidden) + linear_flops(tokens, hidden, dim))
     attention = 2 * (2 * tokens * tokens * dim)  # q k^T and attn v
     return projections + attention
 
@@ -47,8 +46,8 @@ def blocks_flops(blocks, tokens: int) -> int:
 def patch_embed_flops(encoder: nn.Module) -> Dict[str, int]:
     """The audio and visual patch-embedding convolutions (all patches)."""
     out = {}
-    for tag, count in (('a', encoder.num_patches_a),
-                       ('v', encoder.num_patches_v)):
+    for tag, count in (('a', encoder.num_patches_a), ('v',
+                                                      encoder.num_patches_v)):
         proj = getattr(encoder, f'patch_embed_{tag}').proj
         per_patch = proj.in_channels * proj.kernel_size[0] * \
             proj.kernel_size[1]
@@ -56,7 +55,9 @@ def patch_embed_flops(encoder: nn.Module) -> Dict[str, int]:
     return out
 
 
-def encoder_flops(encoder: nn.Module, tokens_a: int, tokens_v: int,
+def encoder_flops(encoder: nn.Module,
+                  tokens_a: int,
+                  tokens_v: int,
                   paths=('joint', )) -> int:
     """Patch embedding, modality-specific blocks once, shared blocks once
     per path, with ``tokens_a`` / ``tokens_v`` tokens left after masking."""
@@ -65,8 +66,8 @@ def encoder_flops(encoder: nn.Module, tokens_a: int, tokens_v: int,
     total = 0
     for modality in {m for path in paths for m in PATHS[path][0]}:
         tag = modality[0]
-        total += embed[tag] + blocks_flops(getattr(encoder, f'blocks_{tag}'),
-                                           tokens[modality])
+        total += embed[tag] + blocks_flops(
+            getattr(encoder, f'blocks_{tag}'), tokens[modality])
     for path in paths:
         total += blocks_flops(encoder.blocks_u,
                               sum(tokens[m] for m in PATHS[path][0]))
@@ -92,8 +93,7 @@ def pretrain_flops(model: nn.Module, batch_size: int) -> Dict[str, float]:
         neck = model.neck
         dim_d = neck.decoder_embed_dim
         full = neck.num_patches_a + neck.num_patches_v
-        forward += linear_flops(kept_a + kept_v, neck.embed.in_features,
-                                dim_d)
+        forward += linear_flops(kept_a + kept_v, neck.embed.in_features, dim_d)
         forward += blocks_flops(neck.blocks, full)
         forward += linear_flops(neck.num_patches_a, dim_d,
                                 neck.pred_a.out_features)
@@ -139,29 +139,34 @@ def model_flops(model: nn.Module, batch_size: int = 1) -> List[FlopsRow]:
     """
     if isinstance(model, CAVMAE):
         step = pretrain_flops(model, batch_size)
-        rows = [FlopsRow(f'pretraining step (mask a {model.mask_ratio_a:g}, '
-                         f'v {model.mask_ratio_v:g}; batch {batch_size})',
-                         step['forward'], step['train_step'])]
+        rows = [
+            FlopsRow(
+                f'pretraining step (mask a {model.mask_ratio_a:g}, '
+                f'v {model.mask_ratio_v:g}; batch {batch_size})',
+                step['forward'], step['train_step'])
+        ]
         encoder = model.backbone
         for path in ('audio', 'visual', 'joint'):
-            rows.append(FlopsRow(
-                f'encoder {path} path, unmasked',
-                float(encoder_flops(encoder, encoder.num_patches_a,
-                                    encoder.num_patches_v, (path, ))),
-                None))
+            rows.append(
+                FlopsRow(
+                    f'encoder {path} path, unmasked',
+                    float(
+                        encoder_flops(encoder, encoder.num_patches_a,
+                                      encoder.num_patches_v, (path, ))), None))
         return rows
     if isinstance(model, CAVMAERecognizer):
         configured = model.modality
         rows = []
         try:
-            for modality in [configured] + [m for m in MODALITY_PATHS
-                                            if m != configured]:
+            for modality in [configured] + [
+                    m for m in MODALITY_PATHS if m != configured
+            ]:
                 model.modality = modality
                 counted = recognizer_flops(model)
-                name = modality + (' (config)' if modality == configured
-                                   else '')
-                rows.append(FlopsRow(name, counted['forward'],
-                                     counted['train_step']))
+                name = modality + (' (config)'
+                                   if modality == configured else '')
+                rows.append(
+                    FlopsRow(name, counted['forward'], counted['train_step']))
         finally:
             model.modality = configured
         return rows

@@ -45,11 +45,12 @@ def _load(root: Path) -> Tuple[ModelInfo, ...]:
         for model in meta.get('Models', []):
             info = model.get('Metadata', {})
             entries.append(
-                ModelInfo(name=model['Name'],
-                          official_name=str(info.get('Official Name', '')),
-                          config=root / model['Config'],
-                          weights=model.get('Weights'),
-                          default_path=info.get('Default Path')))
+                ModelInfo(
+                    name=model['Name'],
+                    official_name=str(info.get('Official Name', '')),
+                    config=root / model['Config'],
+                    weights=model.get('Weights'),
+                    default_path=info.get('Default Path')))
     return tuple(entries)
 
 
@@ -78,10 +79,11 @@ def get_model(name: str) -> ModelInfo:
         for alias in _names(entry):
             known[alias] = entry.name
     close = difflib.get_close_matches(wanted, list(known), n=5, cutoff=0.4)
-    suggestions = sorted({known[c] for c in close}, key=lambda n: (
-        n not in {known[c] for c in close[:1]}, n))
-    hint = (f'; close names: {", ".join(suggestions)}'
-            if suggestions else '')
+    suggestions = sorted({known[c]
+                          for c in close},
+                         key=lambda n: (n not in {known[c]
+                                                  for c in close[:1]}, n))
+    hint = (f'; close names: {", ".join(suggestions)}' if suggestions else '')
     raise ValueError(f'{name!r} is neither a config file nor a model name of '
                      f'{zoo_root() / "configs" / "metafile.yml"}{hint}')
 
@@ -109,9 +111,8 @@ def find_by_default_path(path: str) -> Optional[ModelInfo]:
     """The entry whose documented download location is ``path``."""
     target = Path(path).as_posix()
     for entry in list_models():
-        if entry.default_path and (
-                target == entry.default_path or
-                target.endswith('/' + entry.default_path)):
+        if entry.default_path and (target == entry.default_path or
+                                   target.endswith('/' + entry.default_path)):
             return entry
     return None
 

@@ -73,8 +73,8 @@ def detect_kind(official: Dict[str, Tensor]) -> str:
 
 
 def official_to_mm(
-        state_dict: Dict[str, Tensor]) -> Tuple[Dict[str, Tensor], str,
-                                                 List[str]]:
+        state_dict: Dict[str,
+                         Tensor]) -> Tuple[Dict[str, Tensor], str, List[str]]:
     """Converts an official state dict (with or without ``module.``).
 
     Returns:
@@ -93,13 +93,15 @@ def mm_to_official(state_dict: Dict[str, Tensor],
                    module_prefix: bool = True) -> Dict[str, Tensor]:
     """Converts this package's state dict back to the official names."""
     prefix = MODULE_PREFIX if module_prefix else ''
-    return OrderedDict((prefix + _rename(k, _TO_OFFICIAL), v)
-                       for k, v in state_dict.items())
+    return OrderedDict(
+        (prefix + _rename(k, _TO_OFFICIAL), v) for k, v in state_dict.items())
 
 
 def _count_blocks(state_dict: Dict[str, Tensor], prefix: str) -> int:
-    ids = {int(k[len(prefix):].split('.')[0])
-           for k in state_dict if k.startswith(prefix)}
+    ids = {
+        int(k[len(prefix):].split('.')[0])
+        for k in state_dict if k.startswith(prefix)
+    }
     return max(ids) + 1 if ids else 0
 
 
@@ -122,27 +124,42 @@ def infer_model_config(mm_state: Dict[str, Tensor], kind: str) -> dict:
     specific = _count_blocks(mm_state, 'backbone.blocks_a.')
     shared = _count_blocks(mm_state, 'backbone.blocks_u.')
     backbone = dict(
-        type='CAVMAEEncoder', img_size=side * patch_size,
-        audio_length=num_a // rows * patch_size, num_mel_bins=num_mel_bins,
-        patch_size=patch_size, in_channels=in_channels, embed_dim=embed_dim,
-        depth=specific + shared, modality_specific_depth=specific,
+        type='CAVMAEEncoder',
+        img_size=side * patch_size,
+        audio_length=num_a // rows * patch_size,
+        num_mel_bins=num_mel_bins,
+        patch_size=patch_size,
+        in_channels=in_channels,
+        embed_dim=embed_dim,
+        depth=specific + shared,
+        modality_specific_depth=specific,
         num_heads=12 if embed_dim % 12 == 0 else 1)
     if kind == PRETRAIN:
         dec_dim = mm_state['neck.embed.weight'].shape[0]
         neck = dict(
-            type='CAVMAEDecoder', img_size=backbone['img_size'],
-            audio_length=backbone['audio_length'], patch_size=patch_size,
-            in_channels=in_channels, embed_dim=embed_dim,
+            type='CAVMAEDecoder',
+            img_size=backbone['img_size'],
+            audio_length=backbone['audio_length'],
+            patch_size=patch_size,
+            in_channels=in_channels,
+            embed_dim=embed_dim,
             decoder_embed_dim=dec_dim,
             depth=_count_blocks(mm_state, 'neck.blocks.'),
             num_heads=16 if dec_dim % 16 == 0 else 1)
-        return dict(type='CAVMAE', backbone=backbone, neck=neck,
-                    head=dict(type='CAVMAEReconstructionHead'),
-                    contrastive_head=dict(type='CAVMAEContrastiveHead'))
+        return dict(
+            type='CAVMAE',
+            backbone=backbone,
+            neck=neck,
+            head=dict(type='CAVMAEReconstructionHead'),
+            contrastive_head=dict(type='CAVMAEContrastiveHead'))
     num_classes = mm_state['cls_head.fc.weight'].shape[0]
-    return dict(type='CAVMAERecognizer', backbone=backbone,
-                cls_head=dict(type='CAVMAEClsHead', num_classes=num_classes,
-                              in_channels=embed_dim))
+    return dict(
+        type='CAVMAERecognizer',
+        backbone=backbone,
+        cls_head=dict(
+            type='CAVMAEClsHead',
+            num_classes=num_classes,
+            in_channels=embed_dim))
 
 
 def expected_shapes(model_cfg: dict) -> Dict[str, Tuple[int, ...]]:
@@ -167,9 +184,9 @@ def compare_to_model(mm_state: Dict[str, Tensor],
     return missing, unexpected
 
 
-def imagenet_mae_to_official(mae: Dict[str, Tensor],
-                             modality_specific_depth: int = 11
-                             ) -> Dict[str, Tensor]:
+def imagenet_mae_to_official(
+        mae: Dict[str, Tensor],
+        modality_specific_depth: int = 11) -> Dict[str, Tensor]:
     """The official CAV-MAE pretraining tensors made from a vision MAE.
 
     The reference's rules: blocks ``0..k-1`` go to both ``blocks_a`` and
@@ -189,8 +206,8 @@ def imagenet_mae_to_official(mae: Dict[str, Tensor],
             blocks for k.
     """
     try:
-        depth = 1 + max(int(k.split('.')[1]) for k in mae
-                        if k.startswith('blocks.'))
+        depth = 1 + max(
+            int(k.split('.')[1]) for k in mae if k.startswith('blocks.'))
         patch_w = mae['patch_embed.proj.weight']
         out = {}
         for key, value in mae.items():

@@ -20,8 +20,7 @@ from typing import Any, Dict, List, NamedTuple, Sequence
 import torch
 from torch import Tensor
 
-from .weights import (CheckpointError, load_error_reason,
-                      read_checkpoint_file)
+from .weights import CheckpointError, load_error_reason, read_checkpoint_file
 
 #: What a published checkpoint keeps by default.
 DEFAULT_KEYS = ('meta', 'state_dict')
@@ -53,7 +52,8 @@ def hashed_name(out_file: Path, sha256: str) -> Path:
     return out_file.with_name(f'{stem}-{sha256[:HASH_LENGTH]}.pth')
 
 
-def strip_checkpoint(checkpoint: Any, source: str,
+def strip_checkpoint(checkpoint: Any,
+                     source: str,
                      keys: Sequence[str] = DEFAULT_KEYS) -> Dict[str, Any]:
     """The entries ``keys`` of a checkpoint; a bare state dict (a dict of
     tensors only) is taken as ``state_dict``.
@@ -67,8 +67,8 @@ def strip_checkpoint(checkpoint: Any, source: str,
                               ', not a checkpoint dict')
     if checkpoint and all(isinstance(v, Tensor) for v in checkpoint.values()):
         checkpoint = dict(state_dict=checkpoint)
-    if 'state_dict' in keys and not isinstance(checkpoint.get('state_dict'),
-                                               dict):
+    if 'state_dict' in keys and not isinstance(
+            checkpoint.get('state_dict'), dict):
         raise CheckpointError(f'{source}: no state_dict (entries: '
                               f'{", ".join(map(str, checkpoint)) or "none"})')
     return {key: checkpoint[key] for key in keys if key in checkpoint}
@@ -92,7 +92,8 @@ def check_plain_loadable(path: Path, source: str) -> None:
         torch.serialization.add_safe_globals(allowed)
 
 
-def publish_checkpoint(in_file: Path, out_file: Path,
+def publish_checkpoint(in_file: Path,
+                       out_file: Path,
                        keys: Sequence[str] = DEFAULT_KEYS) -> Published:
     """Writes the kept entries of ``in_file`` to ``out_file`` renamed with
     its hash (an existing file of that name is replaced).

@@ -9,7 +9,8 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 
-def load_run_config(config: str, cfg_options: Optional[dict] = None,
+def load_run_config(config: str,
+                    cfg_options: Optional[dict] = None,
                     launcher: str = 'none',
                     work_dir: Optional[str] = None) -> Config:
     """The config of a ``tools/train.py`` / ``tools/test.py`` run: the file,
@@ -20,7 +21,8 @@ def load_run_config(config: str, cfg_options: Optional[dict] = None,
         cfg.merge_from_dict(cfg_options)
     cfg.launcher = launcher
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(config))[0])
+        'work_dirs',
+        osp.splitext(osp.basename(config))[0])
     return cfg
 
 
@@ -31,7 +33,8 @@ def adapt_to_machine(cfg: Config) -> Config:
     device ids (so ``tools/dist_train.sh`` works with CPU processes), and
     the ``AmpOptimWrapper`` (MMEngine's needs a GPU) becomes
     ``AutocastOptimWrapper`` with bf16 on a CPU with native bf16, a plain
-    fp32 ``OptimWrapper`` elsewhere (or when the config asks for fp16). The changes are logged; nothing changes on a
+    fp32 ``OptimWrapper`` elsewhere (or when the config asks for fp16).
+    The changes are logged; nothing changes on a
     CUDA machine but :func:`use_fast_gpu_defaults`.
     """
     if torch.cuda.is_available():
@@ -39,13 +42,16 @@ def adapt_to_machine(cfg: Config) -> Config:
     dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
     if dist_cfg.get('backend') == 'nccl':
         cfg.env_cfg.dist_cfg.backend = 'gloo'
-        print_log('no CUDA: distributed backend nccl -> gloo',
-                  logger='current', level=logging.WARNING)
+        print_log(
+            'no CUDA: distributed backend nccl -> gloo',
+            logger='current',
+            level=logging.WARNING)
     if cfg.get('launcher', 'none') != 'none' and \
             cfg.get('model_wrapper_cfg') is None:
-        cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel',
-                                     device_ids=None,
-                                     broadcast_buffers=False)
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            broadcast_buffers=False)
     wrapper = cfg.get('optim_wrapper')
     if wrapper is not None and wrapper.get('type') == 'AmpOptimWrapper':
         wrapper.pop('loss_scale', None)
@@ -53,13 +59,17 @@ def adapt_to_machine(cfg: Config) -> Config:
         if dtype in (None, 'bfloat16') and cpu_has_native_bf16():
             wrapper.type = 'AutocastOptimWrapper'
             wrapper.dtype = 'bfloat16'
-            print_log('no CUDA: AmpOptimWrapper -> AutocastOptimWrapper '
-                      '(bf16 autocast on this CPU\'s native bf16 units)',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'no CUDA: AmpOptimWrapper -> AutocastOptimWrapper '
+                '(bf16 autocast on this CPU\'s native bf16 units)',
+                logger='current',
+                level=logging.WARNING)
         else:
             wrapper.type = 'OptimWrapper'
-            print_log('no CUDA: AmpOptimWrapper -> OptimWrapper (fp32)',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'no CUDA: AmpOptimWrapper -> OptimWrapper (fp32)',
+                logger='current',
+                level=logging.WARNING)
     return cfg
 
 
@@ -87,8 +97,9 @@ def use_fast_gpu_defaults(cfg: Config) -> Config:
     if wrapper.get('type') == 'AmpOptimWrapper' and \
             wrapper.get('dtype') is None and torch.cuda.is_bf16_supported():
         wrapper.dtype = 'bfloat16'
-        print_log('GPU supports bf16: AmpOptimWrapper autocasts to bfloat16',
-                  logger='current')
+        print_log(
+            'GPU supports bf16: AmpOptimWrapper autocasts to bfloat16',
+            logger='current')
     optimizer = wrapper.get('optimizer', {})
     if optimizer.get('type') in ('Adam', 'AdamW') and \
             optimizer.get('fused') is None:
@@ -138,9 +149,10 @@ def cpu_distributed(launcher: str) -> Iterator[bool]:
         not dist.is_initialized()
     if started:
         dist.init_process_group(backend='gloo')
-        print_log(f'no CUDA: started a gloo process group (rank '
-                  f'{dist.get_rank()} of {dist.get_world_size()})',
-                  logger='current')
+        print_log(
+            f'no CUDA: started a gloo process group (rank '
+            f'{dist.get_rank()} of {dist.get_world_size()})',
+            logger='current')
     try:
         yield started
     finally:

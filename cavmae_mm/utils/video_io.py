@@ -37,8 +37,9 @@ def probe_streams(path: PathLike) -> Streams:
         raise FileNotFoundError(f'{path}: file not found')
     try:
         with av.open(str(path)) as container:
-            return Streams(audio=bool(container.streams.audio),
-                           video=bool(container.streams.video))
+            return Streams(
+                audio=bool(container.streams.audio),
+                video=bool(container.streams.video))
     except av.FFmpegError as err:
         raise MediaError(f'{path}: not a readable media file ({err})') \
             from err
@@ -70,9 +71,8 @@ def decode_audio(path: PathLike, sample_rate: int = 16000) -> DecodedAudio:
             stream = container.streams.audio[0]
             context = stream.codec_context
             source = (int(context.sample_rate), int(context.channels))
-            resampler = av.AudioResampler(format='fltp',
-                                          layout=stream.layout.name,
-                                          rate=sample_rate)
+            resampler = av.AudioResampler(
+                format='fltp', layout=stream.layout.name, rate=sample_rate)
             chunks = []
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
@@ -99,20 +99,22 @@ def official_frame_indices(total: int, num_frames: int = 10) -> List[int]:
     1``) and reads one frame, so slot ``i`` holds frame
     ``max(int(i * total / num_frames) - 1, 0)``.
     """
-    return [max(int(i * total / num_frames) - 1, 0)
-            for i in range(num_frames)]
+    return [max(int(i * total / num_frames) - 1, 0) for i in range(num_frames)]
 
 
-def usable_frame_count(frame_count: int, fps: float,
+def usable_frame_count(frame_count: int,
+                       fps: float,
                        max_seconds: float = 10.0) -> int:
     """``min(frame count, int(fps * max_seconds))``, as the official."""
     return min(int(frame_count), int(fps * max_seconds))
 
 
-def read_official_frames(path: PathLike, num_frames: int = 10,
-                         max_seconds: float = 10.0,
-                         slots: Optional[Sequence[int]] = None
-                         ) -> Tuple[List[np.ndarray], List[int]]:
+def read_official_frames(
+    path: PathLike,
+    num_frames: int = 10,
+    max_seconds: float = 10.0,
+    slots: Optional[Sequence[int]] = None
+) -> Tuple[List[np.ndarray], List[int]]:
     """The ``num_frames`` RGB frames the official extraction picks.
 
     OpenCV reads the frame rate and frame count, takes

@@ -35,10 +35,12 @@ from .official_checkpoint import (MODULE_PREFIX, CheckpointMismatch,
 #: them is read as an official checkpoint.
 MM_MODULES = ('backbone', 'neck', 'head', 'contrastive_head', 'cls_head')
 #: Human names of the parts, for messages.
-PART_NAMES = dict(backbone='encoder', neck='decoder',
-                  head='reconstruction head',
-                  contrastive_head='contrastive head',
-                  cls_head='classification head')
+PART_NAMES = dict(
+    backbone='encoder',
+    neck='decoder',
+    head='reconstruction head',
+    contrastive_head='contrastive head',
+    cls_head='classification head')
 
 
 class CheckpointError(ValueError):
@@ -171,9 +173,10 @@ def read_checkpoint(source: str) -> LoadedState:
     prefix = "with DataParallel's 'module.' prefix" if had_prefix else \
         "without the 'module.' prefix"
     extra = f', unused {", ".join(dropped)} dropped' if dropped else ''
-    print_log(f'{path}: official CAV-MAE {kind} checkpoint ({prefix}) '
-              f'converted in memory ({len(state)} tensors{extra})',
-              logger='current')
+    print_log(
+        f'{path}: official CAV-MAE {kind} checkpoint ({prefix}) '
+        f'converted in memory ({len(state)} tensors{extra})',
+        logger='current')
     return LoadedState(state, str(path), kind)
 
 
@@ -189,8 +192,7 @@ def _group(keys: Iterable[str]) -> str:
                      for p, n in counts.items())
 
 
-def _adaptable(key: str, got: Tuple[int, ...],
-               want: Tuple[int, ...]) -> bool:
+def _adaptable(key: str, got: Tuple[int, ...], want: Tuple[int, ...]) -> bool:
     """Audio position tables of longer clips: the encoder and decoder trim
     them when loading (see their ``_load_from_state_dict``)."""
     return key.endswith('pos_embed_a') and len(got) == len(want) == 3 and \
@@ -209,10 +211,9 @@ def compare(model: nn.Module, state: Dict[str, Tensor]) -> Comparison:
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
-    mismatched = [(k, tuple(v.shape), expected[k])
-                  for k, v in state.items() if k in expected and
-                  tuple(v.shape) != expected[k] and
-                  not _adaptable(k, tuple(v.shape), expected[k])]
+    mismatched = [(k, tuple(v.shape), expected[k]) for k, v in state.items()
+                  if k in expected and tuple(v.shape) != expected[k]
+                  and not _adaptable(k, tuple(v.shape), expected[k])]
     return Comparison(missing, unexpected, mismatched)
 
 
@@ -255,7 +256,9 @@ def _describe(found: Comparison, limit: int = 6) -> str:
     return '; '.join(parts)
 
 
-def _copy_into(model: nn.Module, state: Dict[str, Tensor], source: str,
+def _copy_into(model: nn.Module,
+               state: Dict[str, Tensor],
+               source: str,
                expected_missing: Iterable[str] = ()) -> None:
     """``load_state_dict`` (its hooks trim longer position tables); any
     missing tensor beyond ``expected_missing`` or an unexpected one is a
@@ -263,10 +266,9 @@ def _copy_into(model: nn.Module, state: Dict[str, Tensor], source: str,
     result = model.load_state_dict(OrderedDict(state), strict=False)
     leftover = set(result.missing_keys) - set(expected_missing)
     if result.unexpected_keys or leftover:
-        raise CheckpointMismatch(
-            f'{source}: unexpected load result (missing '
-            f'{sorted(leftover)[:5]}, unexpected '
-            f'{result.unexpected_keys[:5]})')
+        raise CheckpointMismatch(f'{source}: unexpected load result (missing '
+                                 f'{sorted(leftover)[:5]}, unexpected '
+                                 f'{result.unexpected_keys[:5]})')
 
 
 def load_weights(model: nn.Module, source: str) -> LoadedState:
@@ -293,7 +295,8 @@ def load_weights(model: nn.Module, source: str) -> LoadedState:
 REPLACEABLE = ('cls_head', )
 
 
-def load_pretrained(model: nn.Module, source: str,
+def load_pretrained(model: nn.Module,
+                    source: str,
                     missing_hint: str = '') -> LoadedState:
     """Initialises ``model`` from a pretrained checkpoint.
 
@@ -337,28 +340,37 @@ def load_pretrained(model: nn.Module, source: str,
         keys = [k for k in found.unexpected if _part(k) == part]
         for key in keys:
             del state[key]
-        print_log(f'{PART_NAMES.get(part, part)} ({part}): {len(keys)} '
-                  'tensors of the checkpoint not used, as expected for '
-                  'this model', logger='current')
-    new = sorted({_part(k) for k in found.missing} |
-                 {_part(k) for k, _, _ in found.mismatched})
+        print_log(
+            f'{PART_NAMES.get(part, part)} ({part}): {len(keys)} '
+            'tensors of the checkpoint not used, as expected for '
+            'this model',
+            logger='current')
+    new = sorted({_part(k)
+                  for k in found.missing}
+                 | {_part(k)
+                    for k, _, _ in found.mismatched})
     for part in new:
         keys = [k for k in found.missing if _part(k) == part] + \
             [k for k, _, _ in found.mismatched if _part(k) == part]
         if part in REPLACEABLE:
-            print_log(f'{PART_NAMES.get(part, part)} ({part}): '
-                      f'{len(keys)} tensors initialised anew (not in the '
-                      'pretrained checkpoint, or another class count)',
-                      logger='current')
+            print_log(
+                f'{PART_NAMES.get(part, part)} ({part}): '
+                f'{len(keys)} tensors initialised anew (not in the '
+                'pretrained checkpoint, or another class count)',
+                logger='current')
         else:
-            print_log(f'{PART_NAMES.get(part, part)} ({part}): '
-                      f'{len(keys)} tensors not in the checkpoint keep '
-                      f'their initial values: {", ".join(keys[:8])}' +
-                      (' ...' if len(keys) > 8 else ''), logger='current')
-    _copy_into(model, state, loaded.source, found.missing +
-               [k for k, _, _ in found.mismatched])
-    print_log(f'initialised {type(model).__name__} from {loaded.source} '
-              f'({len(state)} tensors)', logger='current')
+            print_log(
+                f'{PART_NAMES.get(part, part)} ({part}): '
+                f'{len(keys)} tensors not in the checkpoint keep '
+                f'their initial values: {", ".join(keys[:8])}' +
+                (' ...' if len(keys) > 8 else ''),
+                logger='current')
+    _copy_into(model, state, loaded.source,
+               found.missing + [k for k, _, _ in found.mismatched])
+    print_log(
+        f'initialised {type(model).__name__} from {loaded.source} '
+        f'({len(state)} tensors)',
+        logger='current')
     return loaded
 
 

@@ -29,7 +29,8 @@ env_cfg = dict(
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 # Losses, contrastive accuracy, lr and metrics go to
-# WORK_DIR/<run>/vis_data/scalars.json (tools/analysis_tools/plot_logs.py draws them). For
+# WORK_DIR/<run>/vis_data/scalars.json (tools/analysis_tools/plot_logs.py
+# draws them). For
 # TensorBoard as well: --cfg-options or a derived config with
 #   visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
 #                                   dict(type='TensorboardVisBackend')])

@@ -1,33 +1,50 @@
 # `make demo`: finetune the demo's pretrained CAV-MAE (demo/demo.py sets
-# model.init_cfg.checkpoint) as an audio-visual classifier of the synthetic classes;
+# model.init_cfg.checkpoint) as an audio-visual classifier of the synthetic
+# classes;
 # cross-entropy, top-1 accuracy, test on all 10 frames of each clip.
 _base_ = ['./cavmae_demo_pretrain.py']
 
 model = dict(
     _delete_=True,
     type='CAVMAERecognizer',
-    backbone=dict(type='CAVMAEEncoder', img_size=64, audio_length=128,
-                  num_mel_bins=128, embed_dim=96, depth=4,
-                  modality_specific_depth=3, num_heads=4,
-                  trainable_pos_embed=True),
-    cls_head=dict(type='CAVMAEClsHead', num_classes=4, in_channels=96,
-                  loss_cls=dict(type='CrossEntropyLoss'),
-                  average_clips='prob'),
-    init_cfg=dict(type='Pretrained',
-                  checkpoint='work_dirs/demo/pretrain/epoch_15.pth'))
-test_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='LoadAudio'), dict(type='KaldiFbank', num_mel_bins=128),
-    dict(type='PadCropFbank', target_length=128),
-    dict(type='NormalizeFbank'),
-    dict(type='SelectFrames', mode='all'),
-    dict(type='LoadFrames'), dict(type='ResizeCenterCrop', size=64),
-    dict(type='EncodeLabels', as_index=True),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', ))
-]))
-test_evaluator = dict(_delete_=True, type='AccMetric',
-                      metric_list=('top_k_accuracy', ),
-                      metric_options=dict(top_k_accuracy=dict(topk=(1, ))))
+    backbone=dict(
+        type='CAVMAEEncoder',
+        img_size=64,
+        audio_length=128,
+        num_mel_bins=128,
+        embed_dim=96,
+        depth=4,
+        modality_specific_depth=3,
+        num_heads=4,
+        trainable_pos_embed=True),
+    cls_head=dict(
+        type='CAVMAEClsHead',
+        num_classes=4,
+        in_channels=96,
+        loss_cls=dict(type='CrossEntropyLoss'),
+        average_clips='prob'),
+    init_cfg=dict(
+        type='Pretrained', checkpoint='work_dirs/demo/pretrain/epoch_15.pth'))
+test_dataloader = dict(
+    dataset=dict(pipeline=[
+        dict(type='LoadAudio'),
+        dict(type='KaldiFbank', num_mel_bins=128),
+        dict(type='PadCropFbank', target_length=128),
+        dict(type='NormalizeFbank'),
+        dict(type='SelectFrames', mode='all'),
+        dict(type='LoadFrames'),
+        dict(type='ResizeCenterCrop', size=64),
+        dict(type='EncodeLabels', as_index=True),
+        dict(
+            type='PackActionInputs',
+            collect_keys=('audios', 'imgs'),
+            meta_keys=('video_id', ))
+    ]))
+test_evaluator = dict(
+    _delete_=True,
+    type='AccMetric',
+    metric_list=('top_k_accuracy', ),
+    metric_options=dict(top_k_accuracy=dict(topk=(1, ))))
 optim_wrapper = dict(
     optimizer=dict(lr=5e-4),
     paramwise_cfg=dict(custom_keys={'cls_head': dict(lr_mult=10.0)}))

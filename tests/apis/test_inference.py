@@ -6,8 +6,7 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from cavmae_mm.apis import (CAVMAEInferencer, inference_recognizer,
-                            init_model)
+from cavmae_mm.apis import CAVMAEInferencer, inference_recognizer, init_model
 from cavmae_mm.utils.official_checkpoint import CheckpointMismatch
 from tests.media_fixtures import write_config
 
@@ -39,8 +38,8 @@ def test_raw_videos_match_the_offline_route(model, media):
     offline = offline_scores(model)
     out = inference_recognizer(model, media / 'videos', topk=3)
     assert out['errors'] == []
-    assert [r['input'] for r in out['results']] == sorted(
-        str(p) for p in (media / 'videos').glob('*.mp4'))
+    assert [r['input'] for r in out['results']
+            ] == sorted(str(p) for p in (media / 'videos').glob('*.mp4'))
     worst = 0.0
     for result in out['results']:
         video_id = result['input'].rsplit('/', 1)[1][:-4]
@@ -61,10 +60,11 @@ def test_raw_videos_match_the_offline_route(model, media):
 
 def test_missing_and_silent_audio_use_the_frames(model, media):
     odd = media / 'odd'
-    out = inference_recognizer(
-        model, [odd / 'no_audio.mp4', odd / 'silent.mkv',
-                odd / 'stereo44k.wav', odd / 'extracted16k.wav',
-                odd / 'tone.flac', odd / 'tone.ogg', odd / 'tone.m4a'])
+    out = inference_recognizer(model, [
+        odd / 'no_audio.mp4', odd / 'silent.mkv', odd / 'stereo44k.wav',
+        odd / 'extracted16k.wav', odd / 'tone.flac', odd / 'tone.ogg',
+        odd / 'tone.m4a'
+    ])
     assert out['errors'] == []
     modalities = [r['modality'] for r in out['results']]
     # official names: missingvideoonly = frames only, missingaudioonly =
@@ -85,30 +85,33 @@ def test_extracted_wav_equals_the_offline_audio(media, tiny_classifier):
     """An extracted 16 kHz mono wav is read exactly as LoadAudio reads it:
     the audio path gives the offline route's scores."""
     config, checkpoint = tiny_classifier
-    audio_model = init_model(str(write_config(
-        config.parent, media, modality='audioonly')), str(checkpoint))
+    audio_model = init_model(
+        str(write_config(config.parent, media, modality='audioonly')),
+        str(checkpoint))
     offline = offline_scores(audio_model)['c1_000']
-    out = inference_recognizer(audio_model, media / 'odd' /
-                               'extracted16k.wav', topk=3)
+    out = inference_recognizer(
+        audio_model, media / 'odd' / 'extracted16k.wav', topk=3)
     (result, ) = out['results']
     assert result['modality'] == 'audioonly'
     raw = {p['index']: p['score'] for p in result['predictions']}
-    assert torch.allclose(torch.tensor([raw[i] for i in range(3)]), offline,
-                          atol=1e-6)
+    assert torch.allclose(
+        torch.tensor([raw[i] for i in range(3)]), offline, atol=1e-6)
 
 
 def test_a_model_that_cannot_serve_the_input(media, tiny_classifier):
     config, checkpoint = tiny_classifier
     odd = media / 'odd'
-    audio_model = init_model(str(write_config(
-        config.parent, media, modality='audioonly')), str(checkpoint))
-    out = inference_recognizer(audio_model, [odd / 'no_audio.mp4',
-                                             odd / 'silent.mkv'])
+    audio_model = init_model(
+        str(write_config(config.parent, media, modality='audioonly')),
+        str(checkpoint))
+    out = inference_recognizer(audio_model,
+                               [odd / 'no_audio.mp4', odd / 'silent.mkv'])
     assert out['results'] == []
     assert 'no audio track' in out['errors'][0]['error']
     assert 'silent' in out['errors'][1]['error']
-    video_model = init_model(str(write_config(
-        config.parent, media, modality='videoonly')), str(checkpoint))
+    video_model = init_model(
+        str(write_config(config.parent, media, modality='videoonly')),
+        str(checkpoint))
     out = inference_recognizer(video_model, [odd / 'stereo44k.wav'])
     assert 'no video' in out['errors'][0]['error']
     assert 'stereo44k.wav' in out['errors'][0]['error']
@@ -137,13 +140,15 @@ def test_folder_without_media_and_list_files(model, media, tmp_path):
     listing.write_text(f'# clips\n{media / "videos" / "c0_001.mp4"}\n\n'
                        f'{media / "odd" / "tone.flac"}\n')
     out = inference_recognizer(model, listing)
-    assert [r['modality'] for r in out['results']] == [
-        'multimodal', 'missingaudioonly']
+    assert [r['modality']
+            for r in out['results']] == ['multimodal', 'missingaudioonly']
 
 
 def test_batches_and_workers_give_the_same_answers(model, media):
-    inputs = [media / 'videos', media / 'odd' / 'no_audio.mp4',
-              media / 'odd' / 'not_media.mp4', media / 'odd' / 'tone.flac']
+    inputs = [
+        media / 'videos', media / 'odd' / 'no_audio.mp4',
+        media / 'odd' / 'not_media.mp4', media / 'odd' / 'tone.flac'
+    ]
     one = inference_recognizer(model, inputs)
     many = inference_recognizer(model, inputs, batch_size=3, num_workers=2)
     assert [r['input'] for r in one['results']] == \
@@ -159,11 +164,12 @@ def test_batches_and_workers_give_the_same_answers(model, media):
 
 def test_sigmoid_scores_for_multi_label(media, tiny_classifier):
     config, checkpoint = tiny_classifier
-    model = init_model(str(write_config(config.parent, media,
-                                        average='sigmoid',
-                                        multi_label=True)), str(checkpoint))
-    out = inference_recognizer(model, media / 'videos' / 'c0_000.mp4',
-                               topk=3)
+    model = init_model(
+        str(
+            write_config(
+                config.parent, media, average='sigmoid', multi_label=True)),
+        str(checkpoint))
+    out = inference_recognizer(model, media / 'videos' / 'c0_000.mp4', topk=3)
     scores = [p['score'] for p in out['results'][0]['predictions']]
     assert sum(scores) != pytest.approx(1.0, abs=1e-3)
     offline = offline_scores(model)['c0_000']
@@ -173,15 +179,16 @@ def test_sigmoid_scores_for_multi_label(media, tiny_classifier):
 def test_label_file_must_match_the_head(model, tmp_path):
     labels = tmp_path / 'labels.csv'
     labels.write_text('index,mid,display_name\n0,/m/a,"a"\n1,/m/b,"b"\n')
-    with pytest.raises(ValueError, match='2 classes, but the model '
-                       'classifies 3'):
+    with pytest.raises(
+            ValueError, match='2 classes, but the model '
+            'classifies 3'):
         inference_recognizer(model, 'x.mp4', label_file=str(labels))
 
 
 def test_pretraining_weights_are_no_classifier(media, tiny_classifier,
                                                tmp_path):
-    from tests.conftest import tiny_pretrain_cfg
     from cavmae_mm.registry import MODELS
+    from tests.conftest import tiny_pretrain_cfg
     pretrained = MODELS.build(tiny_pretrain_cfg())
     path = tmp_path / 'pretrain.pth'
     torch.save({'state_dict': pretrained.state_dict()}, path)
@@ -195,8 +202,8 @@ def test_pretraining_weights_are_no_classifier(media, tiny_classifier,
 
 def test_inferencer_equals_the_function(model, tiny_classifier, media):
     config, checkpoint = tiny_classifier
-    inferencer = CAVMAEInferencer(str(config), str(checkpoint), device='cpu',
-                                  show_progress=False)
+    inferencer = CAVMAEInferencer(
+        str(config), str(checkpoint), device='cpu', show_progress=False)
     inputs = [str(media / 'videos'), str(media / 'odd' / 'not_media.mp4')]
     got = inferencer(inputs, topk=2, batch_size=2)
     expected = inference_recognizer(model, inputs, topk=2)

@@ -19,10 +19,12 @@ def test_loads_checkpoint_and_returns_eval_model(tmp_path, build):
     model = init_model(cfg_file, str(tmp_path / 'ck.pth'))
     assert not model.training
     inputs = tiny_inputs()
-    assert torch.equal(model(inputs, mode='tensor'),
-                       source(inputs, mode='tensor'))
-    other = init_model(cfg_file, str(tmp_path / 'ck.pth'),
-                       cfg_options={'model.modality': 'audioonly'})
+    assert torch.equal(
+        model(inputs, mode='tensor'), source(inputs, mode='tensor'))
+    other = init_model(
+        cfg_file,
+        str(tmp_path / 'ck.pth'),
+        cfg_options={'model.modality': 'audioonly'})
     assert other.modality == 'audioonly'
 
 

@@ -30,8 +30,9 @@ def test_missing_modality_is_an_error_not_a_stand_in(model, media):
     both = embed_files(model, [odd / 'tone.flac', odd / 'no_audio.mp4'])
     assert both['video_id'] == []
     assert len(both['errors']) == 2
-    audio = embed_files(model, [odd / 'tone.flac', odd / 'stereo44k.wav'],
-                        features=('audio', ))
+    audio = embed_files(
+        model, [odd / 'tone.flac', odd / 'stereo44k.wav'],
+        features=('audio', ))
     assert audio['audio'].shape == (2, 32) and audio['errors'] == []
 
 

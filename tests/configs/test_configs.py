@@ -68,20 +68,20 @@ def test_plain_custom_imports_config_builds_through_mmengine(tmp_path):
     custom_imports names cavmae_mm, set its default scope, and build from
     MMEngine's root registry; MMAction2's own parts stay reachable."""
     cfg_file = tmp_path / 'user_cfg.py'
-    cfg_file.write_text(
-        f"_base_ = [{str(CONFIGS / 'cavmae-ft_as2m.py')!r}]\n"
-        "model = dict(cls_head=dict(num_classes=10))\n")
-    code = (
-        'from mmengine.config import Config\n'
-        'from mmengine.registry import MODELS, init_default_scope\n'
-        f'cfg = Config.fromfile({str(cfg_file)!r})\n'
-        'init_default_scope(cfg.default_scope)\n'
-        'model = MODELS.build(cfg.model)\n'
-        'loss = MODELS.build(dict(type="BCELossWithLogits"))\n'
-        'print(type(model).__name__, model.cls_head.num_classes,\n'
-        '      type(loss).__module__.split(".")[0])\n')
+    cfg_file.write_text(f"_base_ = [{str(CONFIGS / 'cavmae-ft_as2m.py')!r}]\n"
+                        "model = dict(cls_head=dict(num_classes=10))\n")
+    code = ('from mmengine.config import Config\n'
+            'from mmengine.registry import MODELS, init_default_scope\n'
+            f'cfg = Config.fromfile({str(cfg_file)!r})\n'
+            'init_default_scope(cfg.default_scope)\n'
+            'model = MODELS.build(cfg.model)\n'
+            'loss = MODELS.build(dict(type="BCELossWithLogits"))\n'
+            'print(type(model).__name__, model.cls_head.num_classes,\n'
+            '      type(loss).__module__.split(".")[0])\n')
     result = subprocess.run([sys.executable, '-c', code],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ['CAVMAERecognizer', '10', 'mmaction']
 
@@ -89,13 +89,12 @@ def test_plain_custom_imports_config_builds_through_mmengine(tmp_path):
 def point_at(cfg_dataset, root):
     """Sends a config's dataset (or wrapped dataset) to the synthetic set."""
     inner = cfg_dataset.get('dataset', cfg_dataset)
-    inner.update(data_root=str(root), ann_file='datalist.json',
-                 label_file='labels.csv')
+    inner.update(
+        data_root=str(root), ann_file='datalist.json', label_file='labels.csv')
 
 
-def test_finetune_datasets_build_and_load_synthetic_clips(finetune_cfg,
-                                                          synthetic,
-                                                          tmp_path):
+def test_finetune_datasets_build_and_load_synthetic_clips(
+        finetune_cfg, synthetic, tmp_path):
     gen_sample_weights = load_tool('tools/data/gen_sample_weights.py')
     from cavmae_mm.registry import DATA_SAMPLERS, DATASETS
     cfg = finetune_cfg.copy()
@@ -106,9 +105,11 @@ def test_finetune_datasets_build_and_load_synthetic_clips(finetune_cfg,
     assert sample['inputs']['imgs'].shape == (3, 224, 224)
     assert sample['data_samples'].gt_label.shape == (3, )
     weights = tmp_path / 'w.csv'
-    assert gen_sample_weights.main([str(synthetic / 'datalist.json'),
-                                    str(synthetic / 'labels.csv'),
-                                    str(weights)]) == 0
+    assert gen_sample_weights.main([
+        str(synthetic / 'datalist.json'),
+        str(synthetic / 'labels.csv'),
+        str(weights)
+    ]) == 0
     sampler = DATA_SAMPLERS.build(
         dict(cfg.train_dataloader.sampler, weights_file=str(weights)),
         default_args=dict(dataset=train))
@@ -132,8 +133,7 @@ def test_pretrain_dataset_has_no_spec_augment_or_mixup(pretrain_cfg):
 
 def test_vggsound_variant_is_single_label_with_accuracy(synthetic):
     from cavmae_mm.registry import DATASETS
-    cfg = Config.fromfile(str(CONFIGS / '_base_' / 'datasets' /
-                              'vggsound.py'))
+    cfg = Config.fromfile(str(CONFIGS / '_base_' / 'datasets' / 'vggsound.py'))
     assert cfg.val_evaluator.metric_list == ('top_k_accuracy', )
     inner = cfg.train_dataloader.dataset.dataset
     assert inner.multi_label is False

@@ -55,8 +55,9 @@ def test_entry_matches_the_official_checkpoint(models, row):
         assert cfg.model.type == 'CAVMAE'
         assert meta['Batch Size'] == int(row['batch'])
         train = Config.fromfile(str(ROOT / meta['Training Config']))
-        options = dict(o.split('=', 1) for o in
-                       meta.get('Training Config Options', '').split())
+        options = dict(
+            o.split('=', 1)
+            for o in meta.get('Training Config Options', '').split())
         for key, value in options.items():
             # every option names an entry the training config has
             node = train
@@ -72,14 +73,17 @@ def test_entry_matches_the_official_checkpoint(models, row):
         assert train.model.mask_ratio_a == train.model.mask_ratio_v == ratio
         mode = row['masking'].split('% ')[1]
         assert train.model.get('audio_mask_mode', 'unstructured') == {
-            'unstructured': 'unstructured', 'time-frequency': 'tf',
-            'time': 'time', 'frequency': 'freq'}[mode]
+            'unstructured': 'unstructured',
+            'time-frequency': 'tf',
+            'time': 'time',
+            'frequency': 'freq'
+        }[mode]
         if row['notes'].startswith('inpainting'):
             assert train.model.head.norm_pix is False
             assert cfg.model.head.norm_pix is False
         bidirectional = 'bidirectional' in row['notes']
-        assert train.model.contrastive_head.get(
-            'bidirectional', False) is bidirectional
+        assert train.model.contrastive_head.get('bidirectional',
+                                                False) is bidirectional
 
 
 def test_recipes_without_released_weights(models):

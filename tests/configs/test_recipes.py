@@ -1,5 +1,6 @@
-"""Every official recipe's config against the reference table
-(shared/spec/CAVMAE_REFERENCE.md, "Recipes")."""
+"""Every official recipe's config against the values of the official
+training scripts (the RECIPES table below; the README's recipe table names
+the scripts)."""
 from pathlib import Path
 
 import pytest
@@ -15,18 +16,16 @@ GPUS = 4  # the official runs; batch_size in the configs is per GPU
 #        balanced sampling, finetune?, loss, modality)
 RECIPES = {
     'cavmae_as2m': (2e-4, 25, 256, 10, 5, None, False, False, None, None),
-    'cavmae-base_as2m': (5e-5, 25, 48, 10, 5, None, False, False, None,
-                         None),
-    'cavmae-scale+_as2m': (1e-4, 25, 120, 10, 5, None, False, False, None,
-                           None),
-    'cavmae_vggsound': (1e-4, 25, 120, 10, 5, None, False, False, None,
-                        None),
-    'cavmae_vggsound-from-as2m': (5e-5, 10, 120, 10, 5, None, False, False,
-                                  None, None),
-    'cavmae-ft_as2m': (1e-5, 10, 48, 2, 1, 50.0, True, True,
-                       'BCELossWithLogits', 'multimodal'),
-    'cavmae-ft_as2m-audioonly': (1e-5, 10, 48, 2, 1, 50.0, True, True,
-                                 'BCELossWithLogits', 'audioonly'),
+    'cavmae-base_as2m': (5e-5, 25, 48, 10, 5, None, False, False, None, None),
+    'cavmae-scale+_as2m':
+    (1e-4, 25, 120, 10, 5, None, False, False, None, None),
+    'cavmae_vggsound': (1e-4, 25, 120, 10, 5, None, False, False, None, None),
+    'cavmae_vggsound-from-as2m':
+    (5e-5, 10, 120, 10, 5, None, False, False, None, None),
+    'cavmae-ft_as2m':
+    (1e-5, 10, 48, 2, 1, 50.0, True, True, 'BCELossWithLogits', 'multimodal'),
+    'cavmae-ft_as2m-audioonly':
+    (1e-5, 10, 48, 2, 1, 50.0, True, True, 'BCELossWithLogits', 'audioonly'),
     'cavmae-ft_as20k': (5e-5, 15, 36, 5, 1, 100.0, False, True,
                         'BCELossWithLogits', 'multimodal'),
     'cavmae-ft_as20k-audioonly': (5e-5, 15, 36, 5, 1, 100.0, False, True,
@@ -43,8 +42,11 @@ RECIPES = {
 def transforms(dataloader):
     dataset = dataloader.dataset
     inner = dataset.get('dataset', dataset)
-    return {t['type']: t for t in list(inner.pipeline) +
-            list(dataset.get('pipeline', []) if 'dataset' in dataset else [])}
+    return {
+        t['type']: t
+        for t in list(inner.pipeline) +
+        list(dataset.get('pipeline', []) if 'dataset' in dataset else [])
+    }
 
 
 @pytest.mark.parametrize('name', sorted(RECIPES))
@@ -86,8 +88,8 @@ def test_recipe_matches_the_official_script(name):
         assert cfg.model.modality == modality
         assert cfg.model.backbone.trainable_pos_embed is True
         metric = cfg.val_evaluator.type
-        assert metric == ('AudioSetMetric' if loss == 'BCELossWithLogits'
-                          else 'AccMetric')
+        assert metric == ('AudioSetMetric'
+                          if loss == 'BCELossWithLogits' else 'AccMetric')
         # the best checkpoint is kept by the main metric
         assert cfg.default_hooks.checkpoint.save_best == (
             'audioset/mAP' if metric == 'AudioSetMetric' else 'acc/top1')
@@ -126,8 +128,10 @@ def test_retrieval_configs(name, ann, synthetic):
     assert select == [dict(type='SelectFrames', mode='fixed', frame_use=5)]
     assert type(METRICS.build(cfg.test_evaluator)).__name__ == \
         'RetrievalMetric'
-    dataset.update(data_root=str(synthetic), ann_file='datalist.json',
-                   label_file='labels.csv')
+    dataset.update(
+        data_root=str(synthetic),
+        ann_file='datalist.json',
+        label_file='labels.csv')
     packed = DATASETS.build(dataset)[0]
     assert packed['data_samples'].metainfo['frame_inds'] == [5]
 
@@ -142,7 +146,7 @@ def test_linear_probe_config():
 
 
 def test_inpainting_config():
-    """As the official src/inpaint.py: no-norm-pix reconstruction, 75% of
+    """As the official inpainting script: no-norm-pix reconstruction, 75% of
     both modalities masked, VGGSound test set, frame 5."""
     cfg = Config.fromfile(str(CONFIGS / 'cavmae-inpaint_vggsound.py'))
     assert cfg.model.head.norm_pix is False
@@ -161,8 +165,10 @@ def _on_synthetic(loader_cfg, synthetic):
     from cavmae_mm.registry import DATASETS
     dataset = loader_cfg.dataset
     inner = dataset.get('dataset', dataset)
-    inner.update(data_root=str(synthetic), ann_file='datalist.json',
-                 label_file='labels.csv')
+    inner.update(
+        data_root=str(synthetic),
+        ann_file='datalist.json',
+        label_file='labels.csv')
     return DATASETS.build(dataset)
 
 
@@ -173,15 +179,18 @@ def test_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
     preprocessor = MODELS.build(gpu.model.data_preprocessor)
     cpu_preprocessor = MODELS.build(cpu.model.data_preprocessor)
     for loader in ('val_dataloader', 'test_dataloader'):
-        expected = cpu_preprocessor(pseudo_collate(
-            [_on_synthetic(cpu[loader], synthetic)[i] for i in (0, 3)]))
+        expected = cpu_preprocessor(
+            pseudo_collate(
+                [_on_synthetic(cpu[loader], synthetic)[i] for i in (0, 3)]))
         shipped = pseudo_collate(
             [_on_synthetic(gpu[loader], synthetic)[i] for i in (0, 3)])
         assert shipped['inputs']['audios'][0].dim() == 1  # waveforms
         out = preprocessor(shipped, training=False)
-        torch.testing.assert_close(out['inputs']['audios'],
-                                   expected['inputs']['audios'], rtol=0,
-                                   atol=1e-4)
+        torch.testing.assert_close(
+            out['inputs']['audios'],
+            expected['inputs']['audios'],
+            rtol=0,
+            atol=1e-4)
         assert torch.equal(out['inputs']['imgs'], expected['inputs']['imgs'])
     train = _on_synthetic(gpu.train_dataloader, synthetic)
     batch = preprocessor(pseudo_collate([train[0], train[1]]), training=True)

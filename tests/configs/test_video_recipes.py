@@ -32,8 +32,10 @@ def video_datalist(synthetic):
         labels.write_text(''.join(f'{d["video_id"]},{d["labels"]}\n'
                                   for d in data))
         assert build_datalist.main([
-            str(labels), str(out), '--video-dir', str(synthetic / 'videos'),
-            '--root', str(synthetic), '--label-csv',
+            str(labels),
+            str(out), '--video-dir',
+            str(synthetic / 'videos'), '--root',
+            str(synthetic), '--label-csv',
             str(synthetic / 'labels.csv')
         ]) == 0
     return out
@@ -42,8 +44,8 @@ def video_datalist(synthetic):
 def _build(loader_cfg, root, ann_file):
     dataset = loader_cfg.dataset
     inner = dataset.get('dataset', dataset)
-    inner.update(data_root=str(root), ann_file=ann_file,
-                 label_file='labels.csv')
+    inner.update(
+        data_root=str(root), ann_file=ann_file, label_file='labels.csv')
     return DATASETS.build(dataset)
 
 

@@ -1,4 +1,7 @@
-"""Small real files: 16 kHz wavs and extracted-frame folders."""
+"""Small real files: 16 kHz wavs and extracted-frame folders; a datalist
+of four clips and a tiny pipeline for them."""
+import json
+
 import numpy as np
 import pytest
 import soundfile
@@ -6,6 +9,7 @@ from mmengine.dataset import Compose
 from PIL import Image
 
 from cavmae_mm.registry import TRANSFORMS
+from tests.conftest import TINY
 
 
 def pipeline(cfgs):
@@ -13,7 +17,11 @@ def pipeline(cfgs):
     return Compose([TRANSFORMS.build(cfg) for cfg in cfgs])
 
 
-def write_tone(path, seconds=1.5, rate=16000, freq=440.0, channels=1,
+def write_tone(path,
+               seconds=1.5,
+               rate=16000,
+               freq=440.0,
+               channels=1,
                subtype='PCM_16'):
     t = np.arange(int(seconds * rate)) / rate
     wave = 0.3 * np.sin(2 * np.pi * freq * t) + 0.01 * np.random.default_rng(
@@ -38,3 +46,44 @@ def clip(tmp_path):
     wav = write_tone(tmp_path / 'clip.wav')
     frames = write_frames(tmp_path / 'frames', 'clip')
     return dict(audio_path=str(wav), video_path=str(frames), video_id='clip')
+
+
+LABELS = 'index,mid,display_name\n0,/m/a,"Tone, low"\n1,/m/b,Tone high\n' \
+    '2,/m/c,Noise\n'
+
+
+def tiny_pipeline(test=False):
+    return [
+        dict(type='LoadAudio'),
+        dict(type='KaldiFbank', num_mel_bins=TINY['num_mel_bins']),
+        dict(type='PadCropFbank', target_length=TINY['audio_length']),
+        dict(type='NormalizeFbank'),
+        dict(type='SelectFrames', mode='fixed' if test else 'random'),
+        dict(type='LoadFrames'),
+        dict(type='ResizeCenterCrop', size=TINY['img_size']),
+        dict(type='EncodeLabels', num_classes=3, label_smooth=0.1),
+        dict(
+            type='PackActionInputs',
+            collect_keys=('audios', 'imgs'),
+            meta_keys=('video_id', ))
+    ]
+
+
+@pytest.fixture
+def datalist(tmp_path):
+    (tmp_path / 'audio').mkdir()
+    entries = []
+    for i, labels in enumerate(['/m/a', '/m/b,/m/c', '/m/c', '/m/a,/m/b']):
+        vid = f'clip{i}'
+        write_tone(
+            tmp_path / 'audio' / f'{vid}.wav', seconds=0.5, freq=300 + 200 * i)
+        write_frames(tmp_path / 'frames', vid, size=(48, 40))
+        entries.append(
+            dict(
+                wav=f'audio/{vid}.wav',
+                labels=labels,
+                video_id=vid,
+                video_path='frames'))
+    (tmp_path / 'labels.csv').write_text(LABELS)
+    (tmp_path / 'data.json').write_text(json.dumps(dict(data=entries)))
+    return tmp_path

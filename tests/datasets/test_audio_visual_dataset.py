@@ -1,6 +1,4 @@
 """AudioVisualDataset: datalist parsing, errors, skip policy, training."""
-import json
-
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
@@ -9,47 +7,15 @@ from mmengine.runner import Runner
 from cavmae_mm.datasets import AudioVisualDataset, DatumError
 from cavmae_mm.models.data_preprocessors import AVDataPreprocessor
 from tests.conftest import TINY, tiny_pretrain_cfg
-from tests.datasets.conftest import write_frames, write_tone
-
-LABELS = 'index,mid,display_name\n0,/m/a,"Tone, low"\n1,/m/b,Tone high\n' \
-    '2,/m/c,Noise\n'
-
-
-def tiny_pipeline(test=False):
-    return [
-        dict(type='LoadAudio'),
-        dict(type='KaldiFbank', num_mel_bins=TINY['num_mel_bins']),
-        dict(type='PadCropFbank', target_length=TINY['audio_length']),
-        dict(type='NormalizeFbank'),
-        dict(type='SelectFrames', mode='fixed' if test else 'random'),
-        dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=TINY['img_size']),
-        dict(type='EncodeLabels', num_classes=3, label_smooth=0.1),
-        dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-             meta_keys=('video_id', ))
-    ]
-
-
-@pytest.fixture
-def datalist(tmp_path):
-    (tmp_path / 'audio').mkdir()
-    entries = []
-    for i, labels in enumerate(['/m/a', '/m/b,/m/c', '/m/c', '/m/a,/m/b']):
-        vid = f'clip{i}'
-        write_tone(tmp_path / 'audio' / f'{vid}.wav', seconds=0.5,
-                   freq=300 + 200 * i)
-        write_frames(tmp_path / 'frames', vid, size=(48, 40))
-        entries.append(dict(wav=f'audio/{vid}.wav', labels=labels,
-                            video_id=vid, video_path='frames'))
-    (tmp_path / 'labels.csv').write_text(LABELS)
-    (tmp_path / 'data.json').write_text(json.dumps(dict(data=entries)))
-    return tmp_path
+from tests.datasets.conftest import tiny_pipeline
 
 
 def make(root, **kwargs):
-    return AudioVisualDataset(ann_file=str(root / 'data.json'),
-                              label_file='labels.csv', data_root=str(root),
-                              **kwargs)
+    return AudioVisualDataset(
+        ann_file=str(root / 'data.json'),
+        label_file='labels.csv',
+        data_root=str(root),
+        **kwargs)
 
 
 def test_reads_datalist_and_labels(datalist):
@@ -126,12 +92,16 @@ def test_training_with_skips_reports_each_epoch(datalist, tmp_path):
         work_dir=str(tmp_path / 'work'),
         experiment_name='skips',
         train_dataloader=dict(
-            dataset=dict(type='AudioVisualDataset',
-                         ann_file=str(datalist / 'data.json'),
-                         label_file='labels.csv', data_root=str(datalist),
-                         pipeline=tiny_pipeline(), on_error='skip'),
+            dataset=dict(
+                type='AudioVisualDataset',
+                ann_file=str(datalist / 'data.json'),
+                label_file='labels.csv',
+                data_root=str(datalist),
+                pipeline=tiny_pipeline(),
+                on_error='skip'),
             sampler=dict(type='DefaultSampler', shuffle=False),
-            collate_fn=dict(type='pseudo_collate'), batch_size=2,
+            collate_fn=dict(type='pseudo_collate'),
+            batch_size=2,
             num_workers=0),
         optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-3)),
         train_cfg=dict(by_epoch=True, max_epochs=2),
@@ -139,8 +109,9 @@ def test_training_with_skips_reports_each_epoch(datalist, tmp_path):
         default_hooks=dict(checkpoint=None),
         default_scope='cavmae_mm')
     runner.train()
-    hook = [h for h in runner.hooks
-            if type(h).__name__ == 'ReplacedSamplesHook'][0]
+    hook = [
+        h for h in runner.hooks if type(h).__name__ == 'ReplacedSamplesHook'
+    ][0]
     # clip3 is asked for once per epoch and replaced by another clip
     assert hook.total_count == 2
     assert runner.message_hub.get_info('replaced_samples') >= 1
@@ -157,18 +128,25 @@ def test_non_finite_audio_is_a_datum_error(datalist, bad):
     from cavmae_mm.datasets import AudioVisualMixupDataset
     wave = np.full(8000, 0.1, np.float32)
     wave[100:104] = bad
-    soundfile.write(datalist / 'audio' / 'clip1.wav', wave, 16000,
-                    subtype='FLOAT')
+    soundfile.write(
+        datalist / 'audio' / 'clip1.wav', wave, 16000, subtype='FLOAT')
     ds = make(datalist, pipeline=tiny_pipeline(test=True))
-    with pytest.raises(DatumError, match=r'datum 1 \(clip1\).*clip1.wav.*'
-                       r'4 NaN or infinite samples'):
+    with pytest.raises(
+            DatumError,
+            match=r'datum 1 \(clip1\).*clip1.wav.*'
+            r'4 NaN or infinite samples'):
         ds[1]
-    inner = make(datalist, pipeline=tiny_pipeline()[:1] + [
-        dict(type='SelectFrames', mode='random'), dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=TINY['img_size']),
-        dict(type='EncodeLabels', num_classes=3, label_smooth=0.1)])
-    mixed = AudioVisualMixupDataset(dataset=inner, prob=1.0,
-                                    pipeline=tiny_pipeline()[1:4] + [
-                                        tiny_pipeline()[-1]])
+    inner = make(
+        datalist,
+        pipeline=tiny_pipeline()[:1] + [
+            dict(type='SelectFrames', mode='random'),
+            dict(type='LoadFrames'),
+            dict(type='ResizeCenterCrop', size=TINY['img_size']),
+            dict(type='EncodeLabels', num_classes=3, label_smooth=0.1)
+        ])
+    mixed = AudioVisualMixupDataset(
+        dataset=inner,
+        prob=1.0,
+        pipeline=tiny_pipeline()[1:4] + [tiny_pipeline()[-1]])
     with pytest.raises(DatumError, match='clip1.wav'):
         mixed[1]

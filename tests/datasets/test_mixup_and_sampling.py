@@ -9,8 +9,7 @@ from cavmae_mm.datasets import (AudioVisualDataset, AudioVisualMixupDataset,
                                 BalancedSampler, compute_sample_weights,
                                 mix_samples)
 from cavmae_mm.datasets.transforms import EncodeLabels
-from tests.datasets.test_audio_visual_dataset import (  # noqa: F401
-    datalist, tiny_pipeline)
+from tests.datasets.conftest import tiny_pipeline
 from tests.tool_loader import load_tool
 
 gen_sample_weights = load_tool('tools/data/gen_sample_weights.py')
@@ -29,11 +28,17 @@ def reference_mixed_label(y1, y2, lam, num_classes, eps):
 
 def test_mix_samples_matches_reference_formulas():
     enc = EncodeLabels(label_smooth=0.1)
-    first = dict(waveform=torch.randn(1, 100) + 3, imgs=torch.full(
-        (3, 4, 4), 200, dtype=torch.uint8), label_indices=[0, 2], num_classes=5)
-    second = dict(waveform=torch.randn(1, 60) - 2, imgs=torch.full(
-        (3, 4, 4), 100, dtype=torch.uint8), label_indices=[2, 4],
-        num_classes=5, video_id='b')
+    first = dict(
+        waveform=torch.randn(1, 100) + 3,
+        imgs=torch.full((3, 4, 4), 200, dtype=torch.uint8),
+        label_indices=[0, 2],
+        num_classes=5)
+    second = dict(
+        waveform=torch.randn(1, 60) - 2,
+        imgs=torch.full((3, 4, 4), 100, dtype=torch.uint8),
+        label_indices=[2, 4],
+        num_classes=5,
+        video_id='b')
     w1 = first['waveform'] - first['waveform'].mean()
     w2 = second['waveform'] - second['waveform'].mean()
     out = mix_samples(dict(first), second, 0.3, enc)
@@ -45,29 +50,38 @@ def test_mix_samples_matches_reference_formulas():
     assert out['mix_video_id'] == 'b'
     # a longer partner is cut to the first clip's length
     long = dict(second, waveform=torch.randn(1, 150))
-    assert mix_samples(dict(first), long, 0.5, enc)['waveform'].shape == (1, 100)
+    assert mix_samples(dict(first), long, 0.5,
+                       enc)['waveform'].shape == (1, 100)
 
 
 def loading_pipeline():
-    return [dict(type='LoadAudio'), dict(type='SelectFrames', mode='random'),
-            dict(type='LoadFrames'), dict(type='ResizeCenterCrop', size=32),
-            dict(type='EncodeLabels', num_classes=3, label_smooth=0.1)]
+    return [
+        dict(type='LoadAudio'),
+        dict(type='SelectFrames', mode='random'),
+        dict(type='LoadFrames'),
+        dict(type='ResizeCenterCrop', size=32),
+        dict(type='EncodeLabels', num_classes=3, label_smooth=0.1)
+    ]
 
 
 def after_mix_pipeline():
     return tiny_pipeline()[1:4] + [
-        dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-             meta_keys=('video_id', 'mix_lambda'))
+        dict(
+            type='PackActionInputs',
+            collect_keys=('audios', 'imgs'),
+            meta_keys=('video_id', 'mix_lambda'))
     ]
 
 
 def test_mixup_wrapper_rate_and_lambda(datalist):  # noqa: F811
-    dataset = dict(type='AudioVisualDataset',
-                   ann_file=str(datalist / 'data.json'),
-                   label_file='labels.csv', data_root=str(datalist),
-                   pipeline=loading_pipeline())
-    wrapper = AudioVisualMixupDataset(dataset, after_mix_pipeline(),
-                                      label_smooth=0.1, prob=0.5)
+    dataset = dict(
+        type='AudioVisualDataset',
+        ann_file=str(datalist / 'data.json'),
+        label_file='labels.csv',
+        data_root=str(datalist),
+        pipeline=loading_pipeline())
+    wrapper = AudioVisualMixupDataset(
+        dataset, after_mix_pipeline(), label_smooth=0.1, prob=0.5)
     random.seed(0)
     np.random.seed(0)
     lambdas = []
@@ -86,12 +100,15 @@ def test_mixup_wrapper_rate_and_lambda(datalist):  # noqa: F811
 def test_sample_weight_rule_and_tool(datalist, tmp_path):  # noqa: F811
     weights = compute_sample_weights([[0], [1, 2], [2], [0, 1]], 3)
     per_class = 1000 / (np.array([2, 2, 2]) + 0.01)
-    assert np.allclose(weights, [per_class[0], per_class[1] + per_class[2],
-                                 per_class[2], per_class[0] + per_class[1]])
+    assert np.allclose(weights, [
+        per_class[0], per_class[1] + per_class[2], per_class[2],
+        per_class[0] + per_class[1]
+    ])
     out = tmp_path / 'w.csv'
-    assert gen_sample_weights.main([str(datalist / 'data.json'),
-                                    str(datalist / 'labels.csv'),
-                                    str(out)]) == 0
+    assert gen_sample_weights.main(
+        [str(datalist / 'data.json'),
+         str(datalist / 'labels.csv'),
+         str(out)]) == 0
     assert np.allclose(np.loadtxt(out, delimiter=','), weights)
 
 
@@ -120,14 +137,13 @@ def test_ranks_share_one_draw_without_duplicates_or_gaps(tmp_path):
         sampler.set_epoch(2)
         ranks.append(list(sampler))
     generator = torch.Generator().manual_seed(7)
-    full = torch.multinomial(single.weights, 12, replacement=True,
-                             generator=generator).tolist()
+    full = torch.multinomial(
+        single.weights, 12, replacement=True, generator=generator).tolist()
     interleaved = [x for pair in zip(*ranks, strict=True) for x in pair]
     assert interleaved == full
     assert len(ranks[0]) == len(ranks[1]) == 6
     single.set_epoch(3)
-    assert list(single) != list(BalancedSampler(list(range(11)), path,
-                                                seed=5))
+    assert list(single) != list(BalancedSampler(list(range(11)), path, seed=5))
 
 
 @pytest.mark.parametrize('content,match', [
@@ -144,6 +160,6 @@ def test_bad_weight_files(tmp_path, content, match):
 
 
 def test_dataset_builds_in_tool_without_pipeline(datalist):  # noqa: F811
-    ds = AudioVisualDataset(str(datalist / 'data.json'),
-                            str(datalist / 'labels.csv'))
+    ds = AudioVisualDataset(
+        str(datalist / 'data.json'), str(datalist / 'labels.csv'))
     assert len(ds) == 4

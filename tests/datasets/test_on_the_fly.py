@@ -14,8 +14,10 @@ ON_THE_FLY = [
     dict(type='DecordDecode'),
     dict(type='ResizeCenterCrop', size=32),
     dict(type='EncodeLabels'),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'frame_inds'))
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds'))
 ]
 OFFLINE = [
     dict(type='LoadAudio'),
@@ -31,9 +33,13 @@ OFFLINE = [
 
 
 def make(synthetic, pipeline, **kwargs):
-    return AudioVisualDataset(str(synthetic / 'datalist.json'), 'labels.csv',
-                              data_root=str(synthetic), pipeline=pipeline,
-                              test_mode=True, **kwargs)
+    return AudioVisualDataset(
+        str(synthetic / 'datalist.json'),
+        'labels.csv',
+        data_root=str(synthetic),
+        pipeline=pipeline,
+        test_mode=True,
+        **kwargs)
 
 
 def test_reads_the_video_file_like_the_extraction(synthetic):
@@ -55,8 +61,10 @@ def test_reads_the_video_file_like_the_extraction(synthetic):
 
 
 def test_all_frames_and_missing_video(synthetic):
-    pipeline = [dict(t, mode='all') if t['type'] == 'SelectVideoFrames'
-                else t for t in ON_THE_FLY]
+    pipeline = [
+        dict(t, mode='all') if t['type'] == 'SelectVideoFrames' else t
+        for t in ON_THE_FLY
+    ]
     sample = make(synthetic, pipeline, video_dir='videos')[0]
     assert sample['inputs']['imgs'].shape == (10, 3, 32, 32)
     from cavmae_mm.datasets import DatumError

@@ -49,17 +49,26 @@ def _nan_wave():
 
 
 SPOIL = {
-    'missing': lambda r: _wav(r).unlink(),
-    'empty': lambda r: _wav(r).write_bytes(b''),
-    'truncated': lambda r: _wav(r).write_bytes(_wav(r).read_bytes()[:30]),
-    'not_audio': lambda r: _wav(r).write_bytes(b'<html>not audio</html>' * 40),
-    'wrong_rate': lambda r: write_tone(_wav(r), rate=8000),
-    'stereo': lambda r: write_tone(_wav(r), channels=2),
-    'too_short': lambda r: _write(_wav(r), np.full(100, 0.1)),
-    'nan': lambda r: _write(_wav(r), _nan_wave(), 'FLOAT'),
-    'missing_frames': lambda r: [p.unlink() for p in _frames(r)],
-    'corrupt_jpeg': lambda r: [p.write_bytes(b'\xff\xd8garbage')
-                               for p in _frames(r)],
+    'missing':
+    lambda r: _wav(r).unlink(),
+    'empty':
+    lambda r: _wav(r).write_bytes(b''),
+    'truncated':
+    lambda r: _wav(r).write_bytes(_wav(r).read_bytes()[:30]),
+    'not_audio':
+    lambda r: _wav(r).write_bytes(b'<html>not audio</html>' * 40),
+    'wrong_rate':
+    lambda r: write_tone(_wav(r), rate=8000),
+    'stereo':
+    lambda r: write_tone(_wav(r), channels=2),
+    'too_short':
+    lambda r: _write(_wav(r), np.full(100, 0.1)),
+    'nan':
+    lambda r: _write(_wav(r), _nan_wave(), 'FLOAT'),
+    'missing_frames':
+    lambda r: [p.unlink() for p in _frames(r)],
+    'corrupt_jpeg':
+    lambda r: [p.write_bytes(b'\xff\xd8garbage') for p in _frames(r)],
 }
 
 # recipe -> (config, mixup rate forced, or None for no wrapper)
@@ -80,8 +89,8 @@ def _video(root):
 SPOIL_VIDEO = {
     'missing': lambda r: _video(r).unlink(),
     'empty': lambda r: _video(r).write_bytes(b''),
-    'truncated': lambda r: _video(r).write_bytes(
-        _video(r).read_bytes()[:2000]),
+    'truncated':
+    lambda r: _video(r).write_bytes(_video(r).read_bytes()[:2000]),
     'not_video': lambda r: _video(r).write_bytes(b'<html>no</html>' * 80),
     'no_audio_track': lambda r: write_video(_video(r), audio=None),
 }
@@ -101,8 +110,12 @@ def spoiled_videos(synthetic, tmp_path, request):
     root = tmp_path / 'set'
     shutil.copytree(synthetic, root)
     data = json.loads((root / 'datalist.json').read_text())['data']
-    videos = [dict(video_id=d['video_id'], labels=d['labels'],
-                   video_path=f'videos/{d["video_id"]}.mp4') for d in data]
+    videos = [
+        dict(
+            video_id=d['video_id'],
+            labels=d['labels'],
+            video_path=f'videos/{d["video_id"]}.mp4') for d in data
+    ]
     (root / 'datalist.json').write_text(json.dumps(dict(data=videos)))
     SPOIL_VIDEO[request.param](root)
     return root
@@ -111,12 +124,18 @@ def spoiled_videos(synthetic, tmp_path, request):
 def train_loader(root, recipe, workers=0, on_error='skip'):
     config, prob = RECIPES[recipe]
     cfg = Config.fromfile(str(CONFIGS / config)).train_dataloader
-    cfg.update(batch_size=2, num_workers=workers, persistent_workers=False,
-               pin_memory=False,
-               sampler=dict(type='DefaultSampler', shuffle=True))
+    cfg.update(
+        batch_size=2,
+        num_workers=workers,
+        persistent_workers=False,
+        pin_memory=False,
+        sampler=dict(type='DefaultSampler', shuffle=True))
     inner = cfg.dataset.get('dataset', cfg.dataset)
-    inner.update(data_root=str(root), ann_file='datalist.json',
-                 label_file='labels.csv', on_error=on_error)
+    inner.update(
+        data_root=str(root),
+        ann_file='datalist.json',
+        label_file='labels.csv',
+        on_error=on_error)
     if prob is not None:
         cfg.dataset.prob = prob
     with DefaultScope.overwrite_default_scope('cavmae_mm'):
@@ -126,9 +145,11 @@ def train_loader(root, recipe, workers=0, on_error='skip'):
 def run_epochs(loader, hook, epochs=2):
     """Feeds the loader's batches to the hook as a training loop would;
     returns the samples and the records they carry."""
-    runner = SimpleNamespace(logger=MMLogger.get_current_instance(),
-                             train_dataloader=loader, epoch=0,
-                             message_hub=MessageHub.get_current_instance())
+    runner = SimpleNamespace(
+        logger=MMLogger.get_current_instance(),
+        train_dataloader=loader,
+        epoch=0,
+        message_hub=MessageHub.get_current_instance())
     samples, records = [], []
     for epoch in range(epochs):
         runner.epoch = epoch
@@ -177,8 +198,8 @@ def test_every_kind_of_bad_datum_is_replaced_when_mixing(spoiled):
 
 
 @pytest.mark.parametrize('recipe', sorted(set(RECIPES) - {'finetune-videos'}))
-@pytest.mark.parametrize('spoiled', ['too_short', 'corrupt_jpeg'],
-                         indirect=True)
+@pytest.mark.parametrize(
+    'spoiled', ['too_short', 'corrupt_jpeg'], indirect=True)
 def test_every_recipe_replaces_through_workers(spoiled, recipe):
     """Two data loader workers: each epoch's bad datum is replaced once (the
     mixup partner of a clip that fails after mixing is drawn anew with it)
@@ -196,8 +217,7 @@ def test_every_recipe_replaces_through_workers(spoiled, recipe):
     assert all(BAD in r['reason'] for r in records)
 
 
-@pytest.mark.parametrize('spoiled_videos', sorted(SPOIL_VIDEO),
-                         indirect=True)
+@pytest.mark.parametrize('spoiled_videos', sorted(SPOIL_VIDEO), indirect=True)
 def test_every_kind_of_bad_video_is_replaced(spoiled_videos):
     """The recipe straight from video files: a video that is missing,
     empty, truncated, not a video or without an audio track is replaced
@@ -210,8 +230,8 @@ def test_every_kind_of_bad_video_is_replaced(spoiled_videos):
     assert len(records) >= 1 and hook.total_count == len(records)
     assert all(f'{BAD}.mp4' in r['reason'] for r in records)
     with pytest.raises(DatumError, match=rf'datum 2 \({BAD}\).*{BAD}.mp4'):
-        train_loader(spoiled_videos, 'finetune-videos',
-                     on_error='raise').dataset[2]
+        train_loader(
+            spoiled_videos, 'finetune-videos', on_error='raise').dataset[2]
 
 
 @pytest.mark.parametrize('recipe', ['finetune-mixed', 'device-fbank'])
@@ -231,8 +251,9 @@ def test_error_after_the_mix_names_datalist_datum_and_file(spoiled, recipe):
 @pytest.mark.parametrize('spoiled', ['missing'], indirect=True)
 def test_too_many_replacements_stop_the_run(spoiled):
     loader = train_loader(spoiled, 'finetune-unmixed')
-    with pytest.raises(RuntimeError, match=r'1 of 6 samples of epoch 1.*'
-                       r'max_fraction=0.1'):
+    with pytest.raises(
+            RuntimeError, match=r'1 of 6 samples of epoch 1.*'
+            r'max_fraction=0.1'):
         run_epochs(loader, ReplacedSamplesHook(max_fraction=0.1))
     # 1 of 6 is within a limit of 0.2
     run_epochs(loader, ReplacedSamplesHook(max_fraction=0.2), epochs=1)
@@ -259,12 +280,13 @@ def test_fetch_or_replace_records_and_raises():
             raise OSError('cannot read')
         return dict(value=idx)
 
-    out = fetch_or_replace(prepare, 0, 3, lambda i, e: (f'x: datum {i}',
-                                                         f'x: datum {i}: {e}'),
-                           'skip', 5)
+    out = fetch_or_replace(
+        prepare, 0, 3, lambda i, e: (f'x: datum {i}', f'x: datum {i}: {e}'),
+        'skip', 5)
     assert out['value'] in (1, 2) and calls[0] == 0
-    assert out['replaced'] == [dict(datum='x: datum 0',
-                                    reason='x: datum 0: cannot read')]
+    assert out['replaced'] == [
+        dict(datum='x: datum 0', reason='x: datum 0: cannot read')
+    ]
     with pytest.raises(DatumError, match='x: datum 0: cannot read'):
         fetch_or_replace(prepare, 0, 3, lambda i, e: ('d', f'x: datum {i}: '
                                                       f'{e}'), 'raise', 5)

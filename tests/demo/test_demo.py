@@ -1,8 +1,12 @@
 """`make demo`'s chain (demo/demo.py) in its quick setting: every step runs
 and the pretrained model has learned something a random one has not."""
+import pytest
+
 from tests.tool_loader import load_tool
 
 demo = load_tool('demo/demo.py')
+# end to end: every tool of the chain in its own process
+pytestmark = pytest.mark.slow
 
 
 def test_demo_chain_learns(tmp_path):
@@ -26,8 +30,9 @@ def test_demo_chain_learns(tmp_path):
     figures = sorted((out / 'inpainting').glob('*.png'))
     assert len(figures) == 2
     assert (out / 'report.json').is_file()
-    assert {p.name for p in (out / 'curves').glob('*.png')} == {
-        'pretrain.png', 'finetune.png'}
+    assert {p.name
+            for p in (out / 'curves').glob('*.png')
+            } == {'pretrain.png', 'finetune.png'}
     for name in ('pretrained', 'finetuned'):
         assert (out / report['outputs'][name]).is_file()
 

@@ -1,5 +1,6 @@
 """FiniteLossHook stops training at a non-finite loss; every config runs
-the checks (the class-count check is tested in tests/tools/test_test_tool.py)."""
+the checks (the class-count check is tested in
+tests/tools/test_test_tool.py)."""
 from types import SimpleNamespace
 
 import pytest
@@ -25,12 +26,15 @@ def fake_runner(loss):
 
 def test_non_finite_loss_stops_training_and_names_the_batch():
     hook = FiniteLossHook()
-    samples = [ActionDataSample(metainfo=dict(video_id=v))
-               for v in ('clip_a', 'clip_b')]
+    samples = [
+        ActionDataSample(metainfo=dict(video_id=v))
+        for v in ('clip_a', 'clip_b')
+    ]
     batch = dict(inputs={}, data_samples=samples)
     hook.after_train_iter(fake_runner(0.5), 3, batch)  # finite: no error
     for bad in (float('nan'), float('inf')):
-        with pytest.raises(FloatingPointError,
-                           match=r"iteration 42 \(epoch 3, batch 3\).*"
-                           r"\['clip_a', 'clip_b'\]"):
+        with pytest.raises(
+                FloatingPointError,
+                match=r"iteration 42 \(epoch 3, batch 3\).*"
+                r"\['clip_a', 'clip_b'\]"):
             hook.after_train_iter(fake_runner(bad), 3, batch)

@@ -48,16 +48,18 @@ custom_hooks = {hooks!r}
     return str(path)
 
 
-def test_interrupted_mid_epoch_resume_continues_the_epoch(tiny_config,
-                                                          tmp_path):
+def test_interrupted_mid_epoch_resume_continues_the_epoch(
+        tiny_config, tmp_path):
     work = str(tmp_path / 'work')
     iteration_ckpt = dict(type='CheckpointHook', by_epoch=False, interval=2)
     record = dict(type='RecordBatchesHook')
     SEEN.clear()
     # 6 clips, batch 2: 3 iterations per epoch; iteration checkpoints after
     # iterations 2 and 4; stopped before the 6th (index 5)
-    first = run_config(tiny_config, tmp_path / 'first.py', [
-        iteration_ckpt, record, dict(type='InterruptHook', at=5)])
+    first = run_config(
+        tiny_config, tmp_path / 'first.py',
+        [iteration_ckpt, record,
+         dict(type='InterruptHook', at=5)])
     with pytest.raises(Interrupted):
         train_tool.main([first, '--work-dir', work])
     first_run = list(SEEN)

@@ -17,8 +17,12 @@ def test_start_up_log_is_short_and_names_the_config(tiny_config, tmp_path):
     log = next((tmp_path / 'work').glob('*/*.log')).read_text()
     # what the console shows: the log without the record of each
     # parameter's initialisation that MMEngine writes to the file only
-    log = re.sub(r'Name of parameter - Initialization information\n.*?'
-                 r'(?=^\d{4}/\d\d/\d\d )', '', log, flags=re.S | re.M)
+    log = re.sub(
+        r'Name of parameter - Initialization information\n.*?'
+        r'(?=^\d{4}/\d\d/\d\d )',
+        '',
+        log,
+        flags=re.S | re.M)
     lines = log.splitlines()
     first_iteration = next(i for i, line in enumerate(lines)
                            if 'Epoch(train)' in line)

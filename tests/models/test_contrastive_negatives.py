@@ -25,16 +25,18 @@ def loss_and_grads(head, audio, visual):
 
 
 def worker(rank, init_file, bidirectional, results):
-    dist.init_process_group('gloo', init_method=f'file://{init_file}',
-                            rank=rank, world_size=WORLD)
+    dist.init_process_group(
+        'gloo', init_method=f'file://{init_file}', rank=rank, world_size=WORLD)
     try:
         audio, visual = features()
         mine = slice(rank * LOCAL, (rank + 1) * LOCAL)
-        head = CAVMAEContrastiveHead(bidirectional=bidirectional,
-                                     loss_weight=1.0, gather_negatives=True)
+        head = CAVMAEContrastiveHead(
+            bidirectional=bidirectional,
+            loss_weight=1.0,
+            gather_negatives=True)
         out, grad_a, grad_v = loss_and_grads(head, audio[mine], visual[mine])
-        results[rank] = (out['loss_c'].item(), out['acc_c'].item(),
-                         grad_a, grad_v)
+        results[rank] = (out['loss_c'].item(), out['acc_c'].item(), grad_a,
+                         grad_v)
     finally:
         dist.destroy_process_group()
 
@@ -42,8 +44,11 @@ def worker(rank, init_file, bidirectional, results):
 def run_two_ranks(tmp_path, bidirectional):
     manager = mp.Manager()
     results = manager.dict()
-    mp.spawn(worker, args=(str(tmp_path / 'init'), bidirectional, results),
-             nprocs=WORLD, join=True)
+    mp.spawn(
+        worker,
+        args=(str(tmp_path / 'init'), bidirectional, results),
+        nprocs=WORLD,
+        join=True)
     return [results[r] for r in range(WORLD)]
 
 
@@ -52,8 +57,8 @@ def test_global_negatives_equal_one_process_with_the_whole_batch(tmp_path):
         folder = tmp_path / str(bidirectional)
         folder.mkdir()
         ranks = run_two_ranks(folder, bidirectional)
-        head = CAVMAEContrastiveHead(bidirectional=bidirectional,
-                                     loss_weight=1.0)
+        head = CAVMAEContrastiveHead(
+            bidirectional=bidirectional, loss_weight=1.0)
         whole, grad_a, grad_v = loss_and_grads(head, *features())
         # DDP averages over ranks: mean of the rank losses / gradients
         loss = sum(r[0] for r in ranks) / WORLD
@@ -69,6 +74,6 @@ def test_global_negatives_equal_one_process_with_the_whole_batch(tmp_path):
 def test_without_a_process_group_it_is_the_plain_loss():
     audio, visual = features()
     plain = CAVMAEContrastiveHead(bidirectional=True).loss(audio, visual)
-    gathered = CAVMAEContrastiveHead(bidirectional=True,
-                                     gather_negatives=True).loss(audio, visual)
+    gathered = CAVMAEContrastiveHead(
+        bidirectional=True, gather_negatives=True).loss(audio, visual)
     assert torch.equal(plain['loss_c'], gathered['loss_c'])

@@ -17,11 +17,11 @@ def encoder(build):
 def test_every_path_shape(encoder, masked):
     inputs = tiny_inputs(batch=3)
     ratios = dict(mask_ratio_a=0.75, mask_ratio_v=0.5) if masked else {}
-    out = encoder(inputs['audios'], inputs['imgs'], paths=tuple(PATHS),
-                  **ratios)
+    out = encoder(
+        inputs['audios'], inputs['imgs'], paths=tuple(PATHS), **ratios)
     la, lv = (2, 2) if masked else (8, 4)  # int(8*.25), int(4*.5)
-    expected = dict(joint=la + lv, audio=la, visual=lv, audio_joint=la,
-                    visual_joint=lv)
+    expected = dict(
+        joint=la + lv, audio=la, visual=lv, audio_joint=la, visual_joint=lv)
     for path, length in expected.items():
         assert out.paths[path].shape == (3, length, 32)
     if masked:
@@ -50,8 +50,11 @@ def test_bad_inputs_are_rejected(encoder):
     with pytest.raises(ValueError, match='unknown encoder paths'):
         encoder(inputs['audios'], inputs['imgs'], paths=('fusion', ))
     with pytest.raises(ValueError, match='audio_mask_mode'):
-        encoder(inputs['audios'], inputs['imgs'], mask_ratio_a=0.5,
-                audio_mask_mode='random')
+        encoder(
+            inputs['audios'],
+            inputs['imgs'],
+            mask_ratio_a=0.5,
+            audio_mask_mode='random')
 
 
 def test_init_weights_fills_fixed_tables(encoder):
@@ -65,8 +68,8 @@ def test_shorter_audio_loads_longer_checkpoint_with_trimmed_table(build):
     long.init_weights()
     short = build(dict(TINY_ENCODER, audio_length=TINY['audio_length'] // 2))
     short.load_state_dict(long.state_dict(), strict=True)
-    expected = long.pos_embed_a.reshape(1, 2, 4, 32)[:, :, :2].reshape(
-        1, 4, 32)
+    expected = long.pos_embed_a.reshape(1, 2, 4,
+                                        32)[:, :, :2].reshape(1, 4, 32)
     assert torch.equal(short.pos_embed_a, expected)
     fbank = torch.randn(1, TINY['audio_length'] // 2, TINY['num_mel_bins'])
     assert short(fbank, None, paths=('audio', )).paths['audio'].shape == \

@@ -12,14 +12,17 @@ from cavmae_mm.models.heads import (CAVMAEClsHead, CAVMAEContrastiveHead,
 def hand_contrastive(a, v, temperature, direction):
     """Loops over the batch: each column (video) picks its row (audio) for
     'v2a'; each row picks its column for 'a2v'."""
+
     def unit(rows):
         return [[t / math.sqrt(sum(u * u for u in x)) for t in x]
                 for x in rows]
 
     a, v = unit(a.mean(1).tolist()), unit(v.mean(1).tolist())
     n = len(a)
-    sim = [[sum(p * q for p, q in zip(a[i], v[j], strict=True)) / temperature
-            for j in range(n)] for i in range(n)]
+    sim = [[
+        sum(p * q for p, q in zip(a[i], v[j], strict=True)) / temperature
+        for j in range(n)
+    ] for i in range(n)]
     loss, correct = 0.0, 0
     for k in range(n):
         if direction == 'v2a':
@@ -36,9 +39,8 @@ def hand_contrastive(a, v, temperature, direction):
 def test_contrastive_loss_by_hand(bidirectional):
     torch.manual_seed(0)
     a, v = torch.randn(4, 3, 8), torch.randn(4, 5, 8)
-    head = CAVMAEContrastiveHead(temperature=0.05,
-                                 bidirectional=bidirectional,
-                                 loss_weight=0.01)
+    head = CAVMAEContrastiveHead(
+        temperature=0.05, bidirectional=bidirectional, loss_weight=0.01)
     out = head.loss(a.double(), v.double())
     loss, acc = hand_contrastive(a.double(), v.double(), 0.05, 'v2a')
     if bidirectional:
@@ -81,31 +83,31 @@ def test_mae_loss_counts_only_masked_patches():
 
 def test_norm_pix_normalises_each_target_patch():
     head = CAVMAEReconstructionHead(norm_pix=True)
-    targets = head.construct_targets(torch.randn(1, 64, 32) * 7 + 3,
-                                     torch.randn(1, 3, 32, 32))
+    targets = head.construct_targets(
+        torch.randn(1, 64, 32) * 7 + 3, torch.randn(1, 3, 32, 32))
     patch = targets['audio'][0, 0]
     assert patch.mean().abs() < 1e-5
     assert patch.var().item() == pytest.approx(1.0, rel=1e-4)
 
 
 def test_loss_weight_scales():
-    args = (torch.randn(1, 8, 256), torch.randn(1, 4, 768),
-            torch.randn(1, 64, 32), torch.randn(1, 3, 32, 32),
-            torch.ones(1, 8), torch.ones(1, 4))
+    args = (torch.randn(1, 8, 256), torch.randn(1, 4,
+                                                768), torch.randn(1, 64, 32),
+            torch.randn(1, 3, 32, 32), torch.ones(1, 8), torch.ones(1, 4))
     one = CAVMAEReconstructionHead(loss_weight=1.0).loss(*args)
     three = CAVMAEReconstructionHead(loss_weight=3.0).loss(*args)
     assert torch.allclose(three['loss_mae_v'], 3 * one['loss_mae_v'])
 
 
 def test_cls_head_averages_frames():
-    head = CAVMAEClsHead(num_classes=3, in_channels=4,
-                         average_clips='sigmoid')
+    head = CAVMAEClsHead(num_classes=3, in_channels=4, average_clips='sigmoid')
     scores = torch.randn(6, 3)
     out = head.average_clip(scores, num_segs=3)
     assert torch.allclose(out, scores.view(2, 3, 3).sigmoid().mean(1))
     head.average_clips = 'prob'
-    assert torch.allclose(head.average_clip(scores, 3),
-                          F.softmax(scores.view(2, 3, 3), -1).mean(1))
+    assert torch.allclose(
+        head.average_clip(scores, 3),
+        F.softmax(scores.view(2, 3, 3), -1).mean(1))
     head.average_clips = None
     with pytest.raises(ValueError, match='cannot combine'):
         head.average_clip(scores, 3)

@@ -14,7 +14,7 @@ from tests.reference.official_functional import (ref_features,
                                                  ref_finetune_logits,
                                                  ref_pretrain_losses)
 
-# copies of shared/spec/official_cavmae_*_keys.txt: every released tensor
+# tests/data/official_cavmae_*_keys.txt: every released tensor
 SPEC = Path(__file__).resolve().parents[1] / 'data'
 
 
@@ -24,8 +24,10 @@ def assert_close(ours, ref, rtol=1e-4):
 
 
 def official_state(model):
-    return {k[len('module.'):]: v
-            for k, v in mm_to_official(model.state_dict()).items()}
+    return {
+        k[len('module.'):]: v
+        for k, v in mm_to_official(model.state_dict()).items()
+    }
 
 
 @pytest.mark.parametrize('modality', list(MODALITY_PATHS))
@@ -33,16 +35,17 @@ def test_finetune_logits_match_reference(modality):
     model = randomize_(MODELS.build(tiny_recognizer_cfg(modality=modality)))
     model.eval()
     inputs = tiny_inputs()
-    ref = ref_finetune_logits(official_state(model), inputs['audios'],
-                              inputs['imgs'], modality, HEADS)
+    ref = ref_finetune_logits(
+        official_state(model), inputs['audios'], inputs['imgs'], modality,
+        HEADS)
     assert_close(model(inputs, mode='tensor'), ref)
 
 
 def test_pretrain_features_match_reference():
     model = randomize_(MODELS.build(tiny_pretrain_cfg())).eval()
     inputs = tiny_inputs()
-    ref_a, ref_v = ref_features(official_state(model), inputs['audios'],
-                                inputs['imgs'], HEADS)
+    ref_a, ref_v = ref_features(
+        official_state(model), inputs['audios'], inputs['imgs'], HEADS)
     audio, visual = model(inputs, mode='tensor')
     assert_close(audio, ref_a)
     assert_close(visual, ref_v)
@@ -57,10 +60,14 @@ def test_pretrain_losses_match_reference_under_same_seed(
     model = randomize_(MODELS.build(cfg)).eval()
     inputs = tiny_inputs(batch=3)
     seed_all(7)
-    ref = ref_pretrain_losses(official_state(model), inputs['audios'],
-                              inputs['imgs'], HEADS, DEC_HEADS,
-                              mask_mode=mask_mode,
-                              bidirectional=bidirectional)
+    ref = ref_pretrain_losses(
+        official_state(model),
+        inputs['audios'],
+        inputs['imgs'],
+        HEADS,
+        DEC_HEADS,
+        mask_mode=mask_mode,
+        bidirectional=bidirectional)
     seed_all(7)
     losses = model(inputs, mode='loss')
     for key in ('loss_mae_a', 'loss_mae_v', 'loss_c', 'acc_c'):
@@ -97,8 +104,9 @@ def test_full_size_finetuned_checkpoint_matches_reference():
     model.eval()
     plain = {k[len('module.'):]: v for k, v in official.items()}
     gen = torch.Generator().manual_seed(1)
-    inputs = dict(audios=torch.randn(1, 1024, 128, generator=gen),
-                  imgs=torch.randn(1, 3, 224, 224, generator=gen))
+    inputs = dict(
+        audios=torch.randn(1, 1024, 128, generator=gen),
+        imgs=torch.randn(1, 3, 224, 224, generator=gen))
     with torch.no_grad():
         for modality in MODALITY_PATHS:
             model.modality = modality
@@ -112,27 +120,33 @@ def test_full_size_pretrained_checkpoint_matches_reference():
     converted, kind, _ = official_to_mm(official)
     assert kind == 'pretrain'
     model = MODELS.build(
-        dict(type='CAVMAE', backbone=dict(type='CAVMAEEncoder'),
-             neck=dict(type='CAVMAEDecoder'),
-             head=dict(type='CAVMAEReconstructionHead'),
-             contrastive_head=dict(type='CAVMAEContrastiveHead')))
+        dict(
+            type='CAVMAE',
+            backbone=dict(type='CAVMAEEncoder'),
+            neck=dict(type='CAVMAEDecoder'),
+            head=dict(type='CAVMAEReconstructionHead'),
+            contrastive_head=dict(type='CAVMAEContrastiveHead')))
     model.load_state_dict(converted, strict=True)
     model.eval()
     plain = {k[len('module.'):]: v for k, v in official.items()}
     gen = torch.Generator().manual_seed(2)
-    inputs = dict(audios=torch.randn(2, 1024, 128, generator=gen),
-                  imgs=torch.randn(2, 3, 224, 224, generator=gen))
+    inputs = dict(
+        audios=torch.randn(2, 1024, 128, generator=gen),
+        imgs=torch.randn(2, 3, 224, 224, generator=gen))
     with torch.no_grad():
         seed_all(3)
-        ref = ref_pretrain_losses(plain, inputs['audios'], inputs['imgs'],
-                                  12, 16)
+        ref = ref_pretrain_losses(plain, inputs['audios'], inputs['imgs'], 12,
+                                  16)
         seed_all(3)
         losses = model(inputs, mode='loss')
         for key in ('loss_mae_a', 'loss_mae_v', 'loss_c'):
             assert_close(losses[key], ref[key])
         ref_a, ref_v = ref_features(plain, inputs['audios'][:1],
                                     inputs['imgs'][:1], 12)
-        audio, visual = model({k: v[:1] for k, v in inputs.items()},
+        audio, visual = model({
+            k: v[:1]
+            for k, v in inputs.items()
+        },
                               mode='tensor')
     assert audio.shape == (1, 512, 768) and visual.shape == (1, 196, 768)
     assert_close(audio, ref_a)

@@ -34,8 +34,11 @@ def test_every_training_recipe_names_its_start(path):
 def test_missing_pretrained_file_says_where_to_get_it(build, tmp_path,
                                                       monkeypatch):
     monkeypatch.chdir(tmp_path)
-    model = build(tiny_recognizer_cfg(init_cfg=dict(
-        type='Pretrained', checkpoint='checkpoints/cav-mae-scale++.pth')))
+    model = build(
+        tiny_recognizer_cfg(
+            init_cfg=dict(
+                type='Pretrained',
+                checkpoint='checkpoints/cav-mae-scale++.pth')))
     with pytest.raises(FileNotFoundError) as info:
         model.init_weights()
     message = str(info.value)
@@ -45,13 +48,13 @@ def test_missing_pretrained_file_says_where_to_get_it(build, tmp_path,
     assert 'model.init_cfg=None' in message
 
 
-def test_finetuning_starts_from_the_official_pretrained_file(build,
-                                                             tmp_path):
+def test_finetuning_starts_from_the_official_pretrained_file(build, tmp_path):
     pretrained = randomize_(build(tiny_pretrain_cfg()), seed=11)
     path = tmp_path / 'audio_model.21.pth'
     torch.save(mm_to_official(pretrained.state_dict()), path)
-    model = build(tiny_recognizer_cfg(init_cfg=dict(type='Pretrained',
-                                                    checkpoint=str(path))))
+    model = build(
+        tiny_recognizer_cfg(
+            init_cfg=dict(type='Pretrained', checkpoint=str(path))))
     model.init_weights()
     mine = model.state_dict()
     for key, value in pretrained.state_dict().items():
@@ -61,17 +64,20 @@ def test_finetuning_starts_from_the_official_pretrained_file(build,
     assert mine['cls_head.norm.weight'].eq(1).all()
 
 
-def test_pretraining_starts_from_a_checkpoint_and_init_cfg_none(build,
-                                                                tmp_path):
+def test_pretraining_starts_from_a_checkpoint_and_init_cfg_none(
+        build, tmp_path):
     source = randomize_(build(tiny_pretrain_cfg()), seed=12)
     path = tmp_path / 'init.pth'
     torch.save({'state_dict': source.state_dict()}, path)
-    model = build(tiny_pretrain_cfg(init_cfg=dict(type='Pretrained',
-                                                  checkpoint=str(path))))
+    model = build(
+        tiny_pretrain_cfg(
+            init_cfg=dict(type='Pretrained', checkpoint=str(path))))
     model.init_weights()
-    assert all(torch.equal(a, b) for a, b in zip(
-        model.state_dict().values(), source.state_dict().values(),
-        strict=True))
+    assert all(
+        torch.equal(a, b) for a, b in zip(
+            model.state_dict().values(),
+            source.state_dict().values(),
+            strict=True))
     fresh = build(tiny_pretrain_cfg(init_cfg=None))
     fresh.init_weights()  # a deliberate random start
     assert not torch.equal(fresh.backbone.modality_a,

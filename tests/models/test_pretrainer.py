@@ -52,8 +52,10 @@ def test_explicit_noise_reproduces_the_seeded_draw(model):
     given = model(inputs, mode='loss', noise=noise)
     for key in drawn:
         assert torch.equal(drawn[key], given[key])
-    other = model(inputs, mode='loss',
-                  noise=dict(audios=1 - noise['audios'], imgs=noise['imgs']))
+    other = model(
+        inputs,
+        mode='loss',
+        noise=dict(audios=1 - noise['audios'], imgs=noise['imgs']))
     assert not torch.equal(drawn['loss_mae_a'], other['loss_mae_a'])
 
 
@@ -69,8 +71,8 @@ def test_tensor_and_predict_modes(model):
     inputs = tiny_inputs()
     audio, visual = model(inputs, mode='tensor')
     assert audio.shape == (2, 8, 32) and visual.shape == (2, 4, 32)
-    samples = model(inputs, [ActionDataSample(), ActionDataSample()],
-                    mode='predict')
+    samples = model(
+        inputs, [ActionDataSample(), ActionDataSample()], mode='predict')
     assert torch.allclose(samples[0].audio_feature, audio[0].mean(0))
     assert torch.allclose(samples[1].visual_feature, visual[1].mean(0))
     with pytest.raises(RuntimeError, match='Invalid mode'):
@@ -84,10 +86,14 @@ def test_mask_ratio_must_be_positive_for_reconstruction(build):
 
 def test_train_step_reduces_the_loss(model):
     gen = torch.Generator().manual_seed(0)
-    data = dict(inputs=dict(
-        audios=[torch.randn(64, 32, generator=gen) for _ in range(4)],
-        imgs=[torch.randint(0, 256, (3, 32, 32), generator=gen,
-                            dtype=torch.uint8) for _ in range(4)]),
+    data = dict(
+        inputs=dict(
+            audios=[torch.randn(64, 32, generator=gen) for _ in range(4)],
+            imgs=[
+                torch.randint(
+                    0, 256, (3, 32, 32), generator=gen, dtype=torch.uint8)
+                for _ in range(4)
+            ]),
         data_samples=[ActionDataSample() for _ in range(4)])
     wrapper = OptimWrapper(torch.optim.Adam(model.parameters(), lr=3e-3))
     model.train()

@@ -38,8 +38,8 @@ def test_unknown_modality_is_rejected(build):
 def test_missing_modality_averages_joint_and_own_norm_paths(build):
     model = randomize_(build(tiny_recognizer_cfg(modality='missingaudioonly')))
     inputs = tiny_inputs()
-    out = model.backbone(inputs['audios'], None,
-                         paths=('audio_joint', 'audio'))
+    out = model.backbone(
+        inputs['audios'], None, paths=('audio_joint', 'audio'))
     feat = (out.paths['audio_joint'].mean(1) + out.paths['audio'].mean(1)) / 2
     assert torch.allclose(model(inputs, mode='tensor'), model.cls_head(feat))
 
@@ -51,11 +51,14 @@ def test_predict_gives_scores_and_averages_frames(build):
     inputs = tiny_inputs(batch=2)
     frames = torch.randn(2, 3, 3, 32, 32)
     per_frame = torch.stack([
-        model(dict(audios=inputs['audios'], imgs=frames[:, i]),
-              mode='tensor') for i in range(3)
-    ], dim=1)
-    samples = model(dict(audios=inputs['audios'], imgs=frames),
-                    samples_with([torch.zeros(5)] * 2), mode='predict')
+        model(dict(audios=inputs['audios'], imgs=frames[:, i]), mode='tensor')
+        for i in range(3)
+    ],
+                            dim=1)
+    samples = model(
+        dict(audios=inputs['audios'], imgs=frames),
+        samples_with([torch.zeros(5)] * 2),
+        mode='predict')
     assert isinstance(samples[0], ActionDataSample)
     expected = per_frame.sigmoid().mean(1)
     for i, sample in enumerate(samples):
@@ -85,32 +88,40 @@ def test_train_step_reduces_the_loss(build):
     model.init_weights()
     gen = torch.Generator().manual_seed(0)
     labels = (torch.rand(4, 5, generator=gen) > 0.5).float()
-    data = dict(inputs=dict(
-        audios=[torch.randn(64, 32, generator=gen) for _ in range(4)],
-        imgs=[torch.randint(0, 256, (3, 32, 32), generator=gen,
-                            dtype=torch.uint8) for _ in range(4)]),
+    data = dict(
+        inputs=dict(
+            audios=[torch.randn(64, 32, generator=gen) for _ in range(4)],
+            imgs=[
+                torch.randint(
+                    0, 256, (3, 32, 32), generator=gen, dtype=torch.uint8)
+                for _ in range(4)
+            ]),
         data_samples=samples_with(list(labels)))
     wrapper = OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
-    history = [model.train_step(data, wrapper)['loss'].item()
-               for _ in range(20)]
+    history = [
+        model.train_step(data, wrapper)['loss'].item() for _ in range(20)
+    ]
     assert history[-1] < 0.5 * history[0]
 
 
-@pytest.mark.parametrize('modality', ['multimodal', 'missingvideoonly',
-                                      'videoonly'])
+@pytest.mark.parametrize('modality',
+                         ['multimodal', 'missingvideoonly', 'videoonly'])
 def test_multi_frame_test_runs_the_audio_once(build, modality):
     """The audio branch runs once per clip for its N frames: the logits
     equal those of the fbank repeated for every frame."""
     model = randomize_(build(tiny_recognizer_cfg(modality=modality))).eval()
     inputs = tiny_inputs(batch=2)
     frames = torch.randn(2, 4, 3, 32, 32)
-    together = model(dict(audios=inputs['audios'], imgs=frames),
-                     mode='tensor')
-    repeated = model.cls_head(torch.cat([
-        model.extract_feat(dict(audios=inputs['audios'][i:i + 1].repeat(
-            4, 1, 1), imgs=frames[i]))[0] for i in range(2)]))
+    together = model(dict(audios=inputs['audios'], imgs=frames), mode='tensor')
+    repeated = model.cls_head(
+        torch.cat([
+            model.extract_feat(
+                dict(
+                    audios=inputs['audios'][i:i + 1].repeat(4, 1, 1),
+                    imgs=frames[i]))[0] for i in range(2)
+        ]))
     assert together.shape == (8, 5)
     assert torch.allclose(together, repeated, atol=1e-5)
     with pytest.raises(ValueError, match='unmasked'):
-        model.backbone(inputs['audios'], frames[:, 0], mask_ratio_a=0.5,
-                       audio_repeats=2)
+        model.backbone(
+            inputs['audios'], frames[:, 0], mask_ratio_a=0.5, audio_repeats=2)

@@ -16,8 +16,10 @@ def loss_and_grads(model, inputs, seed=0):
     losses = model(inputs, mode='loss')
     total = sum(v for k, v in losses.items() if k.startswith('loss'))
     total.backward()
-    grads = {n: p.grad.clone() for n, p in model.named_parameters()
-             if p.grad is not None}
+    grads = {
+        n: p.grad.clone()
+        for n, p in model.named_parameters() if p.grad is not None
+    }
     return total.detach(), grads
 
 
@@ -27,8 +29,8 @@ def assert_same(a, b, rtol, atol):
     torch.testing.assert_close(loss_a, loss_b, rtol=rtol, atol=atol)
     assert grads_a.keys() == grads_b.keys() and grads_a
     for name in grads_a:
-        torch.testing.assert_close(grads_a[name], grads_b[name], rtol=rtol,
-                                   atol=atol, msg=name)
+        torch.testing.assert_close(
+            grads_a[name], grads_b[name], rtol=rtol, atol=atol, msg=name)
 
 
 @pytest.fixture
@@ -51,12 +53,11 @@ def test_fused_attn_config_switch(build):
     cfg['backbone']['fused_attn'] = False
     cfg['neck']['fused_attn'] = False
     model = build(cfg)
-    assert not any(m.fused_attn for m in model.modules()
-                   if hasattr(m, 'fused_attn'))
+    assert not any(m.fused_attn
+                   for m in model.modules() if hasattr(m, 'fused_attn'))
 
 
-def test_activation_checkpointing_same_values_and_gradients(build,
-                                                            pretrainer):
+def test_activation_checkpointing_same_values_and_gradients(build, pretrainer):
     cfg = tiny_pretrain_cfg()
     cfg['backbone']['with_cp'] = True
     cfg['neck']['with_cp'] = True
@@ -64,8 +65,11 @@ def test_activation_checkpointing_same_values_and_gradients(build,
     checkpointed.load_state_dict(pretrainer.state_dict())
     checkpointed.train()
     inputs = tiny_inputs(batch=3)
-    assert_same(loss_and_grads(pretrainer, inputs),
-                loss_and_grads(checkpointed, inputs), rtol=1e-5, atol=1e-6)
+    assert_same(
+        loss_and_grads(pretrainer, inputs),
+        loss_and_grads(checkpointed, inputs),
+        rtol=1e-5,
+        atol=1e-6)
 
 
 def test_activation_checkpointing_in_the_recognizer(build):
@@ -82,6 +86,7 @@ def test_activation_checkpointing_in_the_recognizer(build):
         logits = model(inputs, mode='tensor')
         logits.square().sum().backward()
         results.append((logits.detach(), {
-            n: p.grad.clone() for n, p in model.named_parameters()
-            if p.grad is not None}))
+            n: p.grad.clone()
+            for n, p in model.named_parameters() if p.grad is not None
+        }))
     assert_same(*results, rtol=1e-5, atol=1e-6)

@@ -3,8 +3,8 @@ DistributedDataParallel needs without find_unused_parameters)."""
 import pytest
 
 from cavmae_mm.models.recognizers import MODALITY_PATHS
-from tests.conftest import seed_all, tiny_inputs, tiny_pretrain_cfg, \
-    tiny_recognizer_cfg
+from tests.conftest import (seed_all, tiny_inputs, tiny_pretrain_cfg,
+                            tiny_recognizer_cfg)
 
 
 def grads_match_requires_grad(model, loss):
@@ -32,18 +32,17 @@ def test_pretrainer(build, mae, contrastive):
 def test_recognizer(build, modality):
     model = build(tiny_recognizer_cfg(modality=modality))
     model.init_weights()
-    grads_match_requires_grad(model,
-                              model(tiny_inputs(), mode='tensor').sum())
+    grads_match_requires_grad(model, model(tiny_inputs(), mode='tensor').sum())
     model.modality = 'multimodal'  # switching updates the trainable set
-    grads_match_requires_grad(model,
-                              model(tiny_inputs(), mode='tensor').sum())
+    grads_match_requires_grad(model, model(tiny_inputs(), mode='tensor').sum())
 
 
 def test_linear_probe_trains_only_the_head(build):
     model = build(tiny_recognizer_cfg(freeze_backbone=True))
     model.init_weights()
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-    assert trainable == {'cls_head.norm.weight', 'cls_head.norm.bias',
-                         'cls_head.fc.weight', 'cls_head.fc.bias'}
-    grads_match_requires_grad(model,
-                              model(tiny_inputs(), mode='tensor').sum())
+    assert trainable == {
+        'cls_head.norm.weight', 'cls_head.norm.bias', 'cls_head.fc.weight',
+        'cls_head.fc.bias'
+    }
+    grads_match_requires_grad(model, model(tiny_inputs(), mode='tensor').sum())

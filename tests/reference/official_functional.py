@@ -1,7 +1,7 @@
 """An independent, functional re-statement of the official CAV-MAE maths.
 
-Written for the parity tests from the reference description
-(shared/spec/CAVMAE_REFERENCE.md): it works directly on a state dict with the
+Written for the parity tests from the description of the official
+behaviour: it works directly on a state dict with the
 official key names, uses explicit (math-path) attention, and follows the
 reference's order of random draws. It shares no code with cavmae_mm.
 """
@@ -16,8 +16,8 @@ import torch.nn.functional as F
 # ----------------------------------------------------------- position tables
 def ref_sincos_table(dim, rows, cols):
     """numpy re-statement of the official 2-D table (float64 -> float32)."""
-    gx, gy = np.meshgrid(np.arange(cols, dtype=np.float32),
-                         np.arange(rows, dtype=np.float32))
+    gx, gy = np.meshgrid(
+        np.arange(cols, dtype=np.float32), np.arange(rows, dtype=np.float32))
     quarter = dim // 4
     omega = 1.0 / 10000**(np.arange(quarter, dtype=np.float64) / quarter)
 
@@ -30,8 +30,8 @@ def ref_sincos_table(dim, rows, cols):
 
 # ------------------------------------------------------------------- blocks
 def _ln(sd, name, x):
-    return F.layer_norm(x, x.shape[-1:], sd[name + '.weight'],
-                        sd[name + '.bias'], eps=1e-5)
+    return F.layer_norm(
+        x, x.shape[-1:], sd[name + '.weight'], sd[name + '.bias'], eps=1e-5)
 
 
 def _attn(sd, name, x, heads):
@@ -60,8 +60,9 @@ def ref_block(sd, name, x, heads, modality=None):
 
 
 def _count(sd, prefix):
-    return len({k[len(prefix):].split('.')[0] for k in sd
-                if k.startswith(prefix)})
+    return len(
+        {k[len(prefix):].split('.')[0]
+         for k in sd if k.startswith(prefix)})
 
 
 def _run(sd, prefix, x, heads, modality=None):
@@ -117,6 +118,7 @@ def ref_mask(x, ratio, structured=None, grid=None):
 # ---------------------------------------------------------------- the models
 def ref_finetune_logits(sd, fbank, imgs, mode, heads):
     """Logits of the official finetuned model for one of its five modes."""
+
     def head(x):
         x = _ln(sd, 'mlp_head.0', x)
         return x @ sd['mlp_head.1.weight'].t() + sd['mlp_head.1.bias']
@@ -164,10 +166,19 @@ def _mae_loss(target, pred, mask, norm_pix):
     return (loss * mask).sum() / mask.sum()
 
 
-def ref_pretrain_losses(sd, fbank, imgs, heads, dec_heads, ratio_a=0.75,
-                        ratio_v=0.75, mask_mode='unstructured',
-                        norm_pix=True, mae_weight=1.0, c_weight=0.01,
-                        bidirectional=False, temperature=0.05):
+def ref_pretrain_losses(sd,
+                        fbank,
+                        imgs,
+                        heads,
+                        dec_heads,
+                        ratio_a=0.75,
+                        ratio_v=0.75,
+                        mask_mode='unstructured',
+                        norm_pix=True,
+                        mae_weight=1.0,
+                        c_weight=0.01,
+                        bidirectional=False,
+                        temperature=0.05):
     """The official pretraining forward; returns its tuple as a dict."""
     p = sd['patch_embed_a.proj.weight'].shape[-1]
     a = ref_embed_audio(sd, fbank)
@@ -196,16 +207,19 @@ def ref_pretrain_losses(sd, fbank, imgs, heads, dec_heads, ratio_a=0.75,
     v_ = torch.gather(v_, 1, restore_v[..., None].repeat(1, 1, dd))
     y = torch.cat([a_, v_], 1) + torch.cat(
         [sd['decoder_pos_embed_a'], sd['decoder_pos_embed_v']], 1)
-    y = torch.cat([y[:, :la] + sd['decoder_modality_a'],
-                   y[:, la:] + sd['decoder_modality_v']], 1)
+    y = torch.cat([
+        y[:, :la] + sd['decoder_modality_a'],
+        y[:, la:] + sd['decoder_modality_v']
+    ], 1)
     y = _ln(sd, 'decoder_norm', _run(sd, 'decoder_blocks', y, dec_heads))
     pred_a = y[:, :la] @ sd['decoder_pred_a.weight'].t() + \
         sd['decoder_pred_a.bias']
     pred_v = y[:, la:] @ sd['decoder_pred_v.weight'].t() + \
         sd['decoder_pred_v.bias']
 
-    loss_a = _mae_loss(_patchify(fbank.unsqueeze(1).transpose(2, 3), p),
-                       pred_a, mask_a, norm_pix)
+    loss_a = _mae_loss(
+        _patchify(fbank.unsqueeze(1).transpose(2, 3), p), pred_a, mask_a,
+        norm_pix)
     loss_v = _mae_loss(_patchify(imgs, p), pred_v, mask_v, norm_pix)
 
     ra = F.normalize(ca.mean(1), dim=-1)
@@ -225,6 +239,14 @@ def ref_pretrain_losses(sd, fbank, imgs, heads, dec_heads, ratio_a=0.75,
         nce, acc = (nce + nce2) / 2, (acc + acc2) / 2
     loss_mae = mae_weight * (loss_a + loss_v)
     loss_c = c_weight * nce
-    return dict(loss=loss_mae + loss_c, loss_mae=loss_mae, loss_mae_a=loss_a,
-                loss_mae_v=loss_v, loss_c=loss_c, acc_c=acc, mask_a=mask_a,
-                mask_v=mask_v, pred_a=pred_a, pred_v=pred_v)
+    return dict(
+        loss=loss_mae + loss_c,
+        loss_mae=loss_mae,
+        loss_mae_a=loss_a,
+        loss_mae_v=loss_v,
+        loss_c=loss_c,
+        acc_c=acc,
+        mask_a=mask_a,
+        mask_v=mask_v,
+        pred_a=pred_a,
+        pred_v=pred_v)

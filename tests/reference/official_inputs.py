@@ -19,8 +19,14 @@ def ref_fbank(wav_path, target_length=1024, mean=-5.081, std=4.4849):
     waveform = torch.from_numpy(np.ascontiguousarray(data.T))
     waveform = waveform - waveform.mean()
     fbank = torchaudio.compliance.kaldi.fbank(
-        waveform, htk_compat=True, sample_frequency=sr, use_energy=False,
-        window_type='hanning', num_mel_bins=128, dither=0.0, frame_shift=10)
+        waveform,
+        htk_compat=True,
+        sample_frequency=sr,
+        use_energy=False,
+        window_type='hanning',
+        num_mel_bins=128,
+        dither=0.0,
+        frame_shift=10)
     p = target_length - fbank.shape[0]
     if p > 0:
         fbank = torch.nn.ZeroPad2d((0, 0, 0, p))(fbank)
@@ -34,14 +40,19 @@ def ref_image(jpg_path, size=224):
         T.Resize(size, interpolation=T.InterpolationMode.BICUBIC),
         T.CenterCrop(size),
         T.ToTensor(),
-        T.Normalize(mean=[0.4850, 0.4560, 0.4060],
-                    std=[0.2290, 0.2240, 0.2250])
+        T.Normalize(
+            mean=[0.4850, 0.4560, 0.4060], std=[0.2290, 0.2240, 0.2250])
     ])
     return preprocess(Image.open(jpg_path))
 
 
-def ref_train_fbank(wav_path, freqm, timem, target_length=1024,
-                    mean=-5.081, std=4.4849, noise=True):
+def ref_train_fbank(wav_path,
+                    freqm,
+                    timem,
+                    target_length=1024,
+                    mean=-5.081,
+                    std=4.4849,
+                    noise=True):
     """The reference's training-mode audio path without mixup, with its
     random draws in its order: torchaudio masks (torch), noise level (numpy
     rand), noise (torch rand), roll (numpy randint)."""
@@ -56,6 +67,6 @@ def ref_train_fbank(wav_path, freqm, timem, target_length=1024,
     if noise:
         fbank = fbank + torch.rand(fbank.shape[0], fbank.shape[1]) * \
             np.random.rand() / 10
-        fbank = torch.roll(fbank, np.random.randint(-target_length,
-                                                    target_length), 0)
+        fbank = torch.roll(fbank,
+                           np.random.randint(-target_length, target_length), 0)
     return fbank

@@ -23,8 +23,9 @@ MAIN_BLOCK = re.compile(r'''^if __name__ == ['"]__main__['"]\s*:''', re.M)
 
 
 def python_tools():
-    return sorted(path for path in TOOLS.rglob('*.py')
-                  if MAIN_BLOCK.search(path.read_text(encoding='utf-8')))
+    return sorted(
+        path for path in TOOLS.rglob('*.py')
+        if MAIN_BLOCK.search(path.read_text(encoding='utf-8')))
 
 
 TOOL_PATHS = python_tools()
@@ -91,16 +92,21 @@ with open(report, 'w') as handle:
 
 def test_tools_are_found():
     found = set(TOOL_IDS)
-    assert {'train.py', 'test.py', 'data/extract_audio.py',
-            'deployment/export_onnx.py'} <= found
+    assert {
+        'train.py', 'test.py', 'data/extract_audio.py',
+        'deployment/export_onnx.py'
+    } <= found
     assert not any(name.endswith('.sh') for name in found)
 
 
 def run_help(tool: Path):
     started = time.perf_counter()
-    shown = subprocess.run([sys.executable, str(tool), '--help'],
-                           capture_output=True, text=True, cwd=TOOLS.parent,
-                           timeout=120)
+    shown = subprocess.run(
+        [sys.executable, str(tool), '--help'],
+        capture_output=True,
+        text=True,
+        cwd=TOOLS.parent,
+        timeout=120)
     return shown, time.perf_counter() - started
 
 
@@ -121,8 +127,14 @@ def test_help_imports_only_the_standard_library_and_shows_defaults(
         tool, tmp_path):
     report = tmp_path / 'report.json'
     done = subprocess.run(
-        [sys.executable, '-c', DRIVER, str(tool), str(report), str(TOOLS)],
-        capture_output=True, text=True, cwd=TOOLS.parent, timeout=120)
+        [sys.executable, '-c', DRIVER,
+         str(tool),
+         str(report),
+         str(TOOLS)],
+        capture_output=True,
+        text=True,
+        cwd=TOOLS.parent,
+        timeout=120)
     assert done.returncode == 0, done.stderr
     found = json.loads(report.read_text())
     assert found['code'] == 0, found

@@ -12,39 +12,57 @@ import pytest
 
 MMACTION_TOOLS = Path(mmaction.__file__).parent / '.mim' / 'tools'
 
+# MMAction2's own scripts in subprocesses
+pytestmark = pytest.mark.slow
+
 
 def run(script, *args, cwd):
     return subprocess.run(
-        [sys.executable, str(MMACTION_TOOLS / script), *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, timeout=600)
+        [sys.executable,
+         str(MMACTION_TOOLS / script), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600)
 
 
-@pytest.mark.skipif(not (MMACTION_TOOLS / 'train.py').is_file(),
-                    reason='this mmaction2 install has no .mim/tools')
+@pytest.mark.skipif(
+    not (MMACTION_TOOLS / 'train.py').is_file(),
+    reason='this mmaction2 install has no .mim/tools')
 def test_mmaction2_train_and_test_scripts(tiny_config, tmp_path):
     import torch
+
     # MMAction2's script has no CPU fallback for AmpOptimWrapper (ours does)
     options = [] if torch.cuda.is_available() else [
-        '--cfg-options', 'optim_wrapper.type=OptimWrapper']
+        '--cfg-options', 'optim_wrapper.type=OptimWrapper'
+    ]
     work = tmp_path / 'work'
-    result = run('train.py', tiny_config, '--work-dir', work, *options,
-                 cwd=tmp_path)
+    result = run(
+        'train.py', tiny_config, '--work-dir', work, *options, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (work / 'epoch_2.pth').is_file()
-    result = run('test.py', tiny_config, work / 'epoch_2.pth', '--work-dir',
-                 tmp_path / 'test', cwd=tmp_path)
+    result = run(
+        'test.py',
+        tiny_config,
+        work / 'epoch_2.pth',
+        '--work-dir',
+        tmp_path / 'test',
+        cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'retrieval/v2a_R@1' in result.stdout + result.stderr
 
 
 def run_python(code, cwd):
-    return subprocess.run([sys.executable, '-c', code], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, '-c', code],
+                          cwd=cwd,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
 
 
-@pytest.mark.skipif(not (MMACTION_TOOLS / 'analysis_tools' /
-                         'print_config.py').is_file(),
-                    reason='this mmaction2 install has no .mim/tools')
+@pytest.mark.skipif(
+    not (MMACTION_TOOLS / 'analysis_tools' / 'print_config.py').is_file(),
+    reason='this mmaction2 install has no .mim/tools')
 def test_mmaction2_print_config_gets_both_fixes_from_the_config(
         tiny_config, tmp_path):
     """A fresh interpreter that only runs MMAction2's print_config.py on a
@@ -66,15 +84,16 @@ def test_mmaction2_print_config_gets_both_fixes_from_the_config(
         'from mmaction.registry import MODELS\n'
         'assert MODELS.get("TSNHead") is not None\n'
         f'torch.load({str(checkpoint)!r}, weights_only=True)\n'
-        'print("BOTH FIXES APPLIED")\n', cwd=tmp_path)
+        'print("BOTH FIXES APPLIED")\n',
+        cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "custom_imports = dict(" in result.stdout
     assert result.stdout.rstrip().endswith('BOTH FIXES APPLIED')
 
 
-@pytest.mark.skipif(not (MMACTION_TOOLS / 'analysis_tools' /
-                         'confusion_matrix.py').is_file(),
-                    reason='this mmaction2 install has no .mim/tools')
+@pytest.mark.skipif(
+    not (MMACTION_TOOLS / 'analysis_tools' / 'confusion_matrix.py').is_file(),
+    reason='this mmaction2 install has no .mim/tools')
 def test_mmaction2_confusion_matrix_imports_its_models_too_early(
         tiny_classifier, tmp_path):
     """Why tools/analysis_tools/confusion_matrix.py exists: MMAction2's
@@ -89,14 +108,21 @@ def test_mmaction2_confusion_matrix_imports_its_models_too_early(
     config, _ = tiny_classifier
     dump = tmp_path / 'result.pkl'
     with open(dump, 'wb') as handle:
-        pickle.dump([dict(pred_score=torch.tensor([0.2, 0.7, 0.1]),
-                          gt_label=torch.tensor([k])) for k in range(3)],
-                    handle)
+        pickle.dump([
+            dict(
+                pred_score=torch.tensor([0.2, 0.7, 0.1]),
+                gt_label=torch.tensor([k])) for k in range(3)
+        ], handle)
     script = MMACTION_TOOLS / 'analysis_tools' / 'confusion_matrix.py'
     figure = tmp_path / 'cm.png'
     if drn_is_missing():
-        alone = run(Path('analysis_tools') / 'confusion_matrix.py', config,
-                    dump, '--show-path', figure, cwd=tmp_path)
+        alone = run(
+            Path('analysis_tools') / 'confusion_matrix.py',
+            config,
+            dump,
+            '--show-path',
+            figure,
+            cwd=tmp_path)
         assert alone.returncode != 0
         assert "No module named 'mmaction.models.localizers.drn'" in \
             alone.stderr

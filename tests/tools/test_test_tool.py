@@ -3,21 +3,21 @@ wrong weights stop the run, --no-checkpoint baseline."""
 import pytest
 import torch
 
-from tests.tool_loader import load_tool
 from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
                                                  mm_to_official)
 from tests.conftest import tiny_pretrain_cfg
+from tests.tool_loader import load_tool
 
 test_tool = load_tool('tools/test.py')
 
 
 def run(config, *args, tmp_path):
-    return test_tool.main([str(config), *map(str, args), '--work-dir',
-                           str(tmp_path / 'work')])
+    return test_tool.main(
+        [str(config), *map(str, args), '--work-dir',
+         str(tmp_path / 'work')])
 
 
-def test_official_checkpoint_gives_the_same_metrics(tiny_classifier,
-                                                    tmp_path):
+def test_official_checkpoint_gives_the_same_metrics(tiny_classifier, tmp_path):
     config, checkpoint = tiny_classifier
     state = torch.load(checkpoint, weights_only=True)['state_dict']
     official = tmp_path / 'official.pth'
@@ -49,8 +49,13 @@ def test_label_csv_and_head_must_agree(tiny_classifier, media, tmp_path):
     labels = tmp_path / 'four.csv'  # the set's 3 classes and one more
     labels.write_text((media / 'labels.csv').read_text().rstrip('\n') +
                       '\n3,/m/extra,extra class\n')
-    with pytest.raises(ValueError, match=r'four.csv: the test data has 4 '
-                       r'classes, but the model classifies 3'):
-        test_tool.main([str(config), str(checkpoint), '--work-dir',
-                        str(tmp_path / 'work'), '--cfg-options',
-                        f'test_dataloader.dataset.label_file={labels}'])
+    with pytest.raises(
+            ValueError,
+            match=r'four.csv: the test data has 4 '
+            r'classes, but the model classifies 3'):
+        test_tool.main([
+            str(config),
+            str(checkpoint), '--work-dir',
+            str(tmp_path / 'work'), '--cfg-options',
+            f'test_dataloader.dataset.label_file={labels}'
+        ])

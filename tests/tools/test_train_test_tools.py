@@ -17,6 +17,9 @@ train_tool = load_tool('tools/train.py')
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# whole training and test runs, one and two processes
+pytestmark = pytest.mark.slow
+
 
 def free_port():
     with socket.socket() as sock:
@@ -28,25 +31,36 @@ def test_train_then_test_in_one_process(tiny_config, tmp_path):
     work = tmp_path / 'work'
     train_tool.main([str(tiny_config), '--work-dir', str(work)])
     assert (work / 'epoch_2.pth').is_file()
-    metrics = test_tool.main([str(tiny_config), str(work / 'epoch_2.pth'),
-                              '--work-dir', str(tmp_path / 'test')])
+    metrics = test_tool.main([
+        str(tiny_config),
+        str(work / 'epoch_2.pth'), '--work-dir',
+        str(tmp_path / 'test')
+    ])
     assert set(metrics) >= {'retrieval/a2v_R@1', 'retrieval/v2a_MedR'}
 
 
 def run_script(script, *args, cwd):
-    env = dict(os.environ, PYTHON=sys.executable, PORT=free_port(),
-               OMP_NUM_THREADS='1')
-    return subprocess.run(['bash', str(ROOT / 'tools' / script), *map(
-        str, args)], cwd=cwd, env=env, capture_output=True, text=True,
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=free_port(),
+        OMP_NUM_THREADS='1')
+    return subprocess.run(
+        ['bash', str(ROOT / 'tools' / script), *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=600)
 
 
-def test_two_process_gloo_training_and_gathered_retrieval(tiny_config,
-                                                          tmp_path):
+def test_two_process_gloo_training_and_gathered_retrieval(
+        tiny_config, tmp_path):
     work = tmp_path / 'dist'
-    result = run_script('dist_train.sh', tiny_config, 2, '--work-dir', work,
-                        cwd=tmp_path)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = run_script(
+        'dist_train.sh', tiny_config, 2, '--work-dir', work, cwd=tmp_path)
+    assert result.returncode == 0, \
+        result.stdout[-3000:] + result.stderr[-3000:]
     log = next(work.glob('*/*.log')).read_text()
     assert 'Distributed training: True' in log
     # 6 clips, 2 ranks x batch 2: 2 iterations per epoch (not 3, not 6)
@@ -55,18 +69,28 @@ def test_two_process_gloo_training_and_gathered_retrieval(tiny_config,
     assert checkpoint.is_file()
 
     out_dist = tmp_path / 'dist_metrics.json'
-    result = run_script('dist_test.sh', tiny_config, checkpoint, 2,
-                        '--work-dir', tmp_path / 'dist_test',
-                        '--metrics-out', out_dist, cwd=tmp_path)
+    result = run_script(
+        'dist_test.sh',
+        tiny_config,
+        checkpoint,
+        2,
+        '--work-dir',
+        tmp_path / 'dist_test',
+        '--metrics-out',
+        out_dist,
+        cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    single = test_tool.main([str(tiny_config), str(checkpoint),
-                             '--work-dir', str(tmp_path / 'single_test')])
+    single = test_tool.main([
+        str(tiny_config),
+        str(checkpoint), '--work-dir',
+        str(tmp_path / 'single_test')
+    ])
     gathered = json.loads(out_dist.read_text())
     assert gathered == pytest.approx(single)
 
 
-def test_losses_and_lr_reach_tensorboard_and_the_local_log(tiny_config,
-                                                           tmp_path):
+def test_losses_and_lr_reach_tensorboard_and_the_local_log(
+        tiny_config, tmp_path):
     """With TensorboardVisBackend configured, the visualizer writes the
     losses, contrastive accuracy and lr to TensorBoard as well as to
     scalars.json."""

@@ -8,8 +8,10 @@ from cavmae_mm.utils.compat_mmaction import MissingDRN, drn_is_missing
 
 
 def run_python(code):
-    return subprocess.run([sys.executable, '-c', code], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def test_pinned_mmaction_has_the_defect():
@@ -23,13 +25,12 @@ def test_pinned_mmaction_has_the_defect():
 
 
 def test_importing_cavmae_mm_makes_mmaction_models_importable():
-    result = run_python(
-        'import cavmae_mm\n'
-        'import mmaction.models\n'
-        'from mmaction.registry import MODELS\n'
-        'assert MODELS.get("TSNHead") is not None\n'
-        'assert MODELS.get("DRN") is not None\n'
-        'print("ok")')
+    result = run_python('import cavmae_mm\n'
+                        'import mmaction.models\n'
+                        'from mmaction.registry import MODELS\n'
+                        'assert MODELS.get("TSNHead") is not None\n'
+                        'assert MODELS.get("DRN") is not None\n'
+                        'print("ok")')
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == 'ok'
 

@@ -20,12 +20,14 @@ class RandomAVDataset(Dataset):
     def __init__(self, size=4):
         gen = torch.Generator().manual_seed(0)
         self.items = [
-            dict(audios=torch.randn(TINY['audio_length'],
-                                    TINY['num_mel_bins'], generator=gen),
-                 imgs=torch.randint(0, 256, (3, TINY['img_size'],
-                                             TINY['img_size']),
-                                    generator=gen, dtype=torch.uint8))
-            for _ in range(size)
+            dict(
+                audios=torch.randn(
+                    TINY['audio_length'], TINY['num_mel_bins'], generator=gen),
+                imgs=torch.randint(
+                    0,
+                    256, (3, TINY['img_size'], TINY['img_size']),
+                    generator=gen,
+                    dtype=torch.uint8)) for _ in range(size)
         ]
         self.metainfo = dict(classes=None)
 
@@ -49,8 +51,7 @@ def make_runner(work_dir, max_epochs, resume, name):
             num_workers=0),
         optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-3)),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
-                                           interval=1)),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
         default_scope='cavmae_mm',
         resume=resume,
         randomness=dict(seed=0))
@@ -79,12 +80,16 @@ def test_checkpoint_needs_the_allow_list(tmp_path):
     path = tmp_path / 'epoch_1.pth'
     load = f'import torch; torch.load({str(path)!r}, weights_only=True)'
     without = subprocess.run([sys.executable, '-c', load],
-                             capture_output=True, text=True, timeout=300)
+                             capture_output=True,
+                             text=True,
+                             timeout=300)
     assert without.returncode != 0
     assert 'HistoryBuffer' in without.stderr
     with_fix = subprocess.run(
         [sys.executable, '-c', 'import cavmae_mm; ' + load],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert with_fix.returncode == 0, with_fix.stderr
 
 

@@ -21,9 +21,9 @@ def counted(model, inputs, mode):
 
 
 @pytest.mark.parametrize('overrides', [
-    {}, dict(mask_ratio_a=0.5, mask_ratio_v=0.6),
-    dict(contrastive_head=dict(type='CAVMAEContrastiveHead',
-                               loss_weight=0.0)),
+    {},
+    dict(mask_ratio_a=0.5, mask_ratio_v=0.6),
+    dict(contrastive_head=dict(type='CAVMAEContrastiveHead', loss_weight=0.0)),
 ])
 def test_pretrain_forward_flops(build, overrides):
     model = build(tiny_pretrain_cfg(**overrides))
@@ -49,11 +49,12 @@ def test_full_size_numbers():
     24 N D^2 + 4 N^2 D per block, the two patch embeddings and the head."""
     from cavmae_mm.registry import MODELS
     with torch.device('meta'):
-        model = MODELS.build(dict(
-            type='CAVMAERecognizer',
-            backbone=dict(type='CAVMAEEncoder'),
-            cls_head=dict(type='CAVMAEClsHead', num_classes=527,
-                          in_channels=768)))
+        model = MODELS.build(
+            dict(
+                type='CAVMAERecognizer',
+                backbone=dict(type='CAVMAEEncoder'),
+                cls_head=dict(
+                    type='CAVMAEClsHead', num_classes=527, in_channels=768)))
     d, na, nv = 768, 512, 196
     block = lambda n: 24 * n * d * d + 4 * n * n * d  # noqa: E731
     hand = (2 * na * 256 * d + 2 * nv * 768 * d + 11 * block(na) +
@@ -68,21 +69,25 @@ def test_model_flops_lists_every_use(build):
     rows = model_flops(pretrainer, batch_size=3)
     assert rows[0].forward == pretrain_flops(pretrainer, 3)['forward']
     assert [r.name for r in rows[1:]] == [
-        f'encoder {p} path, unmasked' for p in ('audio', 'visual', 'joint')]
-    assert rows[3].forward == encoder_flops(
-        pretrainer.backbone, pretrainer.backbone.num_patches_a,
-        pretrainer.backbone.num_patches_v, ('joint', ))
+        f'encoder {p} path, unmasked' for p in ('audio', 'visual', 'joint')
+    ]
+    assert rows[3].forward == encoder_flops(pretrainer.backbone,
+                                            pretrainer.backbone.num_patches_a,
+                                            pretrainer.backbone.num_patches_v,
+                                            ('joint', ))
     assert all(r.train_step is None for r in rows[1:])
 
     recognizer = build(tiny_recognizer_cfg(modality='audioonly'))
-    trainable = [n for n, p in recognizer.named_parameters()
-                 if p.requires_grad]
+    trainable = [
+        n for n, p in recognizer.named_parameters() if p.requires_grad
+    ]
     rows = model_flops(recognizer)
     assert rows[0].name == 'audioonly (config)'
     assert {r.name.split()[0] for r in rows} == set(MODALITY_PATHS)
     assert recognizer.modality == 'audioonly'
-    assert trainable == [n for n, p in recognizer.named_parameters()
-                         if p.requires_grad]
+    assert trainable == [
+        n for n, p in recognizer.named_parameters() if p.requires_grad
+    ]
     with pytest.raises(TypeError, match='no FLOP formula'):
         model_flops(torch.nn.Linear(2, 2))
 

@@ -8,8 +8,8 @@ from cavmae_mm.utils.model_zoo import (find_by_default_path, get_model,
 
 
 def test_every_metafile_entry_can_be_named():
-    meta = yaml.safe_load((zoo_root() / 'configs' / 'metafile.yml')
-                          .read_text())
+    meta = yaml.safe_load(
+        (zoo_root() / 'configs' / 'metafile.yml').read_text())
     names = [m['Name'] for m in meta['Models']]
     assert [m.name for m in list_models()] == names
     for model in meta['Models']:

@@ -21,10 +21,10 @@ def test_cpu_fallbacks(cfg, monkeypatch, native_bf16):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     monkeypatch.setattr(runtime, 'cpu_has_native_bf16', lambda: native_bf16)
     runtime.adapt_to_machine(cfg)
-    assert cfg.optim_wrapper.type == ('AutocastOptimWrapper' if native_bf16
-                                      else 'OptimWrapper')
-    assert cfg.optim_wrapper.get('dtype') == ('bfloat16' if native_bf16
-                                              else None)
+    assert cfg.optim_wrapper.type == ('AutocastOptimWrapper'
+                                      if native_bf16 else 'OptimWrapper')
+    assert cfg.optim_wrapper.get('dtype') == ('bfloat16'
+                                              if native_bf16 else None)
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.optim_wrapper.optimizer.get('fused') is None
 
@@ -41,9 +41,11 @@ def test_cpu_fp16_request_falls_back_to_fp32(cfg, monkeypatch):
 def test_autocast_optim_wrapper_autocasts_the_forward():
     from cavmae_mm.registry import OPTIM_WRAPPERS
     model = torch.nn.Linear(4, 3)
-    wrapper = OPTIM_WRAPPERS.build(dict(
-        type='AutocastOptimWrapper', dtype='bfloat16',
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+    wrapper = OPTIM_WRAPPERS.build(
+        dict(
+            type='AutocastOptimWrapper',
+            dtype='bfloat16',
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
     with wrapper.optim_context(model):
         out = model(torch.randn(2, 4))
     assert out.dtype == torch.bfloat16
@@ -52,9 +54,11 @@ def test_autocast_optim_wrapper_autocasts_the_forward():
     assert model.weight.dtype == torch.float32
     assert not torch.equal(model.weight, before)
     with pytest.raises(ValueError, match='dtype'):
-        OPTIM_WRAPPERS.build(dict(
-            type='AutocastOptimWrapper', dtype='int8',
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+        OPTIM_WRAPPERS.build(
+            dict(
+                type='AutocastOptimWrapper',
+                dtype='int8',
+                optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
 
 
 @pytest.mark.parametrize('bf16', [True, False])
@@ -90,9 +94,12 @@ def test_distributed_body_is_collected_before_the_group_ends(monkeypatch):
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
-    for key, value in dict(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0',
-                           MASTER_ADDR='127.0.0.1',
-                           MASTER_PORT=str(port)).items():
+    for key, value in dict(
+            RANK='0',
+            WORLD_SIZE='1',
+            LOCAL_RANK='0',
+            MASTER_ADDR='127.0.0.1',
+            MASTER_PORT=str(port)).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     events = []
@@ -103,8 +110,9 @@ def test_distributed_body_is_collected_before_the_group_ends(monkeypatch):
     def body():
         holder = Holder()
         holder.me = holder
-        weakref.finalize(holder, lambda: events.append(
-            ('collected', dist.is_initialized())))
+        weakref.finalize(
+            holder, lambda: events.append(
+                ('collected', dist.is_initialized())))
 
     import gc
     gc.disable()  # no collection by chance in between

@@ -10,16 +10,18 @@ from cavmae_mm.utils.video_io import (MediaError, official_frame_indices,
 def test_official_indices_read_one_frame_before():
     # official: int(i * N / 10), then OpenCV seeks to that index - 1
     assert official_frame_indices(15) == [0, 0, 2, 3, 5, 6, 8, 9, 11, 12]
-    assert official_frame_indices(100) == [0, 9, 19, 29, 39, 49, 59, 69,
-                                           79, 89]
+    assert official_frame_indices(100) == [
+        0, 9, 19, 29, 39, 49, 59, 69, 79, 89
+    ]
     assert official_frame_indices(3) == [0] * 4 + [0] * 3 + [1] * 3
 
 
 def test_frames_are_the_decoded_frames_at_those_indices(synthetic):
     video = synthetic / 'videos' / 'c1_001.mp4'
     with av.open(str(video)) as container:
-        decoded = [f.to_ndarray(format='rgb24')
-                   for f in container.decode(video=0)]
+        decoded = [
+            f.to_ndarray(format='rgb24') for f in container.decode(video=0)
+        ]
     frames, indices = read_official_frames(video)
     # 1.5 s at 10 fps: N = min(15, int(10 * 10)) = 15
     assert indices == official_frame_indices(15)

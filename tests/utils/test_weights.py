@@ -22,26 +22,31 @@ def recognizer(build, seed=None, **kwargs):
 
 def same_weights(a, b):
     sa, sb = a.state_dict(), b.state_dict()
-    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k])
-                                          for k in sa)
+    return sa.keys() == sb.keys() and all(
+        torch.equal(sa[k], sb[k]) for k in sa)
 
 
-@pytest.mark.parametrize('layout', ['runner', 'bare', 'official',
-                                    'official_no_prefix'])
+@pytest.mark.parametrize('layout',
+                         ['runner', 'bare', 'official', 'official_no_prefix'])
 def test_every_layout_loads_the_same_tensors(build, tmp_path, layout):
     source = recognizer(build, seed=1)
     state = source.state_dict()
-    saved = {'runner': {'state_dict': state, 'meta': {}}, 'bare': state,
-             'official': mm_to_official(state),
-             'official_no_prefix': mm_to_official(state,
-                                                  module_prefix=False)}
+    saved = {
+        'runner': {
+            'state_dict': state,
+            'meta': {}
+        },
+        'bare': state,
+        'official': mm_to_official(state),
+        'official_no_prefix': mm_to_official(state, module_prefix=False)
+    }
     path = tmp_path / f'{layout}.pth'
     torch.save(saved[layout], path)
     target = recognizer(build, seed=2)
     loaded = load_weights(target, str(path))
     assert same_weights(source, target)
-    assert loaded.official_kind == ('finetune' if 'official' in layout
-                                    else None)
+    assert loaded.official_kind == ('finetune'
+                                    if 'official' in layout else None)
 
 
 class CountingHandler(http.server.SimpleHTTPRequestHandler):
@@ -55,8 +60,7 @@ class CountingHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_url_is_downloaded_once_into_the_cache(build, tmp_path,
-                                               monkeypatch):
+def test_url_is_downloaded_once_into_the_cache(build, tmp_path, monkeypatch):
     served = tmp_path / 'served'
     served.mkdir()
     source = recognizer(build, seed=4)
@@ -73,8 +77,9 @@ def test_url_is_downloaded_once_into_the_cache(build, tmp_path,
             load_weights(target, url)
             assert same_weights(source, target)
         missing = f'http://127.0.0.1:{server.server_port}/none.pth'
-        with pytest.raises(CheckpointError, match='none.pth: download '
-                           'failed'):
+        with pytest.raises(
+                CheckpointError, match='none.pth: download '
+                'failed'):
             read_checkpoint(missing)
     finally:
         server.shutdown()
@@ -128,8 +133,11 @@ def test_pretrained_start_summarises_and_keeps_the_encoder(build, tmp_path):
     target = recognizer(build)
     with logged_lines() as lines:
         load_pretrained(target, str(path))
-    encoder = {k: v for k, v in pretrained.state_dict().items()
-               if k.startswith('backbone.')}
+    encoder = {
+        k: v
+        for k, v in pretrained.state_dict().items()
+        if k.startswith('backbone.')
+    }
     mine = target.state_dict()
     assert all(torch.equal(mine[k], v) for k, v in encoder.items())
     text = '\n'.join(lines)

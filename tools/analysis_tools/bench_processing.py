@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """Speed of a recipe's data pipeline (MMAction2's bench_processing.py).
 
-    python tools/analysis_tools/bench_processing.py                   # AS-20K recipe, generated set
-    python tools/analysis_tools/bench_processing.py --config configs/cavmae-ft_as20k-videos.py
-    python tools/analysis_tools/bench_processing.py --data-root DATA --datalist train.json \
-        --workers 0 4 8 16
+    python tools/analysis_tools/bench_processing.py    # AS-20K, generated set
+    python tools/analysis_tools/bench_processing.py \
+        --config configs/cavmae-ft_as20k-videos.py
+    python tools/analysis_tools/bench_processing.py --data-root DATA \
+        --datalist train.json --workers 0 4 8 16
 
 Runs the real dataset + transforms + collate path of a recipe (its train
 and test pipelines): the CPU milliseconds of every transform per sample
@@ -38,8 +39,10 @@ VIDEO_LOADERS = ('DecodeAudio', 'DecodeOfficialFrames', 'LoadAudioFromVideo')
 def run_data_tool(name: str, *args) -> None:
     """Runs ``tools/data/{name}.py`` in its own process (no tool imports
     another)."""
-    command = [sys.executable, str(ROOT / 'tools' / 'data' / f'{name}.py'),
-               *map(str, args)]
+    command = [
+        sys.executable,
+        str(ROOT / 'tools' / 'data' / f'{name}.py'), *map(str, args)
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f'{" ".join(command)} failed:\n{done.stderr}')
@@ -47,9 +50,9 @@ def run_data_tool(name: str, *args) -> None:
 
 def synthetic_videos(folder: Path, classes: int, clips: int) -> None:
     """Synthetic 10 s clips of 256 px (tools/data/make_synthetic.py)."""
-    run_data_tool('make_synthetic', folder, '--num-classes', classes,
-                  '--per-class', max(1, clips // classes), '--seconds', 10,
-                  '--size', 256)
+    run_data_tool('make_synthetic', folder,
+                  '--num-classes', classes, '--per-class',
+                  max(1, clips // classes), '--seconds', 10, '--size', 256)
 
 
 def synthetic_set(folder: Path, clips: int) -> Path:
@@ -59,8 +62,12 @@ def synthetic_set(folder: Path, clips: int) -> Path:
     # the same clips as video files, for the recipes that read them on the
     # fly (what build_datalist.py --video-dir writes)
     offline = json.loads((folder / 'datalist.json').read_text())['data']
-    videos = [dict(video_id=d['video_id'], labels=d['labels'],
-                   video_path=f'videos/{d["video_id"]}.mp4') for d in offline]
+    videos = [
+        dict(
+            video_id=d['video_id'],
+            labels=d['labels'],
+            video_path=f'videos/{d["video_id"]}.mp4') for d in offline
+    ]
     (folder / VIDEO_DATALIST).write_text(json.dumps(dict(data=videos)))
     return folder
 
@@ -82,8 +89,10 @@ def data_cfg(args, root: Path):
         loader = cfg[name]
         dataset = loader.dataset
         inner = dataset.get('dataset', dataset)  # the mixup wrapper's
-        inner.update(data_root=str(root), ann_file=args.datalist,
-                     label_file=args.label_file)
+        inner.update(
+            data_root=str(root),
+            ann_file=args.datalist,
+            label_file=args.label_file)
         if loader.sampler.type != 'DefaultSampler':
             loader.sampler = dict(type='DefaultSampler', shuffle=True)
         # a small set may hold less than one full training batch
@@ -122,8 +131,10 @@ def transform_costs(dataset, samples: int) -> List[Dict]:
             for transform in wrapper.pipeline.transforms:
                 results = timed(f'mixup: {type(transform).__name__}',
                                 transform, results)
-    return [dict(transform=name, ms=1000 * total / samples)
-            for name, total in totals.items()]
+    return [
+        dict(transform=name, ms=1000 * total / samples)
+        for name, total in totals.items()
+    ]
 
 
 def loader_rate(loader_cfg, workers: int, batches: int) -> float:
@@ -145,8 +156,9 @@ def loader_rate(loader_cfg, workers: int, batches: int) -> float:
 
 
 def benchmark_data(args) -> Dict:
-    import cavmae_mm  # noqa: F401  (registers)
     from mmengine.registry import init_default_scope
+
+    import cavmae_mm  # noqa: F401  (registers)
     from cavmae_mm.registry import DATASETS
     init_default_scope('cavmae_mm')
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,9 +174,10 @@ def benchmark_data(args) -> Dict:
             print(f'data: {name} pipeline ...', flush=True)
             out['pipelines'][name] = dict(
                 transforms_ms=transform_costs(dataset, args.samples),
-                samples_per_s={str(w): loader_rate(loader_cfg, w,
-                                                   args.batches)
-                               for w in args.workers})
+                samples_per_s={
+                    str(w): loader_rate(loader_cfg, w, args.batches)
+                    for w in args.workers
+                })
     return out
 
 
@@ -183,28 +196,44 @@ def parse_args(argv=None) -> argparse.Namespace:
         description=__doc__.splitlines()[1],
         formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[3:]))
-    parser.add_argument('--config',
-                        default='configs/cavmae-ft_as20k.py',
-                        help='recipe whose train and test pipelines run')
-    parser.add_argument('--data-root',
-                        help='data folder; none: a synthetic set of 10 s '
-                        'clips in a temporary folder')
-    parser.add_argument('--datalist', default='datalist.json',
-                        help='datalist under --data-root (the synthetic '
-                        'set has its offline and its video-file datalist; '
-                        'the one the config reads is used)')
-    parser.add_argument('--label-file', default='labels.csv',
-                        help='label CSV under --data-root')
-    parser.add_argument('--clips', type=int, default=16,
-                        help='clips of the synthetic set')
-    parser.add_argument('--samples', type=int, default=8,
-                        help='samples for the per-transform costs')
-    parser.add_argument('--batches', type=int, default=4,
-                        help='batches per loader measurement')
-    parser.add_argument('--workers', type=int, nargs='+', default=[0, 2],
-                        help='loader worker counts to measure')
-    parser.add_argument('--out', default='bench_processing.json',
-                        help='JSON report')
+    parser.add_argument(
+        '--config',
+        default='configs/cavmae-ft_as20k.py',
+        help='recipe whose train and test pipelines run')
+    parser.add_argument(
+        '--data-root',
+        help='data folder; none: a synthetic set of 10 s '
+        'clips in a temporary folder')
+    parser.add_argument(
+        '--datalist',
+        default='datalist.json',
+        help='datalist under --data-root (the synthetic '
+        'set has its offline and its video-file datalist; '
+        'the one the config reads is used)')
+    parser.add_argument(
+        '--label-file',
+        default='labels.csv',
+        help='label CSV under --data-root')
+    parser.add_argument(
+        '--clips', type=int, default=16, help='clips of the synthetic set')
+    parser.add_argument(
+        '--samples',
+        type=int,
+        default=8,
+        help='samples for the per-transform costs')
+    parser.add_argument(
+        '--batches',
+        type=int,
+        default=4,
+        help='batches per loader measurement')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        nargs='+',
+        default=[0, 2],
+        help='loader worker counts to measure')
+    parser.add_argument(
+        '--out', default='bench_processing.json', help='JSON report')
     return parser.parse_args(argv)
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Speed of CAV-MAE training steps and of raw-video inference.
 
-    python tools/analysis_tools/benchmark.py              # model step, this machine's defaults
+    python tools/analysis_tools/benchmark.py    # model step, this machine
     python tools/analysis_tools/benchmark.py model --device cuda --batch 64 \
         --precision bf16
     python tools/analysis_tools/benchmark.py infer --workers 0 2
@@ -46,13 +46,20 @@ from typing import Dict, Optional
 ROOT = Path(__file__).resolve().parents[2]
 
 # Dense bf16 / fp16 tensor-core peaks (TFLOP/s) by device-name fragment.
-PEAK_TFLOPS = {'H200': 989.0, 'H100 SXM': 989.0, 'H100 80GB HBM3': 989.0,
-               'H100 PCIe': 756.0, 'H100': 756.0, 'A100': 312.0,
-               'L40S': 362.0, 'A10': 125.0}
+PEAK_TFLOPS = {
+    'H200': 989.0,
+    'H100 SXM': 989.0,
+    'H100 80GB HBM3': 989.0,
+    'H100 PCIe': 756.0,
+    'H100': 756.0,
+    'A100': 312.0,
+    'L40S': 362.0,
+    'A10': 125.0
+}
 
 TINY = dict(img_size=32, audio_length=64, num_mel_bins=32)
-TINY_ENCODER = dict(embed_dim=32, depth=3, modality_specific_depth=2,
-                    num_heads=4)
+TINY_ENCODER = dict(
+    embed_dim=32, depth=3, modality_specific_depth=2, num_heads=4)
 
 
 # --------------------------------------------------------------- settings
@@ -65,12 +72,20 @@ def default_setting(device: str) -> Dict:
         precision = 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
     else:  # as tools/train.py: AutocastOptimWrapper or fp32
         precision = 'bf16' if cpu_has_native_bf16() else 'fp32'
-    return dict(precision=precision, attention='fused', compile=False,
-                with_cp=False, fused_adam=device.startswith('cuda'))
+    return dict(
+        precision=precision,
+        attention='fused',
+        compile=False,
+        with_cp=False,
+        fused_adam=device.startswith('cuda'))
 
 
-REFERENCE = dict(precision='fp32', attention='math', compile=False,
-                 with_cp=False, fused_adam=False)
+REFERENCE = dict(
+    precision='fp32',
+    attention='math',
+    compile=False,
+    with_cp=False,
+    fused_adam=False)
 
 
 def model_cfgs(size: str, num_classes: int = 527) -> Dict[str, dict]:
@@ -85,9 +100,8 @@ def model_cfgs(size: str, num_classes: int = 527) -> Dict[str, dict]:
     if size == 'tiny':
         for cfg in cfgs.values():
             cfg['backbone'].update(TINY, **TINY_ENCODER)
-        cfgs['pretrain']['neck'].update(TINY, embed_dim=32,
-                                        decoder_embed_dim=16, depth=2,
-                                        num_heads=2)
+        cfgs['pretrain']['neck'].update(
+            TINY, embed_dim=32, decoder_embed_dim=16, depth=2, num_heads=2)
         cfgs['finetune']['cls_head']['in_channels'] = 32
     return cfgs
 
@@ -98,10 +112,10 @@ def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
     encoder = model.backbone
     gen = torch.Generator().manual_seed(seed)
     inputs = dict(
-        audios=torch.randn(batch, encoder.audio_length,
-                           encoder.num_mel_bins, generator=gen),
-        imgs=torch.randn(batch, 3, encoder.img_size, encoder.img_size,
-                         generator=gen))
+        audios=torch.randn(
+            batch, encoder.audio_length, encoder.num_mel_bins, generator=gen),
+        imgs=torch.randn(
+            batch, 3, encoder.img_size, encoder.img_size, generator=gen))
     inputs = {k: v.to(device) for k, v in inputs.items()}
     samples, extra = None, {}
     if kind == 'pretrain':
@@ -116,9 +130,8 @@ def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
         samples = []
         for _ in range(batch):
             sample = ActionDataSample()
-            sample.set_gt_label(
-                (torch.rand(classes, generator=gen) < 0.02).float().to(
-                    device))
+            sample.set_gt_label((torch.rand(classes, generator=gen)
+                                 < 0.02).float().to(device))
             samples.append(sample)
     return inputs, samples, extra
 
@@ -140,11 +153,11 @@ class Step:
                 module.with_cp = setting['with_cp']
         params = [p for p in model.parameters() if p.requires_grad]
         extra = dict(fused=True) if setting['fused_adam'] else {}
-        self.optimizer = torch.optim.Adam(params, lr=1e-6,
-                                          betas=(0.95, 0.999),
-                                          weight_decay=5e-7, **extra)
-        dtype = dict(fp32=None, fp16=torch.float16,
-                     bf16=torch.bfloat16)[setting['precision']]
+        self.optimizer = torch.optim.Adam(
+            params, lr=1e-6, betas=(0.95, 0.999), weight_decay=5e-7, **extra)
+        dtype = dict(
+            fp32=None, fp16=torch.float16,
+            bf16=torch.bfloat16)[setting['precision']]
         self.autocast = (lambda: torch.autocast(
             device.split(':')[0], dtype=dtype)) if dtype else nullcontext
         self.scaler = torch.amp.GradScaler(device.split(':')[0]) \
@@ -200,10 +213,12 @@ def time_setting(base_model, kind: str, setting: Dict, args) -> Dict:
         step(*batch)
     synchronize(args.device)
     seconds = (time.perf_counter() - started) / args.steps
-    result = dict(setting=setting, step_s=seconds,
-                  samples_per_s=args.batch / seconds,
-                  peak_memory_gb=peak_memory_gb(args.device),
-                  first_step_losses=first)
+    result = dict(
+        setting=setting,
+        step_s=seconds,
+        samples_per_s=args.batch / seconds,
+        peak_memory_gb=peak_memory_gb(args.device),
+        first_step_losses=first)
     del step, model
     return result
 
@@ -243,27 +258,33 @@ def benchmark_models(args) -> Dict:
             continue
         model = MODELS.build(cfg)
         init_quietly(model)
-        flops = (pretrain_flops(model, args.batch) if kind == 'pretrain'
-                 else recognizer_flops(model))['train_step']
+        flops = (pretrain_flops(model, args.batch) if kind == 'pretrain' else
+                 recognizer_flops(model))['train_step']
         print(f'{kind}: reference ...', flush=True)
         reference = time_setting(model, kind, REFERENCE, args)
         print(f'{kind}: chosen setting ...', flush=True)
         measured = time_setting(model, kind, chosen, args)
         for entry in (reference, measured):
             entry['tflops_per_s'] = flops * entry['samples_per_s'] / 1e12
-            entry['utilisation'] = (entry['tflops_per_s'] / peak
-                                    if peak else None)
+            entry['utilisation'] = (
+                entry['tflops_per_s'] / peak if peak else None)
         loss_ref = sum(v for k, v in reference['first_step_losses'].items()
                        if k.startswith('loss'))
         loss_new = sum(v for k, v in measured['first_step_losses'].items()
                        if k.startswith('loss'))
         results[kind] = dict(
-            flops_per_sample=flops, reference=reference, chosen=measured,
+            flops_per_sample=flops,
+            reference=reference,
+            chosen=measured,
             speedup=measured['samples_per_s'] / reference['samples_per_s'],
             first_loss_rel_diff=abs(loss_new - loss_ref) /
             max(abs(loss_ref), 1e-12))
-    return dict(device=describe_device(args.device), batch=args.batch,
-                size=args.size, peak_tflops=peak, models=results)
+    return dict(
+        device=describe_device(args.device),
+        batch=args.batch,
+        size=args.size,
+        peak_tflops=peak,
+        models=results)
 
 
 def describe_device(device: str) -> str:
@@ -278,8 +299,10 @@ def describe_device(device: str) -> str:
 def run_data_tool(name: str, *args) -> None:
     """Runs ``tools/data/{name}.py`` in its own process (no tool imports
     another)."""
-    command = [sys.executable, str(ROOT / 'tools' / 'data' / f'{name}.py'),
-               *map(str, args)]
+    command = [
+        sys.executable,
+        str(ROOT / 'tools' / 'data' / f'{name}.py'), *map(str, args)
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f'{" ".join(command)} failed:\n{done.stderr}')
@@ -287,26 +310,29 @@ def run_data_tool(name: str, *args) -> None:
 
 def synthetic_videos(folder: Path, classes: int, clips: int) -> None:
     """Synthetic 10 s clips of 256 px (tools/data/make_synthetic.py)."""
-    run_data_tool('make_synthetic', folder, '--num-classes', classes,
-                  '--per-class', max(1, clips // classes), '--seconds', 10,
-                  '--size', 256)
+    run_data_tool('make_synthetic', folder,
+                  '--num-classes', classes, '--per-class',
+                  max(1, clips // classes), '--seconds', 10, '--size', 256)
 
 
 def benchmark_infer(args) -> Dict:
     """Clips/s of raw-video classification, and where the time goes."""
     import av
     import torch
+
     from cavmae_mm.apis import RawMediaClassifier, init_model
     from cavmae_mm.apis.raw_media import model_batch
-    from cavmae_mm.utils.video_io import read_official_frames
     from cavmae_mm.utils.tool_config import parse_cfg_options
+    from cavmae_mm.utils.video_io import read_official_frames
     options = parse_cfg_options(args.infer_cfg_options)
     if args.size == 'tiny':
-        options.update({'model.backbone.embed_dim': 32,
-                        'model.backbone.depth': 3,
-                        'model.backbone.modality_specific_depth': 2,
-                        'model.backbone.num_heads': 4,
-                        'model.cls_head.in_channels': 32})
+        options.update({
+            'model.backbone.embed_dim': 32,
+            'model.backbone.depth': 3,
+            'model.backbone.modality_specific_depth': 2,
+            'model.backbone.num_heads': 4,
+            'model.cls_head.in_channels': 32
+        })
     model = init_model(args.infer_config, None, args.device, options)
     classifier = RawMediaClassifier(model)
     with tempfile.TemporaryDirectory() as tmp:
@@ -343,13 +369,18 @@ def benchmark_infer(args) -> Dict:
                     raise SystemExit(f'inference failed: {out["errors"]}')
                 rates[f'workers={workers} batch={batch}'] = \
                     len(files) / (time.perf_counter() - start)
-    return dict(config=args.infer_config, size=args.size,
-                device=describe_device(args.device), clips=len(files),
-                clip_seconds=10, decode_ms_per_clip=decode_s * 1e3,
-                model_ms_per_clip=model_s * 1e3,
-                decode_share=decode_s / (decode_s + model_s),
-                seeked_10_frames_ms=seek_s * 1e3,
-                whole_clip_frames_ms=whole_s * 1e3, clips_per_s=rates)
+    return dict(
+        config=args.infer_config,
+        size=args.size,
+        device=describe_device(args.device),
+        clips=len(files),
+        clip_seconds=10,
+        decode_ms_per_clip=decode_s * 1e3,
+        model_ms_per_clip=model_s * 1e3,
+        decode_share=decode_s / (decode_s + model_s),
+        seeked_10_frames_ms=seek_s * 1e3,
+        whole_clip_frames_ms=whole_s * 1e3,
+        clips_per_s=rates)
 
 
 # ------------------------------------------------------------------ output
@@ -401,55 +432,91 @@ def parse_args(argv=None):
         description=__doc__.splitlines()[0],
         formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('what', nargs='*', metavar='{model,infer}',
-                        help='what to measure; none: model')
-    parser.add_argument('--out', default='benchmark.json',
-                        help='JSON report to write')
+    parser.add_argument(
+        'what',
+        nargs='*',
+        metavar='{model,infer}',
+        help='what to measure; none: model')
+    parser.add_argument(
+        '--out', default='benchmark.json', help='JSON report to write')
     group = parser.add_argument_group('model step')
-    group.add_argument('--models', nargs='+',
-                       default=['pretrain', 'finetune'],
-                       choices=['pretrain', 'finetune'],
-                       help='models whose training step is timed')
-    group.add_argument('--size', default='full', choices=['full', 'tiny'],
-                       help='model size (tiny: a smoke test)')
-    group.add_argument('--device', default='auto',
-                       help='e.g. cuda, cuda:1, cpu; auto: cuda if '
-                       'available, else cpu')
-    group.add_argument('--batch', type=int,
-                       help='samples per step; none: 64 on CUDA, 2 on the '
-                       'CPU')
-    group.add_argument('--precision', choices=['fp32', 'fp16', 'bf16'],
-                       help="none: this package's default on the device")
-    group.add_argument('--attention', choices=['fused', 'math'],
-                       help="none: this package's default (fused)")
-    group.add_argument('--compile', action='store_true',
-                       help='torch.compile the forward pass')
-    group.add_argument('--with-cp', action='store_true',
-                       help='activation checkpointing')
-    group.add_argument('--fused-adam', type=lambda s: s == 'true',
-                       metavar='{true,false}',
-                       help='fused Adam; none: on CUDA only')
-    group.add_argument('--steps', type=int, default=5,
-                       help='timed steps per setting')
-    group.add_argument('--warmup', type=int, default=2,
-                       help='untimed steps before them')
-    group.add_argument('--peak-tflops', type=float,
-                       help='device peak for the utilisation column; none: '
-                       'from the GPU name when known')
+    group.add_argument(
+        '--models',
+        nargs='+',
+        default=['pretrain', 'finetune'],
+        choices=['pretrain', 'finetune'],
+        help='models whose training step is timed')
+    group.add_argument(
+        '--size',
+        default='full',
+        choices=['full', 'tiny'],
+        help='model size (tiny: a smoke test)')
+    group.add_argument(
+        '--device',
+        default='auto',
+        help='e.g. cuda, cuda:1, cpu; auto: cuda if '
+        'available, else cpu')
+    group.add_argument(
+        '--batch',
+        type=int,
+        help='samples per step; none: 64 on CUDA, 2 on the '
+        'CPU')
+    group.add_argument(
+        '--precision',
+        choices=['fp32', 'fp16', 'bf16'],
+        help="none: this package's default on the device")
+    group.add_argument(
+        '--attention',
+        choices=['fused', 'math'],
+        help="none: this package's default (fused)")
+    group.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile the forward pass')
+    group.add_argument(
+        '--with-cp', action='store_true', help='activation checkpointing')
+    group.add_argument(
+        '--fused-adam',
+        type=lambda s: s == 'true',
+        metavar='{true,false}',
+        help='fused Adam; none: on CUDA only')
+    group.add_argument(
+        '--steps', type=int, default=5, help='timed steps per setting')
+    group.add_argument(
+        '--warmup', type=int, default=2, help='untimed steps before them')
+    group.add_argument(
+        '--peak-tflops',
+        type=float,
+        help='device peak for the utilisation column; none: '
+        'from the GPU name when known')
     group = parser.add_argument_group('raw-video inference (also --size, '
                                       '--device)')
-    group.add_argument('--clips', type=int, default=16,
-                       help='synthetic 10 s clips to classify')
-    group.add_argument('--workers', type=int, nargs='+', default=[0, 2],
-                       help='decoding worker counts to measure')
-    group.add_argument('--infer-config',
-                       default=str(ROOT / 'configs/cavmae-ft_as2m.py'),
-                       help='recognizer config of the inference')
-    group.add_argument('--infer-batch', type=int, nargs='+', default=[1, 4],
-                       help='inference batch sizes to measure')
-    group.add_argument('--infer-cfg-options', nargs='+',
-                       metavar='KEY=VALUE',
-                       help='override entries of --infer-config, key=value')
+    group.add_argument(
+        '--clips',
+        type=int,
+        default=16,
+        help='synthetic 10 s clips to classify')
+    group.add_argument(
+        '--workers',
+        type=int,
+        nargs='+',
+        default=[0, 2],
+        help='decoding worker counts to measure')
+    group.add_argument(
+        '--infer-config',
+        default=str(ROOT / 'configs/cavmae-ft_as2m.py'),
+        help='recognizer config of the inference')
+    group.add_argument(
+        '--infer-batch',
+        type=int,
+        nargs='+',
+        default=[1, 4],
+        help='inference batch sizes to measure')
+    group.add_argument(
+        '--infer-cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override entries of --infer-config, key=value')
     args = parser.parse_args(argv)
     args.what = args.what or ['model']
     unknown = set(args.what) - {'model', 'infer'}

@@ -52,38 +52,59 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=HelpFormatter,
+        description=__doc__.splitlines()[0],
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('config',
-                        help='config file or model-zoo name of the test '
-                        '(its test data gives the class names and whether '
-                        'the labels are multi-label)')
-    parser.add_argument('ckpt_or_result',
-                        help='predictions saved by tools/test.py --dump '
-                        '(.pkl); a checkpoint must be tested that way first')
-    parser.add_argument('--out', type=Path,
-                        help='save the confusion matrix (.csv, .npy or .pkl)'
-                        ' or, for multi-label data, the per-class table '
-                        '(.csv)')
-    parser.add_argument('--show', action='store_true',
-                        help='display the figure (needs a display)')
-    parser.add_argument('--show-path', type=Path,
-                        help='save the figure to this image file (.png, '
-                        '.pdf, ...)')
-    parser.add_argument('--include-values', action='store_true',
-                        help='write the counts into the matrix cells')
-    parser.add_argument('--label-file', type=Path,
-                        help='class names: a label CSV (index,mid,'
-                        "display_name) or one name per line; None: the "
-                        "config's test label CSV")
-    parser.add_argument('--target-classes', type=int, nargs='+',
-                        help='class indices to keep (at least 2): the matrix '
-                        'and the table are restricted to them')
-    parser.add_argument('--cmap', default='viridis',
-                        help='matplotlib colour map of the matrix')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries (e.g. '
-                        'test_dataloader.dataset.data_root=/data/vgg)')
+    parser.add_argument(
+        'config',
+        help='config file or model-zoo name of the test '
+        '(its test data gives the class names and whether '
+        'the labels are multi-label)')
+    parser.add_argument(
+        'ckpt_or_result',
+        help='predictions saved by tools/test.py --dump '
+        '(.pkl); a checkpoint must be tested that way first')
+    parser.add_argument(
+        '--out',
+        type=Path,
+        help='save the confusion matrix (.csv, .npy or .pkl)'
+        ' or, for multi-label data, the per-class table '
+        '(.csv)')
+    parser.add_argument(
+        '--show',
+        action='store_true',
+        help='display the figure (needs a display)')
+    parser.add_argument(
+        '--show-path',
+        type=Path,
+        help='save the figure to this image file (.png, '
+        '.pdf, ...)')
+    parser.add_argument(
+        '--include-values',
+        action='store_true',
+        help='write the counts into the matrix cells')
+    parser.add_argument(
+        '--label-file',
+        type=Path,
+        help='class names: a label CSV (index,mid,'
+        "display_name) or one name per line; None: the "
+        "config's test label CSV")
+    parser.add_argument(
+        '--target-classes',
+        type=int,
+        nargs='+',
+        help='class indices to keep (at least 2): the matrix '
+        'and the table are restricted to them')
+    parser.add_argument(
+        '--cmap',
+        default='viridis',
+        help='matplotlib colour map of the matrix')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries (e.g. '
+        'test_dataloader.dataset.data_root=/data/vgg)')
     args = parser.parse_args(argv)
     if args.ckpt_or_result.endswith(CHECKPOINT_SUFFIXES):
         parser.error(f'{args.ckpt_or_result} is a checkpoint: test it first '
@@ -108,8 +129,9 @@ def class_names(args, cfg, num_classes: int):
         if label_file is None or not Path(label_file).is_file():
             why = 'has no label file' if label_file is None else \
                 f'names {label_file}, which does not exist here'
-            return [str(k) for k in range(num_classes)], (
-                f'note: the test data of {args.config} {why}: classes are '
+            return [
+                str(k) for k in range(num_classes)
+            ], (f'note: the test data of {args.config} {why}: classes are '
                 'shown by index (give --label-file for names)')
         source = Path(label_file)
     names = read_class_names(source)
@@ -151,19 +173,33 @@ def draw_matrix(matrix, classes, include_values: bool, cmap: str, title):
     side = min(max(4.0, 0.45 * count + 2.5), 40.0)
     fig, ax = plt.subplots(figsize=(side + 1.5, side))
     image = ax.imshow(matrix, cmap=cmap, interpolation='nearest')
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04,
-                 ticks=MaxNLocator(integer=True))
+    fig.colorbar(
+        image,
+        ax=ax,
+        fraction=0.046,
+        pad=0.04,
+        ticks=MaxNLocator(integer=True))
     if count <= MAX_TICK_LABELS:
-        ax.set_xticks(np.arange(count), labels=classes, rotation=45,
-                      ha='right', rotation_mode='anchor')
+        ax.set_xticks(
+            np.arange(count),
+            labels=classes,
+            rotation=45,
+            ha='right',
+            rotation_mode='anchor')
         ax.set_yticks(np.arange(count), labels=classes)
     if include_values:
         colours = image.cmap(image.norm(matrix))
         for (row, col), value in np.ndenumerate(matrix):
             red, green, blue = colours[row, col, :3]
             light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5
-            ax.text(col, row, str(int(value)), ha='center', va='center',
-                    fontsize=8, color='black' if light else 'white')
+            ax.text(
+                col,
+                row,
+                str(int(value)),
+                ha='center',
+                va='center',
+                fontsize=8,
+                color='black' if light else 'white')
     ax.set_xlabel('predicted class')
     ax.set_ylabel('true class')
     ax.set_title(title)
@@ -205,23 +241,27 @@ def single_label_report(args, predictions, classes, parser) -> list:
     accuracy = np.trace(matrix) / matrix.sum()
     print(f'{args.ckpt_or_result}: {matrix.sum()} clips, {len(classes)} '
           f'classes, single-label: top-1 accuracy {accuracy:.4f}')
-    print(text_table(
-        ['index', 'class', 'clips', 'correct', 'accuracy',
-         'most often predicted instead'],
-        [[str(r['index']), r['name'], str(r['samples']), str(r['correct']),
-          fmt(r['accuracy']),
-          f"{r['confused_with']} ({r['confused_count']})"
-          if r['confused_with'] is not None else '-']
-         for r in (rows[k] for k in keep)]))
+    print(
+        text_table([
+            'index', 'class', 'clips', 'correct', 'accuracy',
+            'most often predicted instead'
+        ], [[
+            str(r['index']), r['name'],
+            str(r['samples']),
+            str(r['correct']),
+            fmt(r['accuracy']), f"{r['confused_with']} ({r['confused_count']})"
+            if r['confused_with'] is not None else '-'
+        ] for r in (rows[k] for k in keep)]))
     sub = matrix[np.ix_(keep, keep)]
     names = [classes[k] for k in keep]
     if args.out:
         save_matrix(sub, names, args.out)
         print(f'confusion matrix saved to {args.out}')
     if args.show or args.show_path:
-        return draw_matrix(sub, names, args.include_values, args.cmap,
-                           f'confusion matrix: {matrix.sum()} clips, '
-                           f'top-1 accuracy {accuracy:.4f}')
+        return draw_matrix(
+            sub, names, args.include_values, args.cmap,
+            f'confusion matrix: {matrix.sum()} clips, '
+            f'top-1 accuracy {accuracy:.4f}')
     return None
 
 
@@ -237,8 +277,7 @@ def multi_label_report(args, predictions, classes, parser):
                      'writes the per-class table, give a .csv')
     rows = per_class_ap(predictions, classes)
     if args.target_classes:
-        wrong = [k for k in args.target_classes
-                 if not 0 <= k < len(classes)]
+        wrong = [k for k in args.target_classes if not 0 <= k < len(classes)]
         if wrong:
             parser.error(f'--target-classes {wrong} outside [0, '
                          f'{len(classes)})')
@@ -253,24 +292,31 @@ def multi_label_report(args, predictions, classes, parser):
           f'{fmt(nan_mean([r["auc"] for r in rows]))} over {len(scored)} '
           f'of {len(rows)} classes (a class without positive clips cannot '
           'be scored)')
-    print(text_table(['index', 'class', 'positives', 'AP', 'AUC'],
-                     [[str(r['index']), r['name'], str(r['positives']),
-                       fmt(r['ap']), fmt(r['auc'])] for r in rows]))
+    print(
+        text_table(['index', 'class', 'positives', 'AP', 'AUC'], [[
+            str(r['index']), r['name'],
+            str(r['positives']),
+            fmt(r['ap']),
+            fmt(r['auc'])
+        ] for r in rows]))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with open(args.out, 'w', newline='', encoding='utf-8') as handle:
             writer = csv.writer(handle)
             writer.writerow(['index', 'class', 'positives', 'ap', 'auc'])
             for r in rows:
-                writer.writerow([r['index'], r['name'], r['positives'],
-                                 r['ap'], r['auc']])
+                writer.writerow(
+                    [r['index'], r['name'], r['positives'], r['ap'], r['auc']])
         print(f'per-class table saved to {args.out}')
     if args.include_values:
-        print('note: --include-values draws counts into a confusion matrix; '
-              'multi-label data has none', file=sys.stderr)
+        print(
+            'note: --include-values draws counts into a confusion matrix; '
+            'multi-label data has none',
+            file=sys.stderr)
     if args.show or args.show_path:
-        return draw_ap(rows, f'per-class AP: {len(predictions.video_ids)} '
-                       f'clips, mAP {fmt(nan_mean(scored))}')
+        return draw_ap(
+            rows, f'per-class AP: {len(predictions.video_ids)} '
+            f'clips, mAP {fmt(nan_mean(scored))}')
     return None
 
 

@@ -44,23 +44,36 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=HelpFormatter,
+        description=__doc__.splitlines()[0],
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('config', help='config file or model-zoo name')
-    parser.add_argument('--shape', type=int, nargs='+', metavar='SIZE',
-                        help="image size: H, or H W (square images); None: "
-                        "the config's backbone img_size")
-    parser.add_argument('--audio-shape', type=int, nargs=2,
-                        metavar=('FRAMES', 'MEL_BINS'),
-                        help='fbank size: frames (10 ms each) and mel bins; '
-                        "None: the config's audio_length and num_mel_bins")
-    parser.add_argument('--batch-size', type=int,
-                        help='samples per pretraining step (the contrastive '
-                        "term grows with it); None: the config's "
-                        'train_dataloader.batch_size')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries (e.g. '
-                        'model.mask_ratio_a=0.5)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        metavar='SIZE',
+        help="image size: H, or H W (square images); None: "
+        "the config's backbone img_size")
+    parser.add_argument(
+        '--audio-shape',
+        type=int,
+        nargs=2,
+        metavar=('FRAMES', 'MEL_BINS'),
+        help='fbank size: frames (10 ms each) and mel bins; '
+        "None: the config's audio_length and num_mel_bins")
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        help='samples per pretraining step (the contrastive '
+        "term grows with it); None: the config's "
+        'train_dataloader.batch_size')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries (e.g. '
+        'model.mask_ratio_a=0.5)')
     args = parser.parse_args(argv)
     if args.shape is not None:
         if len(args.shape) not in (1, 2):
@@ -78,8 +91,8 @@ def parse_args(argv=None):
 
 def apply_shapes(cfg, args) -> None:
     """Writes --shape and --audio-shape into the encoder (and decoder)."""
-    parts = [cfg.model.backbone] + ([cfg.model.neck]
-                                    if cfg.model.get('neck') else [])
+    parts = [cfg.model.backbone
+             ] + ([cfg.model.neck] if cfg.model.get('neck') else [])
     for part in parts:
         if args.shape:
             part.img_size = args.shape[0]
@@ -119,27 +132,28 @@ def report(config: str, model, batch_size: int) -> str:
     if hasattr(model, 'modality'):
         kind += f', modality {model.modality}'
     lines = [
-        f'{config}: {kind}',
-        f'inputs: fbank {encoder.audio_length} frames x '
+        f'{config}: {kind}', f'inputs: fbank {encoder.audio_length} frames x '
         f'{encoder.num_mel_bins} mel bins ({encoder.num_patches_a} audio '
         f'patches), image {encoder.img_size} x {encoder.img_size} '
-        f'({encoder.num_patches_v} visual patches)', '']
+        f'({encoder.num_patches_v} visual patches)', ''
+    ]
     counts = parameter_counts(model)
-    lines.append(text_table(
-        ['parameters', 'total', 'trainable'],
-        [[part, si(c['total']), si(c['trainable'])]
-         for part, c in counts.items()]))
+    lines.append(
+        text_table(
+            ['parameters', 'total', 'trainable'],
+            [[part, si(c['total']), si(c['trainable'])]
+             for part, c in counts.items()]))
     lines.append('')
-    lines.append(text_table(
-        ['FLOPs per sample', 'forward', 'train step'],
-        [[row.name, si(row.forward), si(row.train_step)]
-         for row in rows]))
+    lines.append(
+        text_table(['FLOPs per sample', 'forward', 'train step'],
+                   [[row.name, si(row.forward),
+                     si(row.train_step)] for row in rows]))
     lines.append('')
     lines.append('FLOPs: matrix products, 2 per multiply-add (normalisation, '
                  'activations, softmax left out); a train step is 3 x the '
-                 'forward' + ('; per frame: a test clip of N frames costs N '
-                              'forwards' if hasattr(model, 'modality')
-                              else ''))
+                 'forward' +
+                 ('; per frame: a test clip of N frames costs N '
+                  'forwards' if hasattr(model, 'modality') else ''))
     return '\n'.join(lines)
 
 
@@ -153,12 +167,14 @@ def main(argv=None) -> int:
     try:
         cfg = load_config(args.config, options)
     except (OSError, ValueError, KeyError, SyntaxError, ImportError) as err:
-        print(f'error: cannot load the config {args.config}: {err}',
-              file=sys.stderr)
+        print(
+            f'error: cannot load the config {args.config}: {err}',
+            file=sys.stderr)
         return 1
     if not cfg.get('model') or not cfg.model.get('backbone'):
-        print(f'error: {args.config} has no model with a backbone',
-              file=sys.stderr)
+        print(
+            f'error: {args.config} has no model with a backbone',
+            file=sys.stderr)
         return 1
     apply_shapes(cfg, args)
     batch_size = args.batch_size or (
@@ -167,8 +183,10 @@ def main(argv=None) -> int:
         model = build_model(cfg)
         text = report(args.config, model, batch_size)
     except (KeyError, ValueError, TypeError) as err:
-        print(f'error: cannot count the model of {args.config}: '
-              f'{type(err).__name__}: {err}', file=sys.stderr)
+        print(
+            f'error: cannot count the model of {args.config}: '
+            f'{type(err).__name__}: {err}',
+            file=sys.stderr)
         return 1
     print(text)
     return 0

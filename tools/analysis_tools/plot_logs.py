@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Plot a run's losses, contrastive accuracy, lr and metrics as PNG curves.
 
-    python tools/analysis_tools/plot_logs.py WORK_DIR_OR_SCALARS_JSON [...] --out curves.png
-        [--keys loss_mae_a loss_c audioset/mAP] [--x iter|epoch]
+    python tools/analysis_tools/plot_logs.py WORK_DIR_OR_SCALARS_JSON [...] \
+        --out curves.png [--keys loss_mae_a loss_c audioset/mAP] \
+        [--x iter|epoch]
 
 Reads the ``vis_data/scalars.json`` files that MMEngine's ``LocalVisBackend``
 writes (every config here enables it). A work dir stands for all of its runs
@@ -23,8 +24,9 @@ from typing import Dict, List, Tuple
 # imported (by plot()).
 
 # keys MMEngine logs that are bookkeeping, not curves
-BOOKKEEPING = {'epoch', 'iter', 'step', 'time', 'data_time', 'memory',
-               'base_lr'}
+BOOKKEEPING = {
+    'epoch', 'iter', 'step', 'time', 'data_time', 'memory', 'base_lr'
+}
 
 Series = Dict[str, Dict[str, List[Tuple[float, float]]]]
 
@@ -70,36 +72,48 @@ def read_scalars(files: List[Path], x_axis: str = 'iter') -> Series:
                 if key in BOOKKEEPING or not isinstance(value, (int, float)):
                     continue
                 curves[phase].setdefault(key, {})[x] = float(value)
-    return {phase: {key: sorted(points.items())
-                    for key, points in keys.items()}
-            for phase, keys in curves.items()}
+    return {
+        phase: {
+            key: sorted(points.items())
+            for key, points in keys.items()
+        }
+        for phase, keys in curves.items()
+    }
 
 
 def default_keys(series: Series) -> List[str]:
-    train = [k for k in series['train']
-             if k.startswith('loss') or k in ('acc_c', 'lr')]
+    train = [
+        k for k in series['train']
+        if k.startswith('loss') or k in ('acc_c', 'lr')
+    ]
     return train + list(series['val'])
 
 
-def plot(runs: Dict[str, Series], keys: List[str], out: Path,
+def plot(runs: Dict[str, Series],
+         keys: List[str],
+         out: Path,
          x_axis: str = 'iter') -> Path:
     """One panel per key, one line per run; saved as ``out`` (PNG)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(len(keys), 1, figsize=(7, 2.6 * len(keys)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(keys), 1, figsize=(7, 2.6 * len(keys)), squeeze=False)
     for ax, key in zip(axes[:, 0], keys, strict=True):
         for label, series in runs.items():
             phase = 'train' if key in series['train'] else 'val'
             points = series[phase].get(key)
             if points:
                 xs, ys = zip(*points, strict=True)
-                ax.plot(xs, ys, marker='o' if phase == 'val' else None,
-                        markersize=3, label=label)
+                ax.plot(
+                    xs,
+                    ys,
+                    marker='o' if phase == 'val' else None,
+                    markersize=3,
+                    label=label)
         ax.set_ylabel(key)
-        ax.set_xlabel(x_axis if key in next(iter(runs.values()))['train']
-                      else 'epoch')
+        ax.set_xlabel(
+            x_axis if key in next(iter(runs.values()))['train'] else 'epoch')
         ax.grid(alpha=0.3)
         if len(runs) > 1:
             ax.legend(fontsize=7)
@@ -120,30 +134,51 @@ def main(argv=None) -> int:
         description=__doc__.splitlines()[0],
         formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('sources', nargs='+', type=Path,
-                        help='work dirs or scalars.json files')
-    parser.add_argument('--out', type=Path, default=Path('curves.png'),
-                        help='PNG file to write')
-    parser.add_argument('--keys', nargs='+', help='keys to draw; none: '
-                        'every loss, acc_c, lr and validation metric')
-    parser.add_argument('--x', dest='x_axis', choices=('iter', 'epoch'),
-                        default='iter', help='x axis of training curves')
+    parser.add_argument(
+        'sources',
+        nargs='+',
+        type=Path,
+        help='work dirs or scalars.json files')
+    parser.add_argument(
+        '--out',
+        type=Path,
+        default=Path('curves.png'),
+        help='PNG file to write')
+    parser.add_argument(
+        '--keys',
+        nargs='+',
+        help='keys to draw; none: '
+        'every loss, acc_c, lr and validation metric')
+    parser.add_argument(
+        '--x',
+        dest='x_axis',
+        choices=('iter', 'epoch'),
+        default='iter',
+        help='x axis of training curves')
     args = parser.parse_args(argv)
     try:
-        runs = {str(source): read_scalars(find_scalar_files(source),
-                                          args.x_axis)
-                for source in args.sources}
+        runs = {
+            str(source): read_scalars(find_scalar_files(source), args.x_axis)
+            for source in args.sources
+        }
     except (FileNotFoundError, ValueError) as error:
         print(f'plot_logs: {error}', file=sys.stderr)
         return 1
-    available = {key for series in runs.values()
-                 for phase in series.values() for key in phase}
-    keys = args.keys or list(dict.fromkeys(
-        key for series in runs.values() for key in default_keys(series)))
+    available = {
+        key
+        for series in runs.values()
+        for phase in series.values()
+        for key in phase
+    }
+    keys = args.keys or list(
+        dict.fromkeys(key for series in runs.values()
+                      for key in default_keys(series)))
     missing = [key for key in keys if key not in available]
     if missing or not keys:
-        print(f'plot_logs: no such key(s) {missing} in the logs; available: '
-              f'{sorted(available)}', file=sys.stderr)
+        print(
+            f'plot_logs: no such key(s) {missing} in the logs; available: '
+            f'{sorted(available)}',
+            file=sys.stderr)
         return 1
     out = plot(runs, keys, args.out, args.x_axis)
     print(f'{len(keys)} curves ({", ".join(keys)}) -> {out}')

@@ -57,56 +57,83 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=HelpFormatter,
+        description=__doc__.splitlines()[0],
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('paths', nargs='+', metavar='[LABELS] OUT_JSON',
-                        help='the labels source (left out with '
-                        '--unlabelled) and the datalist to write')
-    parser.add_argument('--format', choices=sorted(READERS),
-                        default='simple', help='format of LABELS')
-    parser.add_argument('--audio-dir', type=Path,
-                        help='folder of extracted wavs ({video_id}.wav)')
-    parser.add_argument('--frames-dir', type=Path,
-                        help='folder of extracted frames '
-                        '(frame_{i}/{video_id}.jpg)')
-    parser.add_argument('--video-dir', type=Path,
-                        help='folder of video files, instead of '
-                        '--audio-dir/--frames-dir (read on the fly)')
-    parser.add_argument('--recursive', action='store_true',
-                        help='with --video-dir: also the videos of '
-                        'sub-folders')
-    parser.add_argument('--unlabelled', action='store_true',
-                        help='list every clip found, without labels')
-    parser.add_argument('--label-csv', type=Path,
-                        help='existing label CSV (index,mid,display_name)')
-    parser.add_argument('--label-csv-out', type=Path,
-                        help='where to write the label CSV of seen labels '
-                        '(default: labels.csv beside OUT_JSON)')
-    parser.add_argument('--root', type=Path,
-                        help='write paths relative to this folder (default: '
-                        'absolute paths)')
-    parser.add_argument('--test-fraction', type=float,
-                        help='fraction of clips for a stratified test '
-                        'split (default: no split)')
-    parser.add_argument('--test-out', type=Path,
-                        help='datalist of the test split (default: '
-                        'OUT_JSON with _test before .json)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the test split')
+    parser.add_argument(
+        'paths',
+        nargs='+',
+        metavar='[LABELS] OUT_JSON',
+        help='the labels source (left out with '
+        '--unlabelled) and the datalist to write')
+    parser.add_argument(
+        '--format',
+        choices=sorted(READERS),
+        default='simple',
+        help='format of LABELS')
+    parser.add_argument(
+        '--audio-dir',
+        type=Path,
+        help='folder of extracted wavs ({video_id}.wav)')
+    parser.add_argument(
+        '--frames-dir',
+        type=Path,
+        help='folder of extracted frames '
+        '(frame_{i}/{video_id}.jpg)')
+    parser.add_argument(
+        '--video-dir',
+        type=Path,
+        help='folder of video files, instead of '
+        '--audio-dir/--frames-dir (read on the fly)')
+    parser.add_argument(
+        '--recursive',
+        action='store_true',
+        help='with --video-dir: also the videos of '
+        'sub-folders')
+    parser.add_argument(
+        '--unlabelled',
+        action='store_true',
+        help='list every clip found, without labels')
+    parser.add_argument(
+        '--label-csv',
+        type=Path,
+        help='existing label CSV (index,mid,display_name)')
+    parser.add_argument(
+        '--label-csv-out',
+        type=Path,
+        help='where to write the label CSV of seen labels '
+        '(default: labels.csv beside OUT_JSON)')
+    parser.add_argument(
+        '--root',
+        type=Path,
+        help='write paths relative to this folder (default: '
+        'absolute paths)')
+    parser.add_argument(
+        '--test-fraction',
+        type=float,
+        help='fraction of clips for a stratified test '
+        'split (default: no split)')
+    parser.add_argument(
+        '--test-out',
+        type=Path,
+        help='datalist of the test split (default: '
+        'OUT_JSON with _test before .json)')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the test split')
     args = parser.parse_args(argv)
     wanted = 1 if args.unlabelled else 2
     if len(args.paths) != wanted:
-        parser.error('give OUT_JSON alone with --unlabelled'
-                     if args.unlabelled else 'give LABELS and OUT_JSON '
+        parser.error('give OUT_JSON alone with --unlabelled' if args.
+                     unlabelled else 'give LABELS and OUT_JSON '
                      '(or --unlabelled and OUT_JSON)')
     args.labels = None if args.unlabelled else Path(args.paths[0])
     args.out_json = Path(args.paths[-1])
-    if (args.video_dir is None) == (args.audio_dir is None and
-                                    args.frames_dir is None):
+    if (args.video_dir is None) == (args.audio_dir is None
+                                    and args.frames_dir is None):
         parser.error('give either --video-dir or both --audio-dir and '
                      '--frames-dir')
-    if args.video_dir is None and (args.audio_dir is None or
-                                   args.frames_dir is None):
+    if args.video_dir is None and (args.audio_dir is None
+                                   or args.frames_dir is None):
         parser.error('--audio-dir and --frames-dir go together')
     if args.test_fraction is not None and not 0 < args.test_fraction < 1:
         parser.error(f'--test-fraction must be in (0, 1), got '
@@ -163,8 +190,8 @@ def read_vggsound(path: Path) -> Dict[str, List[str]]:
     return labels
 
 
-READERS = dict(simple=read_simple, audioset=read_audioset,
-               vggsound=read_vggsound)
+READERS = dict(
+    simple=read_simple, audioset=read_audioset, vggsound=read_vggsound)
 
 
 def relative(path: Path, root: Optional[Path]) -> str:
@@ -188,8 +215,8 @@ def find_clips(args) -> Dict[str, Dict[str, str]]:
         if not videos:
             raise ValueError(
                 f'{folder}: no videos ({", ".join(VIDEO_SUFFIXES)}) in the '
-                'folder' + ('' if args.recursive else
-                            ' (--recursive for sub-folders)'))
+                'folder' +
+                ('' if args.recursive else ' (--recursive for sub-folders)'))
         clips = {}
         for video in videos:
             if video.stem in clips:
@@ -198,8 +225,8 @@ def find_clips(args) -> Dict[str, Dict[str, str]]:
                                  f'{video}')
             clips[video.stem] = dict(video_path=relative(video, args.root))
         return clips
-    for folder, what in ((args.audio_dir, 'audio'),
-                         (args.frames_dir, 'frames')):
+    for folder, what in ((args.audio_dir, 'audio'), (args.frames_dir,
+                                                     'frames')):
         if not folder.is_dir():
             raise FileNotFoundError(f'{folder}: {what} folder not found')
     first_frames = args.frames_dir / 'frame_0'
@@ -208,8 +235,10 @@ def find_clips(args) -> Dict[str, Dict[str, str]]:
                          'the layout of tools/data/extract_frames.py)')
     frames = {p.stem for p in first_frames.glob('*.jpg')}
     clips = {
-        wav.stem: dict(wav=relative(wav, args.root),
-                       video_path=relative(args.frames_dir, args.root))
+        wav.stem:
+        dict(
+            wav=relative(wav, args.root),
+            video_path=relative(args.frames_dir, args.root))
         for wav in sorted(args.audio_dir.glob('*.wav')) if wav.stem in frames
     }
     if not clips:
@@ -218,8 +247,7 @@ def find_clips(args) -> Dict[str, Dict[str, str]]:
     return clips
 
 
-def read_labels(args) -> Tuple[Optional[Dict[str, List[str]]],
-                               Optional[set]]:
+def read_labels(args) -> Tuple[Optional[Dict[str, List[str]]], Optional[set]]:
     """The clips' labels (None when unlabelled) and the known classes
     (None without --label-csv)."""
     if args.labels is None:
@@ -248,8 +276,8 @@ def stratified_split(entries: List[dict], fraction: float,
     strata with the largest remainders. The draw is seeded and independent
     of the order of the entries.
     """
-    counts = Counter(m for e in entries for m in e.get('labels', '').split(',')
-                     if m)
+    counts = Counter(
+        m for e in entries for m in e.get('labels', '').split(',') if m)
     strata = defaultdict(list)
     for entry in entries:
         mids = [m for m in entry.get('labels', '').split(',') if m]
@@ -257,8 +285,8 @@ def stratified_split(entries: List[dict], fraction: float,
         strata[key].append(entry)
     target = round(len(entries) * fraction)
     quota = {k: int(len(v) * fraction) for k, v in strata.items()}
-    remainders = sorted(strata, key=lambda k: (
-        -(len(strata[k]) * fraction - quota[k]), k))
+    remainders = sorted(
+        strata, key=lambda k: (-(len(strata[k]) * fraction - quota[k]), k))
     for key in remainders[:max(0, target - sum(quota.values()))]:
         quota[key] += 1
     rng = random.Random(seed)
@@ -297,21 +325,26 @@ def main(argv=None) -> int:
         entries = [dict(video_id=vid, **paths) for vid, paths in clips.items()]
         missing = 0
     else:
-        entries = [dict(video_id=vid, **clips[vid], labels=','.join(mids))
-                   for vid, mids in clip_labels.items() if vid in clips]
+        entries = [
+            dict(video_id=vid, **clips[vid], labels=','.join(mids))
+            for vid, mids in clip_labels.items() if vid in clips
+        ]
         missing = len(clip_labels) - len(entries)
         if not entries:
-            print(f'error: none of the {len(clip_labels)} clips of '
-                  f'{args.labels} has its files in '
-                  f'{args.video_dir or args.audio_dir}', file=sys.stderr)
+            print(
+                f'error: none of the {len(clip_labels)} clips of '
+                f'{args.labels} has its files in '
+                f'{args.video_dir or args.audio_dir}',
+                file=sys.stderr)
             return 1
     parts = [(args.out_json, entries)]
     if args.test_fraction is not None:
         train, test = stratified_split(entries, args.test_fraction, args.seed)
         if not train or not test:
-            print(f'error: --test-fraction {args.test_fraction} of '
-                  f'{len(entries)} clips leaves an empty part',
-                  file=sys.stderr)
+            print(
+                f'error: --test-fraction {args.test_fraction} of '
+                f'{len(entries)} clips leaves an empty part',
+                file=sys.stderr)
             return 1
         parts = [(args.out_json, train), (args.test_out, test)]
     for path, part in parts:

@@ -40,8 +40,10 @@ def check_audio(path, rate, decode):
 
 
 def check_frames(video_path, video_id, num_frames, decode):
-    present = [osp.join(video_path, f'frame_{i}', f'{video_id}.jpg')
-               for i in range(num_frames)]
+    present = [
+        osp.join(video_path, f'frame_{i}', f'{video_id}.jpg')
+        for i in range(num_frames)
+    ]
     present = [p for p in present if osp.isfile(p)]
     if not present:
         return [('no frames', f'{video_path}/frame_*/{video_id}.jpg')]
@@ -66,14 +68,19 @@ def main(argv=None) -> int:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('datalist', help='datalist JSON')
     parser.add_argument('label_csv', help='label CSV (index,mid,display_name)')
-    parser.add_argument('--data-root', default='',
-                        help='folder the relative paths start from')
-    parser.add_argument('--sample-rate', type=int, default=16000,
-                        help='expected wav sample rate (Hz)')
-    parser.add_argument('--num-frames', type=int, default=10,
-                        help='expected frames per clip')
-    parser.add_argument('--decode', action='store_true',
-                        help='decode every wav and frame (slower)')
+    parser.add_argument(
+        '--data-root', default='', help='folder the relative paths start from')
+    parser.add_argument(
+        '--sample-rate',
+        type=int,
+        default=16000,
+        help='expected wav sample rate (Hz)')
+    parser.add_argument(
+        '--num-frames', type=int, default=10, help='expected frames per clip')
+    parser.add_argument(
+        '--decode',
+        action='store_true',
+        help='decode every wav and frame (slower)')
     parser.add_argument('--report', help='write every problem to this TSV')
     args = parser.parse_args(argv)
     from cavmae_mm.datasets.audio_visual_dataset import read_label_csv
@@ -82,8 +89,8 @@ def main(argv=None) -> int:
         with open(args.datalist, encoding='utf-8') as handle:
             entries = json.load(handle)['data']
     except (FileNotFoundError, ValueError, KeyError, TypeError) as err:
-        print(f'error: {args.datalist}: cannot read ({err!r})',
-              file=sys.stderr)
+        print(
+            f'error: {args.datalist}: cannot read ({err!r})', file=sys.stderr)
         return 1
     problems = defaultdict(list)
 

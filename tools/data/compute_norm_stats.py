@@ -22,12 +22,15 @@ def main(argv=None) -> int:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('datalist', help='datalist JSON')
     parser.add_argument('label_csv', help='label CSV (index,mid,display_name)')
-    parser.add_argument('--data-root', default='',
-                        help='folder the relative paths start from')
-    parser.add_argument('--target-length', type=int, default=1024,
-                        help='fbank frames after padding/cropping')
-    parser.add_argument('--num-mel-bins', type=int, default=128,
-                        help='fbank mel bins')
+    parser.add_argument(
+        '--data-root', default='', help='folder the relative paths start from')
+    parser.add_argument(
+        '--target-length',
+        type=int,
+        default=1024,
+        help='fbank frames after padding/cropping')
+    parser.add_argument(
+        '--num-mel-bins', type=int, default=128, help='fbank mel bins')
     args = parser.parse_args(argv)
     import numpy as np
     from mmengine.utils import ProgressBar
@@ -39,9 +42,12 @@ def main(argv=None) -> int:
         dict(type='PadCropFbank', target_length=args.target_length)
     ]
     try:
-        dataset = AudioVisualDataset(args.datalist, args.label_csv,
-                                     data_root=args.data_root,
-                                     pipeline=pipeline, test_mode=True)
+        dataset = AudioVisualDataset(
+            args.datalist,
+            args.label_csv,
+            data_root=args.data_root,
+            pipeline=pipeline,
+            test_mode=True)
         means, stds = [], []
         bar = ProgressBar(len(dataset))
         for idx in range(len(dataset)):

@@ -40,15 +40,21 @@ def main(argv=None) -> int:
         description=__doc__.splitlines()[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         epilog='Example: python tools/data/extract_audio.py videos/ audio/')
-    parser.add_argument('videos', help='folder of videos, a video or a '
-                        'list file')
+    parser.add_argument(
+        'videos', help='folder of videos, a video or a '
+        'list file')
     parser.add_argument('out_dir', help='where {video_id}.wav go')
-    parser.add_argument('--workers', type=int, default=1,
-                        help='extraction processes')
-    parser.add_argument('--recursive', action='store_true',
-                        help='also the videos of sub-folders')
-    parser.add_argument('--sample-rate', type=int, default=16000,
-                        help='sample rate of the wavs (Hz)')
+    parser.add_argument(
+        '--workers', type=int, default=1, help='extraction processes')
+    parser.add_argument(
+        '--recursive',
+        action='store_true',
+        help='also the videos of sub-folders')
+    parser.add_argument(
+        '--sample-rate',
+        type=int,
+        default=16000,
+        help='sample rate of the wavs (Hz)')
     args = parser.parse_args(argv)
     from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
     try:
@@ -59,10 +65,9 @@ def main(argv=None) -> int:
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     code, summary = run_extraction(
-        videos, out_dir,
-        lambda v: (out_dir / f'{Path(v).stem}.wav').is_file(),
-        functools.partial(extract_one, out_dir=str(out_dir),
-                          sample_rate=args.sample_rate),
+        videos, out_dir, lambda v: (out_dir / f'{Path(v).stem}.wav').is_file(),
+        functools.partial(
+            extract_one, out_dir=str(out_dir), sample_rate=args.sample_rate),
         args.workers, 'extract_audio')
     print(f'\n{summary}')
     return code

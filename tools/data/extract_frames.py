@@ -23,8 +23,10 @@ from pathlib import Path
 
 
 def outputs(out_dir: Path, video: str, num_frames: int):
-    return [out_dir / f'frame_{i}' / f'{Path(video).stem}.jpg'
-            for i in range(num_frames)]
+    return [
+        out_dir / f'frame_{i}' / f'{Path(video).stem}.jpg'
+        for i in range(num_frames)
+    ]
 
 
 def extract_one(video: str, out_dir: str, num_frames: int, size: int):
@@ -37,8 +39,8 @@ def extract_one(video: str, out_dir: str, num_frames: int, size: int):
         frames, _ = read_official_frames(video, num_frames)
     except (MediaError, FileNotFoundError) as err:
         return str(err)
-    for target, frame in zip(outputs(Path(out_dir), video, num_frames),
-                             frames, strict=True):
+    for target, frame in zip(
+            outputs(Path(out_dir), video, num_frames), frames, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix('.part.jpg')
         resize_center_crop(Image.fromarray(frame), size, 'bilinear').save(
@@ -52,17 +54,26 @@ def main(argv=None) -> int:
         description=__doc__.splitlines()[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         epilog='Example: python tools/data/extract_frames.py videos/ frames/')
-    parser.add_argument('videos', help='folder of videos, a video or a '
-                        'list file')
+    parser.add_argument(
+        'videos', help='folder of videos, a video or a '
+        'list file')
     parser.add_argument('out_dir', help='where frame_{i}/{video_id}.jpg go')
-    parser.add_argument('--workers', type=int, default=1,
-                        help='extraction processes')
-    parser.add_argument('--recursive', action='store_true',
-                        help='also the videos of sub-folders')
-    parser.add_argument('--num-frames', type=int, default=10,
-                        help='evenly spaced frames per video')
-    parser.add_argument('--size', type=int, default=224,
-                        help='side of the centre-cropped square (pixels)')
+    parser.add_argument(
+        '--workers', type=int, default=1, help='extraction processes')
+    parser.add_argument(
+        '--recursive',
+        action='store_true',
+        help='also the videos of sub-folders')
+    parser.add_argument(
+        '--num-frames',
+        type=int,
+        default=10,
+        help='evenly spaced frames per video')
+    parser.add_argument(
+        '--size',
+        type=int,
+        default=224,
+        help='side of the centre-cropped square (pixels)')
     args = parser.parse_args(argv)
     from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
     try:
@@ -76,9 +87,11 @@ def main(argv=None) -> int:
         videos, out_dir,
         lambda v: all(p.is_file()
                       for p in outputs(out_dir, v, args.num_frames)),
-        functools.partial(extract_one, out_dir=str(out_dir),
-                          num_frames=args.num_frames, size=args.size),
-        args.workers, 'extract_frames')
+        functools.partial(
+            extract_one,
+            out_dir=str(out_dir),
+            num_frames=args.num_frames,
+            size=args.size), args.workers, 'extract_frames')
     print(f'\n{summary}')
     return code
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Write the class-balancing weight file of a datalist (reference rule).
 
-    python tools/data/gen_sample_weights.py data.json labels.csv data_weight.csv
+    python tools/data/gen_sample_weights.py data.json labels.csv \
+        data_weight.csv
 
 Counts the clips of each class, gives each class the weight
 1000 / (count + 0.01), and each clip the sum of its classes' weights; writes
@@ -26,15 +27,15 @@ def main(argv=None) -> int:
 
     from cavmae_mm.datasets import AudioVisualDataset, compute_sample_weights
     try:
-        dataset = AudioVisualDataset(args.datalist, args.label_csv,
-                                     lazy_init=False)
+        dataset = AudioVisualDataset(
+            args.datalist, args.label_csv, lazy_init=False)
     except (FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
-    indices = [dataset.get_data_info(i)['label_indices']
-               for i in range(len(dataset))]
-    weights = compute_sample_weights(indices,
-                                     dataset.metainfo['num_classes'])
+    indices = [
+        dataset.get_data_info(i)['label_indices'] for i in range(len(dataset))
+    ]
+    weights = compute_sample_weights(indices, dataset.metainfo['num_classes'])
     np.savetxt(args.out, weights, delimiter=',')
     print(f'{args.out}: {len(weights)} weights (min {weights.min():.3f}, '
           f'max {weights.max():.3f})')

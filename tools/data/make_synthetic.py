@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Write a small synthetic audio-visual set of real video files.
 
-    python tools/data/make_synthetic.py OUT_DIR [--num-classes 3] [--per-class 8]
+    python tools/data/make_synthetic.py OUT_DIR [--num-classes 3] \
+        [--per-class 8]
 
 Each clip of class c shows a frame tinted with the class's colour, with a
 square of random size moving over it, and plays the class's tone (with a
@@ -32,8 +33,8 @@ def class_colour(index: int, num_classes: int):
     return np.array([r, g, b]) * 255
 
 
-def write_clip(path: Path, colour, tone: float, seconds: float,
-               size: int, fps: int, sample_rate: int, rng) -> None:
+def write_clip(path: Path, colour, tone: float, seconds: float, size: int,
+               fps: int, sample_rate: int, rng) -> None:
     """One clip; ``colour`` an RGB numpy array, ``rng`` a numpy
     Generator."""
     import av
@@ -64,8 +65,8 @@ def write_clip(path: Path, colour, tone: float, seconds: float,
         chunk = 1024
         for start in range(0, len(wave), chunk):
             piece = wave[None, start:start + chunk].astype(np.float32)
-            frame = av.AudioFrame.from_ndarray(piece, format='fltp',
-                                               layout='mono')
+            frame = av.AudioFrame.from_ndarray(
+                piece, format='fltp', layout='mono')
             frame.sample_rate = sample_rate
             frame.pts = start
             container.mux(audio.encode(frame))
@@ -79,18 +80,24 @@ def main(argv=None) -> int:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         epilog='Example: python tools/data/make_synthetic.py data/synthetic')
     parser.add_argument('out_dir', help='folder to write the set to')
-    parser.add_argument('--num-classes', type=int, default=3,
-                        help=f'classes (1 to {len(TONES_HZ)})')
-    parser.add_argument('--per-class', type=int, default=8,
-                        help='clips per class')
-    parser.add_argument('--seconds', type=float, default=2.0,
-                        help='clip length')
-    parser.add_argument('--size', type=int, default=96,
-                        help='frame height in pixels')
-    parser.add_argument('--fps', type=int, default=10,
-                        help='frames per second')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the random sizes, paths and noise')
+    parser.add_argument(
+        '--num-classes',
+        type=int,
+        default=3,
+        help=f'classes (1 to {len(TONES_HZ)})')
+    parser.add_argument(
+        '--per-class', type=int, default=8, help='clips per class')
+    parser.add_argument(
+        '--seconds', type=float, default=2.0, help='clip length')
+    parser.add_argument(
+        '--size', type=int, default=96, help='frame height in pixels')
+    parser.add_argument(
+        '--fps', type=int, default=10, help='frames per second')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the random sizes, paths and noise')
     args = parser.parse_args(argv)
     if not 1 <= args.num_classes <= len(TONES_HZ):
         parser.error(f'--num-classes must be in [1, {len(TONES_HZ)}]')
@@ -102,7 +109,8 @@ def main(argv=None) -> int:
         writer = csv.writer(handle)
         writer.writerow(['index', 'mid', 'display_name'])
         for c in range(args.num_classes):
-            writer.writerow([c, f'/synthetic/c{c}', f'tone {TONES_HZ[c]:g} Hz'])
+            writer.writerow(
+                [c, f'/synthetic/c{c}', f'tone {TONES_HZ[c]:g} Hz'])
     entries, simple = [], []
     for c in range(args.num_classes):
         for k in range(args.per_class):
@@ -110,13 +118,15 @@ def main(argv=None) -> int:
             write_clip(out / 'videos' / f'{video_id}.mp4',
                        class_colour(c, args.num_classes), TONES_HZ[c],
                        args.seconds, args.size, args.fps, 16000, rng)
-            entries.append(dict(video_id=video_id,
-                                wav=f'audio/{video_id}.wav',
-                                video_path='frames',
-                                labels=f'/synthetic/c{c}'))
+            entries.append(
+                dict(
+                    video_id=video_id,
+                    wav=f'audio/{video_id}.wav',
+                    video_path='frames',
+                    labels=f'/synthetic/c{c}'))
             simple.append(f'{video_id},/synthetic/c{c}\n')
-    (out / 'datalist.json').write_text(json.dumps(dict(data=entries),
-                                                  indent=1))
+    (out / 'datalist.json').write_text(
+        json.dumps(dict(data=entries), indent=1))
     (out / 'labels_simple.csv').write_text(''.join(simple))
     print(f'{out}: {len(entries)} clips of {args.num_classes} classes')
     return 0

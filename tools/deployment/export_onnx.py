@@ -46,31 +46,42 @@ def main(argv=None) -> int:
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('config', help='config file of the recognizer')
     parser.add_argument('checkpoint', help='finetuned checkpoint')
-    parser.add_argument('--out', type=Path, required=True,
-                        help='the .onnx file to write')
-    parser.add_argument('--modality', choices=MODALITIES,
-                        help="overrides the config's model.modality")
-    parser.add_argument('--opset', type=int, default=DEFAULT_OPSET,
-                        help='ONNX opset version')
-    parser.add_argument('--atol', type=float, default=1e-4,
-                        help='largest accepted |onnxruntime - PyTorch| of '
-                        'the logits')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='config overrides, key=value')
+    parser.add_argument(
+        '--out', type=Path, required=True, help='the .onnx file to write')
+    parser.add_argument(
+        '--modality',
+        choices=MODALITIES,
+        help="overrides the config's model.modality")
+    parser.add_argument(
+        '--opset', type=int, default=DEFAULT_OPSET, help='ONNX opset version')
+    parser.add_argument(
+        '--atol',
+        type=float,
+        default=1e-4,
+        help='largest accepted |onnxruntime - PyTorch| of '
+        'the logits')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='config overrides, key=value')
     args = parser.parse_args(argv)
     from cavmae_mm.apis import init_model
-    from cavmae_mm.apis.deployment import (ONNX_INPUTS, check_onnx,
-                                           export_onnx)
+    from cavmae_mm.apis.deployment import ONNX_INPUTS, check_onnx, export_onnx
     from cavmae_mm.utils.tool_config import parse_cfg_options
 
     try:
-        model = init_model(args.config, args.checkpoint, device='cpu',
-                           cfg_options=parse_cfg_options(args.cfg_options))
+        model = init_model(
+            args.config,
+            args.checkpoint,
+            device='cpu',
+            cfg_options=parse_cfg_options(args.cfg_options))
     except (OSError, KeyError, ValueError, TypeError, RuntimeError,
             SyntaxError, pickle.UnpicklingError) as err:
-        print(f'error: cannot build the model of {args.config} with the '
-              f'checkpoint {args.checkpoint}: {type(err).__name__}: {err}',
-              file=sys.stderr)
+        print(
+            f'error: cannot build the model of {args.config} with the '
+            f'checkpoint {args.checkpoint}: {type(err).__name__}: {err}',
+            file=sys.stderr)
         return 1
     # --modality overrides the config's model.modality (set on the copy
     # that is exported)
@@ -89,8 +100,10 @@ def main(argv=None) -> int:
     print(f'max abs difference of the logits, onnxruntime vs PyTorch '
           f'(batch 2): {diff:.3e}')
     if not diff <= args.atol:
-        print(f'error: {args.out}: the max abs difference {diff:.3e} '
-              f'exceeds --atol {args.atol:g}', file=sys.stderr)
+        print(
+            f'error: {args.out}: the max abs difference {diff:.3e} '
+            f'exceeds --atol {args.atol:g}',
+            file=sys.stderr)
         return 1
     return 0
 

@@ -34,22 +34,32 @@ def main(argv=None) -> int:
         formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('gallery', nargs='+', help='videos, folders, lists')
-    parser.add_argument('--query', required=True,
-                        help='an audio file, an image or a video')
-    parser.add_argument('--config', default='cavmae-scale++_as2m',
-                        help='config file or model-zoo name')
-    parser.add_argument('--checkpoint', help='checkpoint file or URL; none: '
-                        "the model-zoo entry's weights")
-    parser.add_argument('--topk', type=int, default=10,
-                        help='matches to print')
+    parser.add_argument(
+        '--query', required=True, help='an audio file, an image or a video')
+    parser.add_argument(
+        '--config',
+        default='cavmae-scale++_as2m',
+        help='config file or model-zoo name')
+    parser.add_argument(
+        '--checkpoint',
+        help='checkpoint file or URL; none: '
+        "the model-zoo entry's weights")
+    parser.add_argument(
+        '--topk', type=int, default=10, help='matches to print')
     parser.add_argument('--out', type=Path, help='JSON file of the matches')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
-    parser.add_argument('--batch-size', type=int, default=8,
-                        help='gallery clips per forward pass')
-    parser.add_argument('--workers', type=int, default=0,
-                        help='decoding processes')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries, key=value')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        default=8,
+        help='gallery clips per forward pass')
+    parser.add_argument(
+        '--workers', type=int, default=0, help='decoding processes')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries, key=value')
     args = parser.parse_args(argv)
     from cavmae_mm.apis import av_search, init_model
     from cavmae_mm.utils.model_zoo import resolve_model
@@ -58,8 +68,14 @@ def main(argv=None) -> int:
         config, checkpoint = resolve_model(args.config, args.checkpoint)
         model = init_model(config, checkpoint, args.device,
                            parse_cfg_options(args.cfg_options))
-        found = av_search(model, args.gallery, args.query, args.topk,
-                          args.batch_size, args.workers, show_progress=True)
+        found = av_search(
+            model,
+            args.gallery,
+            args.query,
+            args.topk,
+            args.batch_size,
+            args.workers,
+            show_progress=True)
     except (ValueError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

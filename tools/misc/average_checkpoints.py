@@ -51,8 +51,10 @@ def average_state_dicts(paths: List[Path]) -> dict:
             elif not torch.equal(total[key], value):
                 raise ValueError(f'{path}: non-float tensor {key} differs '
                                  'between checkpoints')
-    return {k: v / len(paths) if v.is_floating_point() else v
-            for k, v in total.items()}
+    return {
+        k: v / len(paths) if v.is_floating_point() else v
+        for k, v in total.items()
+    }
 
 
 def main(argv=None) -> int:
@@ -60,22 +62,27 @@ def main(argv=None) -> int:
         description=__doc__.splitlines()[0],
         formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('work_dir', nargs='?', type=Path,
-                        help='folder with epoch_{n}.pth')
+    parser.add_argument(
+        'work_dir', nargs='?', type=Path, help='folder with epoch_{n}.pth')
     parser.add_argument('--start', type=int, help='first epoch (wa_start)')
     parser.add_argument('--end', type=int, help='last epoch (wa_end)')
-    parser.add_argument('--files', nargs='+', type=Path,
-                        help='explicit checkpoints instead of a range')
-    parser.add_argument('--out', type=Path, required=True,
-                        help='checkpoint to write')
+    parser.add_argument(
+        '--files',
+        nargs='+',
+        type=Path,
+        help='explicit checkpoints instead of a range')
+    parser.add_argument(
+        '--out', type=Path, required=True, help='checkpoint to write')
     args = parser.parse_args(argv)
     if args.files:
         paths = args.files
     elif args.work_dir and args.start is not None and args.end is not None:
         if args.end < args.start:
             parser.error('--end is before --start')
-        paths = [args.work_dir / f'epoch_{n}.pth'
-                 for n in range(args.start, args.end + 1)]
+        paths = [
+            args.work_dir / f'epoch_{n}.pth'
+            for n in range(args.start, args.end + 1)
+        ]
     else:
         parser.error('give WORK_DIR with --start and --end, or --files')
     try:
@@ -84,9 +91,10 @@ def main(argv=None) -> int:
         print(f'error: {err}', file=sys.stderr)
         return 1
     import torch
-    torch.save(dict(state_dict=averaged,
-                    meta=dict(averaged_from=[p.name for p in paths])),
-               args.out)
+    torch.save(
+        dict(
+            state_dict=averaged,
+            meta=dict(averaged_from=[p.name for p in paths])), args.out)
     print(f'{args.out}: mean of {len(paths)} checkpoints')
     return 0
 

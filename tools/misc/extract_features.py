@@ -40,41 +40,68 @@ def main(argv=None) -> int:
         formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('config', help='config file or model-zoo name')
-    parser.add_argument('checkpoint', help="checkpoint file or URL (this "
-                        "package's or official)")
-    parser.add_argument('--out', type=Path, required=True,
-                        help='.pt file, or a folder for .npy files')
-    parser.add_argument('--inputs', nargs='+', help='raw videos / audio '
-                        'files, folders or .txt lists to embed')
-    parser.add_argument('--datalist', help='datalist instead of the '
-                        "config's test set")
-    parser.add_argument('--label-csv',
-                        help="label CSV instead of the config's")
-    parser.add_argument('--data-root',
-                        help="data root instead of the config's")
-    parser.add_argument('--features', nargs='+', default=list(FEATURES),
-                        choices=FEATURES, help='embeddings to write')
-    parser.add_argument('--batch-size', type=int,
-                        help="none: 8 with --inputs, else the config's")
-    parser.add_argument('--num-workers', type=int,
-                        help="decoding processes / loader workers; none: "
-                        "0 with --inputs, else the config's")
+    parser.add_argument(
+        'checkpoint',
+        help="checkpoint file or URL (this "
+        "package's or official)")
+    parser.add_argument(
+        '--out',
+        type=Path,
+        required=True,
+        help='.pt file, or a folder for .npy files')
+    parser.add_argument(
+        '--inputs',
+        nargs='+',
+        help='raw videos / audio '
+        'files, folders or .txt lists to embed')
+    parser.add_argument(
+        '--datalist', help='datalist instead of the '
+        "config's test set")
+    parser.add_argument(
+        '--label-csv', help="label CSV instead of the config's")
+    parser.add_argument(
+        '--data-root', help="data root instead of the config's")
+    parser.add_argument(
+        '--features',
+        nargs='+',
+        default=list(FEATURES),
+        choices=FEATURES,
+        help='embeddings to write')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        help="none: 8 with --inputs, else the config's")
+    parser.add_argument(
+        '--num-workers',
+        type=int,
+        help="decoding processes / loader workers; none: "
+        "0 with --inputs, else the config's")
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries, key=value')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries, key=value')
     args = parser.parse_args(argv)
     from mmengine.runner import Runner
 
     from cavmae_mm.apis import embed_files, extract_features, init_model
     from cavmae_mm.utils.tool_config import parse_cfg_options
 
-    model = init_model(args.config, args.checkpoint, device=args.device,
-                       cfg_options=parse_cfg_options(args.cfg_options))
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        device=args.device,
+        cfg_options=parse_cfg_options(args.cfg_options))
     if args.inputs:
         try:
-            result = embed_files(model, args.inputs, args.features,
-                                 args.batch_size or 8, args.num_workers or 0,
-                                 show_progress=True)
+            result = embed_files(
+                model,
+                args.inputs,
+                args.features,
+                args.batch_size or 8,
+                args.num_workers or 0,
+                show_progress=True)
         except ValueError as err:
             print(f'error: {err}', file=sys.stderr)
             return 1
@@ -86,8 +113,8 @@ def main(argv=None) -> int:
     loader_cfg = model.cfg.test_dataloader.copy()
     dataset = loader_cfg.dataset
     for key, value in (('ann_file', args.datalist),
-                       ('label_file', args.label_csv),
-                       ('data_root', args.data_root)):
+                       ('label_file', args.label_csv), ('data_root',
+                                                        args.data_root)):
         if value is not None:
             dataset[key] = value
     if args.batch_size:
@@ -117,8 +144,8 @@ def save(result: dict, out: Path, features) -> None:
         out.mkdir(parents=True, exist_ok=True)
         for name in features:
             np.save(out / f'{name}.npy', result[name].numpy())
-        (out / 'video_ids.txt').write_text(
-            '\n'.join(result['video_id']) + '\n')
+        (out / 'video_ids.txt').write_text('\n'.join(result['video_id']) +
+                                           '\n')
     sizes = ', '.join(f'{k} {tuple(result[k].shape)}' for k in features)
     print(f'\n{out}: {len(result["video_id"])} clips; {sizes}')
 

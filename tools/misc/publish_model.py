@@ -37,17 +37,24 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=HelpFormatter,
+        description=__doc__.splitlines()[0],
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('in_file', type=Path,
-                        help='checkpoint to publish (e.g. a runner '
-                        "checkpoint of a work dir)")
-    parser.add_argument('out_file', type=Path,
-                        help='name of the published file; the hash is '
-                        'appended before .pth')
-    parser.add_argument('--save-keys', nargs='+',
-                        default=['meta', 'state_dict'],
-                        help='checkpoint entries to keep')
+    parser.add_argument(
+        'in_file',
+        type=Path,
+        help='checkpoint to publish (e.g. a runner '
+        "checkpoint of a work dir)")
+    parser.add_argument(
+        'out_file',
+        type=Path,
+        help='name of the published file; the hash is '
+        'appended before .pth')
+    parser.add_argument(
+        '--save-keys',
+        nargs='+',
+        default=['meta', 'state_dict'],
+        help='checkpoint entries to keep')
     args = parser.parse_args(argv)
     if 'state_dict' not in args.save_keys:
         parser.error('--save-keys must keep state_dict (the weights)')

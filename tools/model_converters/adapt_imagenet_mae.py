@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Build the CAV-MAE pretraining initialisation from a vision-MAE ViT-B.
 
-    python tools/model_converters/adapt_imagenet_mae.py mae_pretrain_vit_base_full.pth init.pth
+    python tools/model_converters/adapt_imagenet_mae.py \
+        mae_pretrain_vit_base_full.pth init.pth
 
 Reads the ImageNet MAE checkpoint (its ``model`` dict, with the decoder) and
 writes a cavmae_mm pretraining checkpoint by the reference's rules: blocks
@@ -28,11 +29,17 @@ def main(argv=None) -> int:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('src', type=Path, help='vision-MAE checkpoint')
     parser.add_argument('dst', type=Path, help='file to write')
-    parser.add_argument('--modality-specific-depth', type=int, default=11,
-                        help='blocks copied to both blocks_a and blocks_v '
-                        '(the rest go to blocks_u)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the tensors the MAE does not provide')
+    parser.add_argument(
+        '--modality-specific-depth',
+        type=int,
+        default=11,
+        help='blocks copied to both blocks_a and blocks_v '
+        '(the rest go to blocks_u)')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the tensors the MAE does not provide')
     args = parser.parse_args(argv)
     import torch
 
@@ -50,33 +57,45 @@ def main(argv=None) -> int:
         return 1
     embed_dim = mapped['backbone.patch_embed_v.proj.weight'].shape[0]
     dec_dim = mapped['neck.embed.weight'].shape[0]
-    shared_depth = 1 + max(int(k.split('.')[2]) for k in mapped
-                           if k.startswith('backbone.blocks_u.'))
+    shared_depth = 1 + max(
+        int(k.split('.')[2])
+        for k in mapped if k.startswith('backbone.blocks_u.'))
     torch.manual_seed(args.seed)
     model = MODELS.build(
-        dict(type='CAVMAE',
-             backbone=dict(type='CAVMAEEncoder', embed_dim=embed_dim,
-                           num_heads=12,
-                           depth=args.modality_specific_depth + shared_depth,
-                           modality_specific_depth=args.
-                           modality_specific_depth),
-             neck=dict(type='CAVMAEDecoder', embed_dim=embed_dim,
-                       decoder_embed_dim=dec_dim, num_heads=16,
-                       depth=1 + max(int(k.split('.')[2]) for k in mapped
-                                     if k.startswith('neck.blocks.'))),
-             head=dict(type='CAVMAEReconstructionHead'),
-             contrastive_head=dict(type='CAVMAEContrastiveHead')))
+        dict(
+            type='CAVMAE',
+            backbone=dict(
+                type='CAVMAEEncoder',
+                embed_dim=embed_dim,
+                num_heads=12,
+                depth=args.modality_specific_depth + shared_depth,
+                modality_specific_depth=args.modality_specific_depth),
+            neck=dict(
+                type='CAVMAEDecoder',
+                embed_dim=embed_dim,
+                decoder_embed_dim=dec_dim,
+                num_heads=16,
+                depth=1 + max(
+                    int(k.split('.')[2])
+                    for k in mapped if k.startswith('neck.blocks.'))),
+            head=dict(type='CAVMAEReconstructionHead'),
+            contrastive_head=dict(type='CAVMAEContrastiveHead')))
     model.init_weights()
     state = model.state_dict()
-    wrong = [k for k, v in mapped.items()
-             if k not in state or state[k].shape != v.shape]
+    wrong = [
+        k for k, v in mapped.items()
+        if k not in state or state[k].shape != v.shape
+    ]
     if wrong:
-        print(f'error: {args.src}: tensors do not fit CAV-MAE: {wrong[:5]}',
-              file=sys.stderr)
+        print(
+            f'error: {args.src}: tensors do not fit CAV-MAE: {wrong[:5]}',
+            file=sys.stderr)
         return 1
     state.update(mapped)
-    torch.save(dict(meta=dict(adapted_from=args.src.name, kind='pretrain'),
-                    state_dict=state), args.dst)
+    torch.save(
+        dict(
+            meta=dict(adapted_from=args.src.name, kind='pretrain'),
+            state_dict=state), args.dst)
     print(f'{args.src} -> {args.dst}: {len(mapped)} of {len(state)} tensors '
           'from the MAE, the rest initialised')
     return 0

@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """Convert a released CAV-MAE checkpoint to cavmae_mm's format, or back.
 
-    python tools/model_converters/convert_checkpoint.py audio_model.21.pth cavmae_scale++.pth
-    python tools/model_converters/convert_checkpoint.py --reverse ours.pth official.pth
+    python tools/model_converters/convert_checkpoint.py audio_model.21.pth \
+        cavmae_scale++.pth
+    python tools/model_converters/convert_checkpoint.py --reverse ours.pth \
+        official.pth
 
 Forward: reads an official checkpoint (pretrained or finetuned; with or
 without the ``module.`` prefix), detects which, renames every tensor, checks
@@ -28,10 +30,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('src', type=Path, help='checkpoint to read')
     parser.add_argument('dst', type=Path, help='file to write')
-    parser.add_argument('--reverse', action='store_true',
-                        help='cavmae_mm -> official layout')
-    parser.add_argument('--no-module-prefix', action='store_true',
-                        help="with --reverse: omit the 'module.' prefix")
+    parser.add_argument(
+        '--reverse', action='store_true', help='cavmae_mm -> official layout')
+    parser.add_argument(
+        '--no-module-prefix',
+        action='store_true',
+        help="with --reverse: omit the 'module.' prefix")
     return parser.parse_args(argv)
 
 
@@ -62,7 +66,9 @@ def check_against_model(path: Path, state: dict, kind: str) -> dict:
     return model_cfg
 
 
-def convert(src: Path, dst: Path, reverse: bool = False,
+def convert(src: Path,
+            dst: Path,
+            reverse: bool = False,
             module_prefix: bool = True) -> str:
     """Converts one file; returns a summary line."""
     import torch
@@ -73,12 +79,13 @@ def convert(src: Path, dst: Path, reverse: bool = False,
     state = load_tensors(src)
     try:
         if reverse:
-            if not all(k.startswith(('backbone.', 'neck.', 'cls_head.'))
-                       for k in state):
+            if not all(
+                    k.startswith(('backbone.', 'neck.', 'cls_head.'))
+                    for k in state):
                 raise CheckpointMismatch('keys are not in cavmae_mm layout '
                                          '(backbone./neck./cls_head.)')
-            kind = 'finetune' if any(
-                k.startswith('cls_head.') for k in state) else 'pretrain'
+            kind = 'finetune' if any(k.startswith('cls_head.')
+                                     for k in state) else 'pretrain'
             check_against_model(src, state, kind)
             out = mm_to_official(state, module_prefix=module_prefix)
             torch.save(out, dst)
@@ -89,9 +96,13 @@ def convert(src: Path, dst: Path, reverse: bool = False,
     except CheckpointMismatch as err:
         raise ConversionError(f'{src}: {err}') from err
     torch.save(
-        dict(meta=dict(converted_from=src.name, kind=kind,
-                       model=model_cfg, dropped_keys=dropped),
-             state_dict=converted), dst)
+        dict(
+            meta=dict(
+                converted_from=src.name,
+                kind=kind,
+                model=model_cfg,
+                dropped_keys=dropped),
+            state_dict=converted), dst)
     note = f'; dropped unused {dropped}' if dropped else ''
     return (f'{src} -> {dst}: {len(converted)} tensors, {kind} model '
             f'({model_cfg["type"]}), 0 missing, 0 unexpected{note}')

@@ -46,20 +46,31 @@ def positive_int(text: str) -> int:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=HelpFormatter,
+        description=__doc__.splitlines()[0],
+        formatter_class=HelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('config', help='config file or model-zoo name')
-    parser.add_argument('output_dir', type=Path,
-                        help='folder for the PNG files (created)')
-    parser.add_argument('--phase', '-p', default='train',
-                        choices=['train', 'val', 'test'],
-                        help='whose dataloader: {phase}_dataloader')
-    parser.add_argument('--show-number', '-n', type=positive_int, default=10,
-                        help='samples to draw (the first ones; all when the '
-                        'dataset is smaller)')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries (e.g. '
-                        'train_dataloader.dataset.dataset.data_root=/data)')
+    parser.add_argument(
+        'output_dir', type=Path, help='folder for the PNG files (created)')
+    parser.add_argument(
+        '--phase',
+        '-p',
+        default='train',
+        choices=['train', 'val', 'test'],
+        help='whose dataloader: {phase}_dataloader')
+    parser.add_argument(
+        '--show-number',
+        '-n',
+        type=positive_int,
+        default=10,
+        help='samples to draw (the first ones; all when the '
+        'dataset is smaller)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries (e.g. '
+        'train_dataloader.dataset.dataset.data_root=/data)')
     return parser, parser.parse_args(argv)
 
 
@@ -81,8 +92,8 @@ def label_text(label, classes) -> str:
     names = [classes[i] if i < len(classes) else str(i) for i in picked]
     if all(abs(label[i] - 1.0) < 1e-6 for i in picked):
         return ', '.join(names)
-    return ', '.join(f'{n} ({label[i]:.2f})' for n, i in zip(names, picked,
-                                                             strict=True))
+    return ', '.join(f'{n} ({label[i]:.2f})'
+                     for n, i in zip(names, picked, strict=True))
 
 
 def frames_of(imgs):
@@ -119,16 +130,21 @@ def draw(sample, classes, title_prefix: str, path: Path) -> None:
         fbank = audio.detach().float().cpu().reshape(
             -1, audio.shape[-2], audio.shape[-1])[0].numpy()
         ax = fig.add_subplot(grid[row, :])
-        image = ax.imshow(fbank.T, origin='lower', aspect='auto',
-                          cmap='magma', interpolation='nearest')
+        image = ax.imshow(
+            fbank.T,
+            origin='lower',
+            aspect='auto',
+            cmap='magma',
+            interpolation='nearest')
         fig.colorbar(image, ax=ax, pad=0.01)
         ax.set_xlabel(f'fbank frame (10 ms), {fbank.shape[0]} frames')
         ax.set_ylabel(f'mel bin ({fbank.shape[1]})')
         row += 1
     for index, frame in enumerate(frames):
         ax = fig.add_subplot(grid[row, index])
-        ax.imshow(frame.squeeze(-1) if frame.shape[-1] == 1 else frame,
-                  cmap='gray' if frame.shape[-1] == 1 else None)
+        ax.imshow(
+            frame.squeeze(-1) if frame.shape[-1] == 1 else frame,
+            cmap='gray' if frame.shape[-1] == 1 else None)
         ax.set_axis_off()
         ax.set_title(f'frame {index}', fontsize=8)
     meta = data_sample.metainfo
@@ -136,8 +152,10 @@ def draw(sample, classes, title_prefix: str, path: Path) -> None:
     label = data_sample.get('gt_label')
     extra = f", mix lambda {meta['mix_lambda']:.2f}" if \
         meta.get('mix_lambda') is not None else ''
-    fig.suptitle(f'{title_prefix} {video_id}{extra}\n'
-                 f'labels: {label_text(label, classes)}', fontsize=10)
+    fig.suptitle(
+        f'{title_prefix} {video_id}{extra}\n'
+        f'labels: {label_text(label, classes)}',
+        fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -170,8 +188,10 @@ def main(argv=None) -> int:
         dataset = DATASETS.build(loader['dataset'])
         total = len(dataset)
     except (OSError, ValueError, KeyError, SyntaxError, ImportError) as err:
-        print(f'error: cannot build the {args.phase} dataset of '
-              f'{args.config}: {err}', file=sys.stderr)
+        print(
+            f'error: cannot build the {args.phase} dataset of '
+            f'{args.config}: {err}',
+            file=sys.stderr)
         return 1
     classes = list(dataset.metainfo.get('classes') or ())
     args.output_dir.mkdir(parents=True, exist_ok=True)

@@ -35,12 +35,11 @@ def draw(result: dict, index: int, title: str, path: Path) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     columns = ('original', 'masked', 'reconstruction')
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6),
-                             gridspec_kw=dict(height_ratios=[1, 2]))
+    fig, axes = plt.subplots(
+        2, 3, figsize=(12, 6), gridspec_kw=dict(height_ratios=[1, 2]))
     for col, name in enumerate(columns):
         spec = result['audio'][name][index, 0].cpu().numpy()
-        axes[0, col].imshow(spec, origin='lower', aspect='auto',
-                            cmap='magma')
+        axes[0, col].imshow(spec, origin='lower', aspect='auto', cmap='magma')
         axes[0, col].set_title(f'audio: {name}')
         frame = to_rgb(result["visual"][name][index].cpu())
         axes[1, col].imshow(frame.numpy())
@@ -65,21 +64,34 @@ def main(argv=None) -> int:
         epilog='\n'.join(__doc__.splitlines()[2:]))
     parser.add_argument('config', help='pretraining (CAVMAE) config file')
     parser.add_argument('checkpoint', help='its checkpoint file or URL')
-    parser.add_argument('--out-dir', type=Path, required=True,
-                        help='folder of the PNG figures')
-    parser.add_argument('--num', type=int, default=8,
-                        help="figures (the test set's first clips)")
-    parser.add_argument('--mask-ratio-a', type=float,
-                        help="masked share of the audio patches; none: "
-                        "the config's")
-    parser.add_argument('--mask-ratio-v', type=float,
-                        help="masked share of the frame patches; none: "
-                        "the config's")
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the masks')
+    parser.add_argument(
+        '--out-dir',
+        type=Path,
+        required=True,
+        help='folder of the PNG figures')
+    parser.add_argument(
+        '--num',
+        type=int,
+        default=8,
+        help="figures (the test set's first clips)")
+    parser.add_argument(
+        '--mask-ratio-a',
+        type=float,
+        help="masked share of the audio patches; none: "
+        "the config's")
+    parser.add_argument(
+        '--mask-ratio-v',
+        type=float,
+        help="masked share of the frame patches; none: "
+        "the config's")
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the masks')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries, key=value')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries, key=value')
     args = parser.parse_args(argv)
     import torch
     from mmengine.dataset import pseudo_collate
@@ -89,11 +101,15 @@ def main(argv=None) -> int:
     from cavmae_mm.apis import init_model, inpaint
     from cavmae_mm.registry import DATASETS
     from cavmae_mm.utils.tool_config import parse_cfg_options
-    model = init_model(args.config, args.checkpoint, device=args.device,
-                       cfg_options=parse_cfg_options(args.cfg_options))
+    model = init_model(
+        args.config,
+        args.checkpoint,
+        device=args.device,
+        cfg_options=parse_cfg_options(args.cfg_options))
     if not hasattr(model, 'reconstruct'):
-        print('error: inpainting needs a pretraining (CAVMAE) config',
-              file=sys.stderr)
+        print(
+            'error: inpainting needs a pretraining (CAVMAE) config',
+            file=sys.stderr)
         return 1
     if args.mask_ratio_a is not None:
         model.mask_ratio_a = args.mask_ratio_a
@@ -107,11 +123,12 @@ def main(argv=None) -> int:
     for index in range(count):
         batch = model.data_preprocessor(pseudo_collate([dataset[index]]))
         result = inpaint(model, batch['inputs'])
-        video_id = batch['data_samples'][0].metainfo.get('video_id',
-                                                         str(index))
-        draw(result, 0, f'{video_id}: audio {model.mask_ratio_a:.0%}, '
-             f'frame {model.mask_ratio_v:.0%} masked',
-             args.out_dir / f'{video_id}.png')
+        video_id = batch['data_samples'][0].metainfo.get(
+            'video_id', str(index))
+        draw(
+            result, 0, f'{video_id}: audio {model.mask_ratio_a:.0%}, '
+            f'frame {model.mask_ratio_v:.0%} masked',
+            args.out_dir / f'{video_id}.png')
         bar.update()
     print(f'\n{count} figures in {args.out_dir}')
     return 0

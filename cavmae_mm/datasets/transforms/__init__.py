@@ -10,6 +10,7 @@ from .raw_media import DecodeAudio, DecodeOfficialFrames
 __all__ = [
     'AUDIOSET_MEAN', 'AUDIOSET_STD', 'FbankNoiseRoll', 'KaldiFbank',
     'LoadAudio', 'LoadAudioFromVideo', 'NormalizeFbank', 'PadCropFbank',
-    'SpecAugment', 'WaveformAsInput', 'LoadFrames', 'ResizeCenterCrop', 'SelectFrames',
-    'SelectVideoFrames', 'frame_file', 'resize_center_crop', 'EncodeLabels', 'DecodeAudio', 'DecodeOfficialFrames'
+    'SpecAugment', 'WaveformAsInput', 'LoadFrames', 'ResizeCenterCrop',
+    'SelectFrames', 'SelectVideoFrames', 'frame_file', 'resize_center_crop',
+    'EncodeLabels', 'DecodeAudio', 'DecodeOfficialFrames'
 ]

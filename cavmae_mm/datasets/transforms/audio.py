@@ -45,7 +45,8 @@ class LoadAudio(BaseTransform):
             interpolation) instead of failing. Defaults to False.
     """
 
-    def __init__(self, sample_rate: int = 16000,
+    def __init__(self,
+                 sample_rate: int = 16000,
                  resample: bool = False) -> None:
         self.sample_rate = sample_rate
         self.resample = resample
@@ -151,7 +152,9 @@ class KaldiFbank(BaseTransform):
         frame_length (float): Frame length in ms. Defaults to 25 (kaldi's).
     """
 
-    def __init__(self, num_mel_bins: int = 128, frame_shift: float = 10.0,
+    def __init__(self,
+                 num_mel_bins: int = 128,
+                 frame_shift: float = 10.0,
                  frame_length: float = 25.0) -> None:
         self.num_mel_bins = num_mel_bins
         self.frame_shift = frame_shift
@@ -163,10 +166,15 @@ class KaldiFbank(BaseTransform):
         _require_one_frame(results, waveform, rate, self.frame_length)
         waveform = waveform - waveform.mean()
         results['audios'] = torchaudio.compliance.kaldi.fbank(
-            waveform, htk_compat=True, sample_frequency=rate,
-            use_energy=False, window_type='hanning',
-            num_mel_bins=self.num_mel_bins, dither=0.0,
-            frame_shift=self.frame_shift, frame_length=self.frame_length)
+            waveform,
+            htk_compat=True,
+            sample_frequency=rate,
+            use_energy=False,
+            window_type='hanning',
+            num_mel_bins=self.num_mel_bins,
+            dither=0.0,
+            frame_shift=self.frame_shift,
+            frame_length=self.frame_length)
         return results
 
     def __repr__(self) -> str:
@@ -200,7 +208,8 @@ class WaveformAsInput(BaseTransform):
             ``KaldiFbank``. Defaults to 25.
     """
 
-    def __init__(self, sample_rate: int = 16000,
+    def __init__(self,
+                 sample_rate: int = 16000,
                  frame_length: float = 25.0) -> None:
         self.sample_rate = sample_rate
         self.frame_length = frame_length
@@ -302,7 +311,8 @@ class NormalizeFbank(BaseTransform):
         std (float): Defaults to AudioSet's 4.4849.
     """
 
-    def __init__(self, mean: float = AUDIOSET_MEAN,
+    def __init__(self,
+                 mean: float = AUDIOSET_MEAN,
                  std: float = AUDIOSET_STD) -> None:
         if std <= 0:
             raise ValueError(f'std must be > 0, got {std}')
@@ -336,8 +346,9 @@ class FbankNoiseRoll(BaseTransform):
         fbank = results['audios']
         length = fbank.shape[0]
         fbank = fbank + torch.rand(fbank.shape) * np.random.rand() / 10
-        results['audios'] = torch.roll(
-            fbank, int(np.random.randint(-length, length)), 0)
+        results['audios'] = torch.roll(fbank,
+                                       int(np.random.randint(-length, length)),
+                                       0)
         return results
 
     def __repr__(self) -> str:
@@ -346,6 +357,6 @@ class FbankNoiseRoll(BaseTransform):
 
 __all__ = [
     'LoadAudio', 'LoadAudioFromVideo', 'KaldiFbank', 'WaveformAsInput',
-    'PadCropFbank', 'SpecAugment',
-    'NormalizeFbank', 'FbankNoiseRoll', 'AUDIOSET_MEAN', 'AUDIOSET_STD'
+    'PadCropFbank', 'SpecAugment', 'NormalizeFbank', 'FbankNoiseRoll',
+    'AUDIOSET_MEAN', 'AUDIOSET_STD'
 ]

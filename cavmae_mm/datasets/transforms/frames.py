@@ -15,7 +15,8 @@ from cavmae_mm.utils.video_io import official_frame_indices, usable_frame_count
 FRAME_MODES = ('random', 'fixed', 'all')
 
 
-def resize_center_crop(image: Image.Image, size: int,
+def resize_center_crop(image: Image.Image,
+                       size: int,
                        interpolation: str = 'bicubic') -> Image.Image:
     """Resizes the short side to ``size`` and centre-crops a square, as
     torchvision's ``Resize(size)`` + ``CenterCrop(size)`` on a PIL image."""
@@ -38,7 +39,9 @@ def choose_slots(mode: str, frame_use: int, num_frames: int) -> List[int]:
 class _FrameChoice(BaseTransform):
     """Validated ``mode`` / ``frame_use`` / ``num_frames`` settings."""
 
-    def __init__(self, mode: str = 'fixed', frame_use: Optional[int] = None,
+    def __init__(self,
+                 mode: str = 'fixed',
+                 frame_use: Optional[int] = None,
                  num_frames: int = 10) -> None:
         if mode not in FRAME_MODES:
             raise ValueError(f'mode must be one of {FRAME_MODES}, got '
@@ -131,8 +134,11 @@ class SelectVideoFrames(_FrameChoice):
         max_seconds (float): Length of the clip considered. Defaults to 10.
     """
 
-    def __init__(self, mode: str = 'fixed', frame_use: Optional[int] = None,
-                 num_frames: int = 10, max_seconds: float = 10.0) -> None:
+    def __init__(self,
+                 mode: str = 'fixed',
+                 frame_use: Optional[int] = None,
+                 num_frames: int = 10,
+                 max_seconds: float = 10.0) -> None:
         super().__init__(mode, frame_use, num_frames)
         self.max_seconds = max_seconds
 
@@ -200,7 +206,8 @@ class ResizeCenterCrop(BaseTransform):
             data loader. Defaults to 'bicubic'.
     """
 
-    def __init__(self, size: int = 224,
+    def __init__(self,
+                 size: int = 224,
                  interpolation: str = 'bicubic') -> None:
         self.size = size
         self.interpolation = interpolation

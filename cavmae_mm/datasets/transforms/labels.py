@@ -31,8 +31,10 @@ class EncodeLabels(BaseTransform):
             class index instead of a one-hot target. Defaults to False.
     """
 
-    def __init__(self, num_classes: Optional[int] = None,
-                 label_smooth: float = 0.0, as_index: bool = False) -> None:
+    def __init__(self,
+                 num_classes: Optional[int] = None,
+                 label_smooth: float = 0.0,
+                 as_index: bool = False) -> None:
         if not 0.0 <= label_smooth < 1.0:
             raise ValueError(f'label_smooth must be in [0, 1), got '
                              f'{label_smooth}')
@@ -70,7 +72,8 @@ class EncodeLabels(BaseTransform):
         is ``1 - eps``; mixed with lam = 1 it would be ``eps / C + 1 - eps``:
         the reference's two rules differ by ``eps / C``, kept as they are.)
         """
-        label = torch.full((num_classes, ), self.label_smooth / num_classes,
+        label = torch.full((num_classes, ),
+                           self.label_smooth / num_classes,
                            dtype=torch.float64)
         for indices, weight in ((first, lam), (second, 1.0 - lam)):
             for i in indices:

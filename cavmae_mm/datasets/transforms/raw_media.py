@@ -25,7 +25,8 @@ class DecodeAudio(BaseTransform):
     without its 16-bit rounding; a file that is already mono at
     ``sample_rate`` is read exactly as ``LoadAudio`` reads it. A conversion
     is described in one line under ``audio_note`` (inference logs it).
-    Empty audio and NaN / infinite samples are errors naming the file. Digital silence (every sample 0) is flagged, not
+    Empty audio and NaN / infinite samples are errors naming the file.
+    Digital silence (every sample 0) is flagged, not
     rejected: the caller decides (inference treats it as a missing audio
     track).
 
@@ -88,8 +89,11 @@ class DecodeOfficialFrames(_FrameChoice):
             the decoded size. Defaults to 224.
     """
 
-    def __init__(self, mode: str = 'fixed', frame_use: Optional[int] = None,
-                 num_frames: int = 10, max_seconds: float = 10.0,
+    def __init__(self,
+                 mode: str = 'fixed',
+                 frame_use: Optional[int] = None,
+                 num_frames: int = 10,
+                 max_seconds: float = 10.0,
                  extract_size: Optional[int] = 224) -> None:
         super().__init__(mode, frame_use, num_frames)
         self.max_seconds = max_seconds
@@ -97,8 +101,9 @@ class DecodeOfficialFrames(_FrameChoice):
 
     def transform(self, results: Dict) -> Dict:
         slots = choose_slots(self.mode, self.frame_use, self.num_frames)
-        frames, indices = read_official_frames(
-            results['filename'], self.num_frames, self.max_seconds, slots)
+        frames, indices = read_official_frames(results['filename'],
+                                               self.num_frames,
+                                               self.max_seconds, slots)
         images = []
         for frame in frames:
             image = Image.fromarray(frame)

@@ -4,8 +4,8 @@ from mmengine.model import is_model_wrapper
 
 from cavmae_mm.registry import HOOKS
 
-_LOOPS = (('train', '_train_loop'), ('val', '_val_loop'),
-          ('test', '_test_loop'))
+_LOOPS = (('train', '_train_loop'), ('val', '_val_loop'), ('test',
+                                                           '_test_loop'))
 
 
 @HOOKS.register_module()
@@ -34,8 +34,9 @@ class ClassCountCheckHook(Hook):
             metainfo = getattr(dataset, 'metainfo', None) or {}
             classes = metainfo.get('num_classes')
             if classes is not None and classes != head.num_classes:
-                label_file = getattr(getattr(dataset, 'dataset', dataset),
-                                     'label_file', 'the label CSV')
+                label_file = getattr(
+                    getattr(dataset, 'dataset', dataset), 'label_file',
+                    'the label CSV')
                 raise ValueError(
                     f'{label_file}: the {name} data has {classes} classes, '
                     f'but the model classifies {head.num_classes} '

@@ -20,7 +20,9 @@ class FiniteLossHook(Hook):
 
     priority = 'HIGH'  # after RuntimeInfoHook (VERY_HIGH) logged the loss
 
-    def after_train_iter(self, runner, batch_idx: int,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         history = runner.message_hub.log_scalars.get('train/loss')

@@ -57,7 +57,9 @@ class ReplacedSamplesHook(Hook):
                 'fix the data (the warnings above name each bad datum) or '
                 'raise the limit')
 
-    def after_train_iter(self, runner, batch_idx: int,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         for sample in (data_batch or {}).get('data_samples', []):

@@ -64,15 +64,19 @@ def multilabel_stats(scores: np.ndarray,
         (classes with at least one positive, and one negative for AUC).
     """
     binary = targets > 0.5
-    aps = np.array([average_precision(binary[:, k], scores[:, k])
-                    for k in range(scores.shape[1])])
-    aucs = np.array([roc_auc(binary[:, k], scores[:, k])
-                     for k in range(scores.shape[1])])
+    aps = np.array([
+        average_precision(binary[:, k], scores[:, k])
+        for k in range(scores.shape[1])
+    ])
+    aucs = np.array(
+        [roc_auc(binary[:, k], scores[:, k]) for k in range(scores.shape[1])])
     mauc = float(np.nanmean(aucs)) if np.isfinite(aucs).any() else \
         float('nan')
-    return dict(mAP=float(np.nanmean(aps)) if np.isfinite(aps).any() else
-                float('nan'), mAUC=mauc, d_prime=d_prime(mauc),
-                num_scored_classes=int(np.isfinite(aps).sum()))
+    return dict(
+        mAP=float(np.nanmean(aps)) if np.isfinite(aps).any() else float('nan'),
+        mAUC=mauc,
+        d_prime=d_prime(mauc),
+        num_scored_classes=int(np.isfinite(aps).sum()))
 
 
 def retrieval_ranks(similarity: np.ndarray) -> np.ndarray:
@@ -86,9 +90,9 @@ def retrieval_ranks(similarity: np.ndarray) -> np.ndarray:
     return (similarity > diagonal).sum(axis=1)
 
 
-def recall_at_k(ranks: np.ndarray,
-                ks: Sequence[int] = (1, 5, 10)) -> Dict[str, float]:
-    """R@K (in percent) and the median rank (1-based) of 0-based ranks."""
+def recall_at_k(ranks: np.ndarray, ks: Sequence[int] = (1, 5, 10)) -> dict:
+    """R@K (in percent) and the median rank (1-based) of 0-based ranks, as
+    ``{'R@1': float, ..., 'MedR': float}``."""
     out = {f'R@{k}': float((ranks < k).mean() * 100) for k in ks}
     out['MedR'] = float(np.median(ranks) + 1)
     return out

@@ -29,8 +29,9 @@ class AudioSetMetric(BaseMetric):
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             self.results.append(
-                dict(score=sample['pred_score'].float().cpu().numpy(),
-                     target=sample['gt_label'].float().cpu().numpy()))
+                dict(
+                    score=sample['pred_score'].float().cpu().numpy(),
+                    target=sample['gt_label'].float().cpu().numpy()))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         scores = np.stack([r['score'] for r in results])
@@ -41,7 +42,9 @@ class AudioSetMetric(BaseMetric):
         out = multilabel_stats(scores, targets)
         unscored = scores.shape[1] - out.pop('num_scored_classes')
         if unscored:
-            print_log(f'AudioSetMetric: {unscored} of {scores.shape[1]} '
-                      'classes have no positive sample and are left out',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'AudioSetMetric: {unscored} of {scores.shape[1]} '
+                'classes have no positive sample and are left out',
+                logger='current',
+                level=logging.WARNING)
         return out

@@ -34,13 +34,14 @@ class RetrievalMetric(BaseMetric):
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             self.results.append(
-                dict(audio=sample['audio_feature'].float().cpu(),
-                     visual=sample['visual_feature'].float().cpu()))
+                dict(
+                    audio=sample['audio_feature'].float().cpu(),
+                    visual=sample['visual_feature'].float().cpu()))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         audio = F.normalize(torch.stack([r['audio'] for r in results]), dim=-1)
-        visual = F.normalize(torch.stack([r['visual'] for r in results]),
-                             dim=-1)
+        visual = F.normalize(
+            torch.stack([r['visual'] for r in results]), dim=-1)
         similarity = (audio @ visual.t()).double().numpy()
         out = {}
         for name, sim in (('a2v', similarity), ('v2a', similarity.T)):

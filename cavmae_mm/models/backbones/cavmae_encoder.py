@@ -112,8 +112,8 @@ class CAVMAEEncoder(BaseModule):
             raise ValueError('modality_specific_depth must be in '
                              f'(0, {depth}), got {modality_specific_depth}')
         for name, size in (('audio_length', audio_length),
-                           ('num_mel_bins', num_mel_bins),
-                           ('img_size', img_size)):
+                           ('num_mel_bins', num_mel_bins), ('img_size',
+                                                            img_size)):
             if size % patch_size:
                 raise ValueError(f'{name}={size} is not a multiple of '
                                  f'patch_size={patch_size}')
@@ -142,14 +142,19 @@ class CAVMAEEncoder(BaseModule):
             torch.zeros(1, self.num_patches_v, embed_dim),
             requires_grad=trainable_pos_embed)
 
-        drop_rates = [drop_path_rate * i / max(depth - 1, 1)
-                      for i in range(depth)]
+        drop_rates = [
+            drop_path_rate * i / max(depth - 1, 1) for i in range(depth)
+        ]
 
         def make_blocks(rates: Sequence[float]) -> nn.ModuleList:
             return nn.ModuleList(
-                TriNormBlock(embed_dim, num_heads, mlp_ratio, qkv_bias, rate,
-                             fused_attn=fused_attn)
-                for rate in rates)
+                TriNormBlock(
+                    embed_dim,
+                    num_heads,
+                    mlp_ratio,
+                    qkv_bias,
+                    rate,
+                    fused_attn=fused_attn) for rate in rates)
 
         self.blocks_a = make_blocks(drop_rates[:modality_specific_depth])
         self.blocks_v = make_blocks(drop_rates[:modality_specific_depth])
@@ -192,7 +197,8 @@ class CAVMAEEncoder(BaseModule):
             print_log(
                 f'{key}: trimmed the audio position table from '
                 f'{table.shape[1]} to {self.num_patches_a} tokens '
-                f'(audio_length={self.audio_length})', logger='current')
+                f'(audio_length={self.audio_length})',
+                logger='current')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def train_only_paths(self, paths: Sequence[str]) -> None:
@@ -226,28 +232,25 @@ class CAVMAEEncoder(BaseModule):
         modality embeddings."""
         if fbank.dim() != 3 or fbank.shape[1:] != (self.audio_length,
                                                    self.num_mel_bins):
-            raise ValueError(
-                'audio must be fbank of shape [B, '
-                f'{self.audio_length}, {self.num_mel_bins}], got '
-                f'{tuple(fbank.shape)}')
+            raise ValueError('audio must be fbank of shape [B, '
+                             f'{self.audio_length}, {self.num_mel_bins}], got '
+                             f'{tuple(fbank.shape)}')
         tokens = self.patch_embed_a(audio_as_image(fbank))
         return tokens + self.pos_embed_a + self.modality_a
 
     def embed_visual(self, imgs: Tensor) -> Tensor:
         """Images [B, C, H, W] -> tokens [B, Lv, D] with position and
         modality embeddings."""
-        if imgs.dim() != 4 or imgs.shape[2:] != (self.img_size,
-                                                 self.img_size):
-            raise ValueError(
-                f'images must have shape [B, C, {self.img_size}, '
-                f'{self.img_size}], got {tuple(imgs.shape)}')
+        if imgs.dim() != 4 or imgs.shape[2:] != (self.img_size, self.img_size):
+            raise ValueError(f'images must have shape [B, C, {self.img_size}, '
+                             f'{self.img_size}], got {tuple(imgs.shape)}')
         tokens = self.patch_embed_v(imgs)
         return tokens + self.pos_embed_v + self.modality_v
 
     # ------------------------------------------------------------- stages
     def _run(self, blocks: nn.ModuleList, x: Tensor, norm_set: str) -> Tensor:
-        return run_blocks(blocks, x, norm_set,
-                          with_cp=self.with_cp and self.training)
+        return run_blocks(
+            blocks, x, norm_set, with_cp=self.with_cp and self.training)
 
     def forward_shared(self, tokens: Tensor, path: str) -> Tensor:
         """Runs tokens through the shared blocks and final norm of a path."""
@@ -311,8 +314,8 @@ class CAVMAEEncoder(BaseModule):
         visual_tokens = self.embed_visual(imgs) if 'visual' in needed else None
         if audio_tokens is not None and mask_ratio_a > 0:
             if noise_a is None:
-                noise_a = torch.rand(audio_tokens.shape[:2],
-                                     device=audio_tokens.device)
+                noise_a = torch.rand(
+                    audio_tokens.shape[:2], device=audio_tokens.device)
             if audio_mask_mode != 'unstructured':
                 noise_a = structured_audio_noise(noise_a, mask_ratio_a,
                                                  self.audio_grid,
@@ -322,16 +325,15 @@ class CAVMAEEncoder(BaseModule):
             audio_tokens = out.audio_masking.kept
         if visual_tokens is not None and mask_ratio_v > 0:
             if noise_v is None:
-                noise_v = torch.rand(visual_tokens.shape[:2],
-                                     device=visual_tokens.device)
+                noise_v = torch.rand(
+                    visual_tokens.shape[:2], device=visual_tokens.device)
             out.visual_masking = random_masking(visual_tokens, mask_ratio_v,
                                                 noise_v)
             visual_tokens = out.visual_masking.kept
         if audio_repeats > 1 and (mask_ratio_a > 0 or mask_ratio_v > 0):
             raise ValueError('audio_repeats needs unmasked inputs')
         if audio_tokens is not None:
-            specific['audio'] = self._run(self.blocks_a, audio_tokens,
-                                          'joint')
+            specific['audio'] = self._run(self.blocks_a, audio_tokens, 'joint')
             if audio_repeats > 1:
                 specific['audio'] = specific['audio'].repeat_interleave(
                     audio_repeats, dim=0)

@@ -72,10 +72,10 @@ class AVDataPreprocessor(BaseDataPreprocessor):
             if fbank_on_device is not None else None
         if len(mean) != len(std):
             raise ValueError('mean and std must have the same length')
-        self.register_buffer('mean', torch.tensor(mean).view(-1, 1, 1),
-                             persistent=False)
-        self.register_buffer('std', torch.tensor(std).view(-1, 1, 1),
-                             persistent=False)
+        self.register_buffer(
+            'mean', torch.tensor(mean).view(-1, 1, 1), persistent=False)
+        self.register_buffer(
+            'std', torch.tensor(std).view(-1, 1, 1), persistent=False)
 
     def normalize_images(self, imgs: Tensor) -> Tensor:
         """(imgs / 255 - mean) / std over the channel axis (dim -3)."""

@@ -47,7 +47,9 @@ class KaldiFbankBatch(nn.Module):
         frame_shift (float): ms. Defaults to 10.
     """
 
-    def __init__(self, num_mel_bins: int = 128, sample_rate: int = 16000,
+    def __init__(self,
+                 num_mel_bins: int = 128,
+                 sample_rate: int = 16000,
                  frame_length: float = 25.0,
                  frame_shift: float = 10.0) -> None:
         super().__init__()
@@ -57,16 +59,20 @@ class KaldiFbankBatch(nn.Module):
         banks, _ = get_mel_banks(num_mel_bins, self.fft_size,
                                  float(sample_rate), _LOW_FREQ, 0.0, 100.0,
                                  -500.0, 1.0)
-        self.register_buffer('mel_banks', F.pad(banks, (0, 1)),
-                             persistent=False)  # [bins, fft/2 + 1]
         self.register_buffer(
-            'window', torch.hann_window(self.window_size, periodic=False),
+            'mel_banks', F.pad(banks, (0, 1)),
+            persistent=False)  # [bins, fft/2 + 1]
+        self.register_buffer(
+            'window',
+            torch.hann_window(self.window_size, periodic=False),
             persistent=False)
 
     def num_frames(self, lengths: Tensor) -> Tensor:
         """Frames of each clip (kaldi's snip_edges)."""
-        return torch.div(lengths - self.window_size, self.window_shift,
-                         rounding_mode='floor') + 1
+        return torch.div(
+            lengths - self.window_size,
+            self.window_shift,
+            rounding_mode='floor') + 1
 
     def forward(self, waveforms: Tensor) -> Tensor:
         """[B, N] waveforms -> [B, frames, bins] log-mel energies."""
@@ -98,9 +104,14 @@ class FbankOnDevice(nn.Module):
         sample_rate (int): Hz. Defaults to 16000.
     """
 
-    def __init__(self, num_mel_bins: int = 128, target_length: int = 1024,
-                 mean: float = AUDIOSET_MEAN, std: float = AUDIOSET_STD,
-                 freqm: int = 0, timem: int = 0, noise: bool = False,
+    def __init__(self,
+                 num_mel_bins: int = 128,
+                 target_length: int = 1024,
+                 mean: float = AUDIOSET_MEAN,
+                 std: float = AUDIOSET_STD,
+                 freqm: int = 0,
+                 timem: int = 0,
+                 noise: bool = False,
                  sample_rate: int = 16000) -> None:
         super().__init__()
         if std <= 0:
@@ -110,7 +121,8 @@ class FbankOnDevice(nn.Module):
         self.mean, self.std = mean, std
         self.freqm, self.timem, self.noise = freqm, timem, noise
 
-    def forward(self, waveforms: Sequence[Tensor],
+    def forward(self,
+                waveforms: Sequence[Tensor],
                 training: bool = False,
                 generator: Optional[torch.Generator] = None) -> Tensor:
         """Mean-removed 1-D waveforms (any lengths) -> [B, T, F] on the
@@ -158,9 +170,9 @@ class FbankOnDevice(nn.Module):
         batch, length, _ = fbank.shape
         device = fbank.device
         level = torch.rand(batch, 1, 1, device=device, generator=generator)
-        fbank = fbank + torch.rand(fbank.shape, device=device,
-                                   generator=generator) * level / 10
-        shift = torch.randint(-length, length, (batch, 1), device=device,
-                              generator=generator)
+        fbank = fbank + torch.rand(
+            fbank.shape, device=device, generator=generator) * level / 10
+        shift = torch.randint(
+            -length, length, (batch, 1), device=device, generator=generator)
         source = (torch.arange(length, device=device)[None] - shift) % length
         return fbank.gather(1, source[..., None].expand_as(fbank))

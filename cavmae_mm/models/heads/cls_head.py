@@ -44,8 +44,12 @@ class CAVMAEClsHead(BaseHead):
                              f'{self.AVERAGE_CLIPS}, got {average_clips!r}')
         if loss_cls is None:
             loss_cls = dict(type='BCELossWithLogits')
-        super().__init__(num_classes, in_channels, loss_cls=loss_cls,
-                         average_clips=average_clips, **kwargs)
+        super().__init__(
+            num_classes,
+            in_channels,
+            loss_cls=loss_cls,
+            average_clips=average_clips,
+            **kwargs)
         self.norm = nn.LayerNorm(in_channels)
         self.fc = nn.Linear(in_channels, num_classes)
 

@@ -36,8 +36,9 @@ class CAVMAEReconstructionHead(BaseModule):
     def construct_targets(self, audios: Tensor,
                           imgs: Tensor) -> Dict[str, Tensor]:
         """Patchified (and, with ``norm_pix``, normalised) targets."""
-        targets = dict(audio=patchify(audio_as_image(audios), self.patch_size),
-                       visual=patchify(imgs, self.patch_size))
+        targets = dict(
+            audio=patchify(audio_as_image(audios), self.patch_size),
+            visual=patchify(imgs, self.patch_size))
         if self.norm_pix:
             for key, target in targets.items():
                 mean = target.mean(dim=-1, keepdim=True)
@@ -52,7 +53,8 @@ class CAVMAEReconstructionHead(BaseModule):
         return (per_patch * mask).sum() / mask.sum()
 
     def loss(self, pred_a: Tensor, pred_v: Tensor, audios: Tensor,
-             imgs: Tensor, mask_a: Tensor, mask_v: Tensor) -> Dict[str, Tensor]:
+             imgs: Tensor, mask_a: Tensor,
+             mask_v: Tensor) -> Dict[str, Tensor]:
         """Weighted reconstruction losses.
 
         Args:

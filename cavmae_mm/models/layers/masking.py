@@ -106,12 +106,12 @@ def structured_audio_noise(noise: Tensor,
     time_share = mask_ratio if mode == 'time' else mask_ratio * 0.7
     freq_share = mask_ratio if mode == 'freq' else mask_ratio * 0.7
     if mode in ('time', 'tf'):
-        for i, cols in enumerate(_sample_rows(int(t * time_share), t, batch,
-                                              rng)):
+        for i, cols in enumerate(
+                _sample_rows(int(t * time_share), t, batch, rng)):
             forced[i, :, cols] = True
     if mode in ('freq', 'tf'):
-        for i, rows in enumerate(_sample_rows(int(f * freq_share), f, batch,
-                                              rng)):
+        for i, rows in enumerate(
+                _sample_rows(int(f * freq_share), f, batch, rng)):
             forced[i, rows, :] = True
     forced = forced.reshape(batch, f * t).to(noise.device, non_blocking=True)
     return noise.masked_fill(forced, _FORCED_MASK_NOISE)

@@ -1,4 +1,5 @@
-"""Fixed 2-D sin-cos position tables of CAV-MAE (filled in ``init_weights``)."""
+"""Fixed 2-D sin-cos position tables of CAV-MAE (filled in
+``init_weights``)."""
 import torch
 from torch import Tensor
 
@@ -42,8 +43,10 @@ def sincos_pos_embed_2d(embed_dim: int, grid_h: int, grid_w: int) -> Tensor:
         raise ValueError(f'embed_dim must be divisible by 4, got {embed_dim}')
     rows = torch.arange(grid_h).repeat_interleave(grid_w)
     cols = torch.arange(grid_w).repeat(grid_h)
-    table = torch.cat([_sincos_1d(embed_dim // 2, cols),
-                       _sincos_1d(embed_dim // 2, rows)], dim=1)
+    table = torch.cat(
+        [_sincos_1d(embed_dim // 2, cols),
+         _sincos_1d(embed_dim // 2, rows)],
+        dim=1)
     return table.float()
 
 
@@ -65,5 +68,5 @@ def trim_time_columns(table: Tensor, grid_h: int, grid_w: int) -> Tensor:
             f'cannot trim a position table of {length} tokens on {grid_h} '
             f'rows to {grid_w} columns')
     full_w = length // grid_h
-    return table.reshape(1, grid_h, full_w, dim)[:, :, :grid_w].reshape(
-        1, grid_h * grid_w, dim)
+    return table.reshape(1, grid_h, full_w,
+                         dim)[:, :, :grid_w].reshape(1, grid_h * grid_w, dim)

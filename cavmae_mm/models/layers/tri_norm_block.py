@@ -49,7 +49,8 @@ class TriNormBlock(nn.Module):
         self.norm1_v = norm_layer(dim)
         self.attn = Attention(dim, num_heads=num_heads, qkv_bias=qkv_bias)
         self.attn.fused_attn = fused_attn
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path = DropPath(
+            drop_path) if drop_path > 0 else nn.Identity()
         self.norm2 = norm_layer(dim)
         self.norm2_a = norm_layer(dim)
         self.norm2_v = norm_layer(dim)
@@ -91,7 +92,8 @@ class TriNormBlock(nn.Module):
         return x
 
 
-def run_blocks(blocks: Iterable[TriNormBlock], x: Tensor,
+def run_blocks(blocks: Iterable[TriNormBlock],
+               x: Tensor,
                norm_set: str = 'joint',
                with_cp: bool = False) -> Tensor:
     """Runs ``x`` through ``blocks`` in order.

@@ -88,15 +88,14 @@ class CAVMAEDecoder(BaseModule):
             torch.zeros(1, self.num_patches_v, decoder_embed_dim),
             requires_grad=trainable_pos_embed)
         self.blocks = nn.ModuleList(
-            TriNormBlock(decoder_embed_dim, num_heads, mlp_ratio,
-                         fused_attn=fused_attn)
+            TriNormBlock(
+                decoder_embed_dim, num_heads, mlp_ratio, fused_attn=fused_attn)
             for _ in range(depth))
         for block in self.blocks:  # the decoder uses only the joint norms
             block.train_only_norm_sets(('joint', ))
         self.norm = nn.LayerNorm(decoder_embed_dim)
         self.pred_a = nn.Linear(decoder_embed_dim, patch_size**2)
-        self.pred_v = nn.Linear(decoder_embed_dim,
-                                patch_size**2 * in_channels)
+        self.pred_v = nn.Linear(decoder_embed_dim, patch_size**2 * in_channels)
 
     def init_weights(self) -> None:
         """Fills the sin-cos tables and initialises as the reference does."""
@@ -146,12 +145,11 @@ class CAVMAEDecoder(BaseModule):
         """
         x = self.embed(latent)
         audio = _unshuffle(x[:, :num_kept_a], self.mask_token, ids_restore_a)
-        visual = _unshuffle(x[:, num_kept_a:], self.mask_token,
-                            ids_restore_v)
+        visual = _unshuffle(x[:, num_kept_a:], self.mask_token, ids_restore_v)
         audio = audio + self.pos_embed_a + self.modality_a
         visual = visual + self.pos_embed_v + self.modality_v
         x = torch.cat([audio, visual], dim=1)
-        x = self.norm(run_blocks(self.blocks, x,
-                                 with_cp=self.with_cp and self.training))
+        x = self.norm(
+            run_blocks(self.blocks, x, with_cp=self.with_cp and self.training))
         length_a = ids_restore_a.shape[1]
         return self.pred_a(x[:, :length_a]), self.pred_v(x[:, length_a:])

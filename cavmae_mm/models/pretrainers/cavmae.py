@@ -69,7 +69,8 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
                 'here, where the official pretraining code runs each one on '
                 'the modality-specific output (the same only with one '
                 'shared block, as in every released model)',
-                logger='current', level=logging.WARNING)
+                logger='current',
+                level=logging.WARNING)
         if not self.with_reconstruction:
             self.neck.requires_grad_(False)  # the decoder is not run
         if self.with_reconstruction and min(mask_ratio_a, mask_ratio_v) <= 0:
@@ -122,11 +123,12 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
 
     def extract_feat(self, inputs: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
         """Unmasked audio-path and visual-path token features."""
-        out = self.backbone(inputs['audios'], inputs['imgs'],
-                            paths=('audio', 'visual'))
+        out = self.backbone(
+            inputs['audios'], inputs['imgs'], paths=('audio', 'visual'))
         return out.paths['audio'], out.paths['visual']
 
-    def _encode_masked(self, inputs: Dict[str, Tensor],
+    def _encode_masked(self,
+                       inputs: Dict[str, Tensor],
                        paths: Tuple[str, ...],
                        noise: Optional[Dict[str, Tensor]] = None):
         noise = noise or {}
@@ -185,9 +187,11 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
         """
         encoded = self._encode_masked(inputs, ('joint', ), noise)
         pred_a, pred_v = self._decode(encoded)
-        return dict(pred_a=pred_a, pred_v=pred_v,
-                    mask_a=encoded.audio_masking.mask,
-                    mask_v=encoded.visual_masking.mask)
+        return dict(
+            pred_a=pred_a,
+            pred_v=pred_v,
+            mask_a=encoded.audio_masking.mask,
+            mask_v=encoded.visual_masking.mask)
 
     def predict(
         self,
@@ -199,8 +203,8 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
         audio, visual = audio.mean(dim=1), visual.mean(dim=1)
         if data_samples is None:
             data_samples = [ActionDataSample() for _ in range(len(audio))]
-        for sample, feat_a, feat_v in zip(data_samples, audio, visual,
-                                          strict=True):
+        for sample, feat_a, feat_v in zip(
+                data_samples, audio, visual, strict=True):
             sample.audio_feature = feat_a
             sample.visual_feature = feat_v
         return data_samples

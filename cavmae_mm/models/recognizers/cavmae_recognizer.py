@@ -121,14 +121,18 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
             # branch runs once per clip (see CAVMAEEncoder's audio_repeats)
             repeats = imgs.shape[1]
             imgs = imgs.flatten(0, 1)
-        out = self.backbone(audios, imgs, paths=self.paths,
-                            audio_repeats=repeats if audios is not None
-                            else 1)
+        out = self.backbone(
+            audios,
+            imgs,
+            paths=self.paths,
+            audio_repeats=repeats if audios is not None else 1)
         pooled = [out.paths[p].mean(dim=1) for p in self.paths]
         feats = pooled[0] if len(pooled) == 1 else sum(pooled) / len(pooled)
         return feats, dict()
 
-    def _forward(self, inputs: Dict[str, Tensor], stage: str = 'backbone',
+    def _forward(self,
+                 inputs: Dict[str, Tensor],
+                 stage: str = 'backbone',
                  **kwargs) -> Tensor:
         """Logits [B * num_frames, num_classes] of the current modality."""
         feats, _ = self.extract_feat(inputs)

@@ -1,5 +1,5 @@
 # AudioSet data of the official recipes: 527 classes, multi-label.
-# Files as released with the official code (see the README's data section):
+# Files as released with the official code (see docs/data_preparation.md):
 # datalists with wav/video_path relative to data_root (or absolute), the
 # label CSV and the per-sample weight file for balanced sampling.
 dataset_type = 'AudioVisualDataset'
@@ -34,8 +34,10 @@ train_pipeline = [
     dict(type='SpecAugment', freqm=freqm, timem=timem),
     audio_norm,
     dict(type='FbankNoiseRoll'),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'mix_lambda')),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'mix_lambda')),
 ]
 val_pipeline = [
     dict(type='LoadAudio'),
@@ -46,13 +48,15 @@ val_pipeline = [
     dict(type='LoadFrames'),
     dict(type='ResizeCenterCrop', size=224),
     dict(type='EncodeLabels', label_smooth=0.0),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'frame_inds')),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds')),
 ]
 # test: all 10 frames of a clip in one pass, predictions averaged
 test_pipeline = [
-    dict(type='SelectFrames', mode='all') if t['type'] == 'SelectFrames'
-    else t for t in val_pipeline
+    dict(type='SelectFrames', mode='all') if t['type'] == 'SelectFrames' else t
+    for t in val_pipeline
 ]
 
 # Straight from video files (datalists written by
@@ -75,8 +79,10 @@ val_pipeline_videos = [
     dict(type='DecodeOfficialFrames', mode='fixed', frame_use=5),
     dict(type='ResizeCenterCrop', size=224),
     dict(type='EncodeLabels', label_smooth=0.0),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'frame_inds')),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds')),
 ]
 test_pipeline_videos = [
     dict(type='DecodeAudio'),
@@ -86,8 +92,10 @@ test_pipeline_videos = [
     dict(type='DecodeOfficialFrames', mode='all'),
     dict(type='ResizeCenterCrop', size=224),
     dict(type='EncodeLabels', label_smooth=0.0),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'frame_inds')),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds')),
 ]
 
 train_dataloader = dict(
@@ -129,8 +137,10 @@ val_dataloader = dict(
 test_dataloader = dict(
     val_dataloader,
     batch_size=4,
-    dataset=dict(val_dataloader['dataset'], ann_file=ann_file_test,
-                 pipeline=test_pipeline))
+    dataset=dict(
+        val_dataloader['dataset'],
+        ann_file=ann_file_test,
+        pipeline=test_pipeline))
 # mAP (the main metric), mean AUC and d-prime, as the reference reports
 val_evaluator = dict(type='AudioSetMetric')
 test_evaluator = val_evaluator

@@ -6,8 +6,8 @@ _base_ = ['./audioset.py']
 
 data_root = 'data/vggsound'
 label_file = 'class_labels_indices_vgg.csv'
-vgg_dataset = dict(data_root=data_root, label_file=label_file,
-                   multi_label=False)
+vgg_dataset = dict(
+    data_root=data_root, label_file=label_file, multi_label=False)
 
 val_pipeline = [
     dict(type='LoadAudio'),
@@ -18,12 +18,14 @@ val_pipeline = [
     dict(type='LoadFrames'),
     dict(type='ResizeCenterCrop', size=224),
     dict(type='EncodeLabels', as_index=True),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'frame_inds')),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds')),
 ]
 test_pipeline = [
-    dict(type='SelectFrames', mode='all') if t['type'] == 'SelectFrames'
-    else t for t in val_pipeline
+    dict(type='SelectFrames', mode='all') if t['type'] == 'SelectFrames' else t
+    for t in val_pipeline
 ]
 
 # straight from video files (see the AudioSet base)
@@ -35,8 +37,10 @@ val_pipeline_videos = [
     dict(type='DecodeOfficialFrames', mode='fixed', frame_use=5),
     dict(type='ResizeCenterCrop', size=224),
     dict(type='EncodeLabels', as_index=True),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'frame_inds')),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds')),
 ]
 test_pipeline_videos = [
     dict(type='DecodeAudio'),
@@ -46,18 +50,27 @@ test_pipeline_videos = [
     dict(type='DecodeOfficialFrames', mode='all'),
     dict(type='ResizeCenterCrop', size=224),
     dict(type='EncodeLabels', as_index=True),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'frame_inds')),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds')),
 ]
 
 train_dataloader = dict(
     sampler=dict(weights_file='data/vggsound/vgg_train_cleaned_weight.csv'),
-    dataset=dict(dataset=dict(ann_file='vgg_train_cleaned.json',
-                              **vgg_dataset)))
-val_dataloader = dict(dataset=dict(ann_file='vgg_test_cleaned.json',
-                                   pipeline=val_pipeline, **vgg_dataset))
-test_dataloader = dict(dataset=dict(ann_file='vgg_test_cleaned.json',
-                                    pipeline=test_pipeline, **vgg_dataset))
-val_evaluator = dict(type='AccMetric', metric_list=('top_k_accuracy', ),
-                     metric_options=dict(top_k_accuracy=dict(topk=(1, 5))))
+    dataset=dict(
+        dataset=dict(ann_file='vgg_train_cleaned.json', **vgg_dataset)))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file='vgg_test_cleaned.json', pipeline=val_pipeline, **
+        vgg_dataset))
+test_dataloader = dict(
+    dataset=dict(
+        ann_file='vgg_test_cleaned.json',
+        pipeline=test_pipeline,
+        **vgg_dataset))
+val_evaluator = dict(
+    type='AccMetric',
+    metric_list=('top_k_accuracy', ),
+    metric_options=dict(top_k_accuracy=dict(topk=(1, 5))))
 test_evaluator = val_evaluator

@@ -5,12 +5,13 @@ optim_wrapper = dict(
     type='AmpOptimWrapper',
     # frozen parameters in one log line instead of one line each
     constructor='CAVMAEOptimWrapperConstructor',
-    optimizer=dict(type='Adam', lr=1e-4, betas=(0.95, 0.999),
-                   weight_decay=5e-7))
+    optimizer=dict(
+        type='Adam', lr=1e-4, betas=(0.95, 0.999), weight_decay=5e-7))
 param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[10, 15, 20],
-         gamma=0.5)
+    dict(
+        type='MultiStepLR', by_epoch=True, milestones=[10, 15, 20], gamma=0.5)
 ]
-train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=25, val_interval=1)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=25, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

@@ -11,7 +11,8 @@ from tests.datasets.conftest import write_tone
 from tests.reference.official_inputs import ref_fbank
 
 EVAL_AUDIO = [
-    dict(type='LoadAudio'), dict(type='KaldiFbank'),
+    dict(type='LoadAudio'),
+    dict(type='KaldiFbank'),
     dict(type='PadCropFbank', target_length=1024),
     dict(type='NormalizeFbank')
 ]
@@ -77,8 +78,8 @@ def test_specaugment_masks_bands_within_limits():
     torch.manual_seed(0)
     widths_f, widths_t = [], []
     for _ in range(200):
-        out = SpecAugment(freqm=48, timem=192)(
-            dict(audios=torch.ones(1024, 128)))['audios']
+        out = SpecAugment(
+            freqm=48, timem=192)(dict(audios=torch.ones(1024, 128)))['audios']
         zero = out == 0
         widths_f.append(int(zero.all(0).sum()))
         widths_t.append(int(zero.all(1).sum()))
@@ -88,8 +89,9 @@ def test_specaugment_masks_bands_within_limits():
 
 
 def test_normalize_and_noise_roll_statistics():
-    out = NormalizeFbank(mean=1.0, std=2.0)(dict(audios=torch.full((4, 2),
-                                                                   5.0)))
+    out = NormalizeFbank(
+        mean=1.0, std=2.0)(
+            dict(audios=torch.full((4, 2), 5.0)))
     assert torch.equal(out['audios'], torch.full((4, 2), 2.0))
     torch.manual_seed(0)
     np.random.seed(0)
@@ -113,10 +115,10 @@ def test_reprs_name_their_settings():
 
 def test_encode_labels_uses_and_checks_the_dataset_class_count():
     from cavmae_mm.datasets.transforms import EncodeLabels
-    out = EncodeLabels(label_smooth=0.1)(dict(label_indices=[1],
-                                              num_classes=4))
-    assert torch.allclose(out['label'], torch.tensor([0.025, 0.9, 0.025,
-                                                      0.025]))
+    out = EncodeLabels(label_smooth=0.1)(
+        dict(label_indices=[1], num_classes=4))
+    assert torch.allclose(out['label'],
+                          torch.tensor([0.025, 0.9, 0.025, 0.025]))
     with pytest.raises(ValueError, match='dataset has 4 classes'):
         EncodeLabels(num_classes=5)(dict(label_indices=[1], num_classes=4))
     with pytest.raises(KeyError, match='needs num_classes'):
@@ -128,10 +130,12 @@ def test_encode_labels_uses_and_checks_the_dataset_class_count():
 def test_train_audio_path_follows_the_reference_order(clip):
     from tests.reference.official_inputs import ref_train_fbank
     train = Compose([
-        dict(type='LoadAudio'), dict(type='KaldiFbank'),
+        dict(type='LoadAudio'),
+        dict(type='KaldiFbank'),
         dict(type='PadCropFbank', target_length=1024),
         dict(type='SpecAugment', freqm=48, timem=192),
-        dict(type='NormalizeFbank'), dict(type='FbankNoiseRoll')
+        dict(type='NormalizeFbank'),
+        dict(type='FbankNoiseRoll')
     ])
     for seed in range(3):
         torch.manual_seed(seed)
@@ -145,9 +149,7 @@ def test_train_audio_path_follows_the_reference_order(clip):
 
 def test_encode_labels_as_index_for_single_label_evaluation():
     from cavmae_mm.datasets.transforms import EncodeLabels
-    out = EncodeLabels(as_index=True)(dict(label_indices=[2],
-                                           num_classes=4))
+    out = EncodeLabels(as_index=True)(dict(label_indices=[2], num_classes=4))
     assert out['label'].dtype == torch.long and out['label'].tolist() == [2]
     with pytest.raises(ValueError, match='one label per clip'):
-        EncodeLabels(as_index=True)(dict(label_indices=[1, 2],
-                                         num_classes=4))
+        EncodeLabels(as_index=True)(dict(label_indices=[1, 2], num_classes=4))

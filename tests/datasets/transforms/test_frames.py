@@ -13,22 +13,29 @@ from tests.datasets.conftest import pipeline, write_frames
 from tests.reference.official_inputs import ref_fbank, ref_image
 
 EVAL = [
-    dict(type='LoadAudio'), dict(type='KaldiFbank'),
-    dict(type='PadCropFbank'), dict(type='NormalizeFbank'),
-    dict(type='SelectFrames', mode='fixed'), dict(type='LoadFrames'),
+    dict(type='LoadAudio'),
+    dict(type='KaldiFbank'),
+    dict(type='PadCropFbank'),
+    dict(type='NormalizeFbank'),
+    dict(type='SelectFrames', mode='fixed'),
+    dict(type='LoadFrames'),
     dict(type='ResizeCenterCrop', size=224),
-    dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
-         meta_keys=('video_id', 'frame_inds'))
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds'))
 ]
 
 
 def test_eval_inputs_after_preprocessor_match_reference(clip):
     packed = pipeline(EVAL)(dict(clip))
     assert packed['inputs']['imgs'].dtype == torch.uint8
-    batch = AVDataPreprocessor()(dict(
-        inputs=dict(audios=[packed['inputs']['audios']],
-                    imgs=[packed['inputs']['imgs']]),
-        data_samples=[packed['data_samples']]))
+    batch = AVDataPreprocessor()(
+        dict(
+            inputs=dict(
+                audios=[packed['inputs']['audios']],
+                imgs=[packed['inputs']['imgs']]),
+            data_samples=[packed['data_samples']]))
     fbank = batch['inputs']['audios'][0]
     image = batch['inputs']['imgs'][0]
     assert (fbank - ref_fbank(clip['audio_path'])).abs().max() < 1e-4
@@ -47,8 +54,9 @@ def test_random_selection_is_uniform_over_ten_frames(clip):
 
 def test_missing_frame_falls_back_to_the_nearest_earlier(tmp_path):
     root = write_frames(tmp_path, 'v', indices=[0, 1, 2, 7])
-    out = SelectFrames(mode='fixed', frame_use=5)(
-        dict(video_path=str(root), video_id='v'))
+    out = SelectFrames(
+        mode='fixed', frame_use=5)(
+            dict(video_path=str(root), video_id='v'))
     assert out['frame_inds'] == [2]
     out = SelectFrames(mode='all')(dict(video_path=str(root), video_id='v'))
     assert out['frame_inds'] == [0, 1, 2, 2, 2, 2, 2, 7, 7, 7]
@@ -56,8 +64,7 @@ def test_missing_frame_falls_back_to_the_nearest_earlier(tmp_path):
 
 def test_missing_frame_folder_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match='no frame 5 or earlier'):
-        SelectFrames()(dict(video_path=str(tmp_path / 'none'),
-                            video_id='v'))
+        SelectFrames()(dict(video_path=str(tmp_path / 'none'), video_id='v'))
 
 
 def test_corrupt_jpeg_is_an_error(tmp_path):
@@ -66,14 +73,17 @@ def test_corrupt_jpeg_is_an_error(tmp_path):
     bad.write_bytes(bad.read_bytes()[:100])
     with pytest.raises(ValueError, match='v.jpg: cannot decode frame'):
         pipeline([dict(type='SelectFrames'),
-                  dict(type='LoadFrames')])(dict(video_path=str(root),
-                                                  video_id='v'))
+                  dict(type='LoadFrames')])(
+                      dict(video_path=str(root), video_id='v'))
 
 
 def test_all_frames_stack_for_multi_frame_testing(clip):
-    out = pipeline([dict(type='SelectFrames', mode='all'),
-                    dict(type='LoadFrames'),
-                    dict(type='ResizeCenterCrop', size=64)])(dict(clip))
+    out = pipeline([
+        dict(type='SelectFrames', mode='all'),
+        dict(type='LoadFrames'),
+        dict(type='ResizeCenterCrop', size=64)
+    ])(
+        dict(clip))
     assert out['imgs'].shape == (10, 3, 64, 64)
     assert out['imgs'].dtype == torch.uint8
 

@@ -10,12 +10,15 @@ STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
 
 
 def test_uint8_frames_are_normalised_as_the_reference():
-    frames = [torch.randint(0, 256, (3, 8, 8), dtype=torch.uint8)
-              for _ in range(2)]
+    frames = [
+        torch.randint(0, 256, (3, 8, 8), dtype=torch.uint8) for _ in range(2)
+    ]
     audios = [torch.randn(16, 4) for _ in range(2)]
-    out = AVDataPreprocessor()(dict(
-        inputs=dict(audios=audios, imgs=frames),
-        data_samples=[ActionDataSample(), ActionDataSample()]))
+    out = AVDataPreprocessor()(
+        dict(
+            inputs=dict(audios=audios, imgs=frames),
+            data_samples=[ActionDataSample(),
+                          ActionDataSample()]))
     imgs = out['inputs']['imgs']
     assert imgs.dtype == torch.float32 and imgs.shape == (2, 3, 8, 8)
     reference = (torch.stack(frames).float() / 255 - MEAN) / STD
@@ -43,8 +46,9 @@ def test_bad_inputs_raise():
     with pytest.raises(TypeError, match='expects data'):
         pre(dict(inputs=torch.zeros(1)))
     with pytest.raises(KeyError, match='unexpected input keys'):
-        pre(dict(inputs=dict(audios=torch.zeros(1, 2, 2),
-                             text=torch.zeros(1))))
+        pre(
+            dict(
+                inputs=dict(audios=torch.zeros(1, 2, 2), text=torch.zeros(1))))
     with pytest.raises(ValueError, match='different shapes'):
         pre(dict(inputs=dict(audios=[torch.zeros(2, 2), torch.zeros(3, 2)])))
     with pytest.raises(ValueError, match='channels'):

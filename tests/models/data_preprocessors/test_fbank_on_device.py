@@ -33,12 +33,17 @@ def test_batched_fbank_equals_torchaudio_kaldi():
     frames = module.num_frames(lengths)
     for i, wave in enumerate(waves):
         expected = torchaudio.compliance.kaldi.fbank(
-            wave[None], htk_compat=True, sample_frequency=16000,
-            use_energy=False, window_type='hanning', num_mel_bins=128,
-            dither=0.0, frame_shift=10)
+            wave[None],
+            htk_compat=True,
+            sample_frequency=16000,
+            use_energy=False,
+            window_type='hanning',
+            num_mel_bins=128,
+            dither=0.0,
+            frame_shift=10)
         assert int(frames[i]) == expected.shape[0]
-        torch.testing.assert_close(out[i, :expected.shape[0]], expected,
-                                   rtol=0, atol=1e-4)
+        torch.testing.assert_close(
+            out[i, :expected.shape[0]], expected, rtol=0, atol=1e-4)
 
 
 @pytest.mark.parametrize('target_length', [64, 300, 1024])
@@ -46,13 +51,19 @@ def test_device_chain_equals_the_cpu_transforms(tmp_path, target_length):
     """Same wav files: LoadAudio + KaldiFbank + PadCropFbank +
     NormalizeFbank on the CPU vs LoadAudio + WaveformAsInput + the data
     preprocessor's device path (evaluation: no augmentation)."""
-    cpu_steps = [LoadAudio(), KaldiFbank(), PadCropFbank(target_length),
-                 NormalizeFbank()]
+    cpu_steps = [
+        LoadAudio(),
+        KaldiFbank(),
+        PadCropFbank(target_length),
+        NormalizeFbank()
+    ]
     device_steps = [LoadAudio(), WaveformAsInput()]
     expected, shipped = [], []
     for index, seconds in enumerate((0.5, 1.37, 3.0)):
-        wav = write_tone(tmp_path / f'{index}.wav', seconds=seconds,
-                         freq=300.0 + 100 * index)
+        wav = write_tone(
+            tmp_path / f'{index}.wav',
+            seconds=seconds,
+            freq=300.0 + 100 * index)
         results = dict(audio_path=str(wav))
         for step in cpu_steps:
             results = step(results)
@@ -61,12 +72,13 @@ def test_device_chain_equals_the_cpu_transforms(tmp_path, target_length):
         for step in device_steps:
             results = step(results)
         shipped.append(results['audios'])
-    preprocessor = MODELS.build(dict(
-        type='AVDataPreprocessor',
-        fbank_on_device=dict(target_length=target_length)))
+    preprocessor = MODELS.build(
+        dict(
+            type='AVDataPreprocessor',
+            fbank_on_device=dict(target_length=target_length)))
     out = preprocessor(dict(inputs=dict(audios=shipped)), training=False)
-    torch.testing.assert_close(out['inputs']['audios'],
-                               torch.stack(expected), rtol=0, atol=1e-4)
+    torch.testing.assert_close(
+        out['inputs']['audios'], torch.stack(expected), rtol=0, atol=1e-4)
 
 
 def device_fbank(**options):
@@ -98,8 +110,8 @@ def test_noise_and_roll_per_clip():
     shifts = []
     for clip, original in zip(noisy, base, strict=True):
         residual = torch.stack([
-            (clip - torch.roll(original, k, 0)).abs().max()
-            for k in range(256)])
+            (clip - torch.roll(original, k, 0)).abs().max() for k in range(256)
+        ])
         k = int(residual.argmin())
         shifts.append(k)
         difference = clip - torch.roll(original, k, 0)
@@ -109,8 +121,7 @@ def test_noise_and_roll_per_clip():
 
 def test_evaluation_does_not_augment():
     base, _ = device_fbank()
-    module = FbankOnDevice(target_length=256, freqm=48, timem=64,
-                           noise=True)
+    module = FbankOnDevice(target_length=256, freqm=48, timem=64, noise=True)
     torch.manual_seed(0)
     waves = [0.1 * torch.randn(48_000) for _ in range(200)]
     assert torch.equal(module(waves, training=False), base)
@@ -122,12 +133,14 @@ def test_waveform_as_input_contract(tmp_path):
     assert results['audios'].shape == (16000, )
     assert abs(float(results['audios'].mean())) < 1e-6
     assert 'waveform' not in results
-    short = dict(waveform=torch.zeros(1, 100), sample_rate=16000,
-                 audio_path='short.wav')
+    short = dict(
+        waveform=torch.zeros(1, 100),
+        sample_rate=16000,
+        audio_path='short.wav')
     with pytest.raises(ValueError, match='short.wav: audio has 100 samples'):
         WaveformAsInput()(short)
-    other_rate = dict(waveform=torch.zeros(1, 8000), sample_rate=8000,
-                      audio_path='x.wav')
+    other_rate = dict(
+        waveform=torch.zeros(1, 8000), sample_rate=8000, audio_path='x.wav')
     with pytest.raises(ValueError, match='x.wav: audio at 8000 Hz'):
         WaveformAsInput()(other_rate)
     assert 'WaveformAsInput(sample_rate=16000' in repr(WaveformAsInput())
@@ -135,23 +148,33 @@ def test_waveform_as_input_contract(tmp_path):
 
 def test_a_training_step_on_device_fbank(build):
     from tests.conftest import tiny_pretrain_cfg
-    cfg = tiny_pretrain_cfg(data_preprocessor=dict(
-        type='AVDataPreprocessor', fbank_on_device=dict(
-            num_mel_bins=32, target_length=64, freqm=8, timem=16,
-            noise=True)))
+    cfg = tiny_pretrain_cfg(
+        data_preprocessor=dict(
+            type='AVDataPreprocessor',
+            fbank_on_device=dict(
+                num_mel_bins=32,
+                target_length=64,
+                freqm=8,
+                timem=16,
+                noise=True)))
     model = build(cfg)
     model.init_weights()
     rng = np.random.default_rng(0)
-    batch = dict(inputs=dict(
-        audios=[torch.from_numpy(rng.standard_normal(n)).float()
-                for n in (8000, 12000)],
-        imgs=[torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
-              for _ in range(2)]))
+    batch = dict(
+        inputs=dict(
+            audios=[
+                torch.from_numpy(rng.standard_normal(n)).float()
+                for n in (8000, 12000)
+            ],
+            imgs=[
+                torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
+                for _ in range(2)
+            ]))
     data = model.data_preprocessor(batch, training=True)
     assert data['inputs']['audios'].shape == (2, 64, 32)
     losses = model(**data, mode='loss')
-    assert torch.isfinite(sum(v for k, v in losses.items()
-                              if k.startswith('loss')))
+    assert torch.isfinite(
+        sum(v for k, v in losses.items() if k.startswith('loss')))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')

@@ -6,8 +6,8 @@ import torch
 
 from cavmae_mm.models.layers import (TriNormBlock, num_kept, patchify,
                                      random_masking, sincos_pos_embed_2d,
-                                     structured_audio_noise,
-                                     trim_time_columns, unpatchify)
+                                     structured_audio_noise, trim_time_columns,
+                                     unpatchify)
 from tests.reference.official_functional import _patchify, ref_sincos_table
 
 
@@ -22,8 +22,9 @@ def test_sincos_table_matches_reference(dim, rows, cols):
 
 def test_trimmed_audio_table_equals_the_shorter_table():
     full = sincos_pos_embed_2d(64, 8, 64)[None]
-    assert torch.equal(trim_time_columns(full, 8, 32),
-                       sincos_pos_embed_2d(64, 8, 32)[None])
+    assert torch.equal(
+        trim_time_columns(full, 8, 32),
+        sincos_pos_embed_2d(64, 8, 32)[None])
     with pytest.raises(ValueError, match='cannot trim'):
         trim_time_columns(full, 8, 65)
 
@@ -42,13 +43,11 @@ def test_unstructured_masking_invariants(ratio):
     expected = torch.ones(3, 512)
     expected.scatter_(1, lowest, 0.0)
     assert torch.equal(mask, expected)
-    assert torch.equal(kept, torch.gather(tokens, 1,
-                                          lowest[..., None].expand(-1, -1,
-                                                                   4)))
+    assert torch.equal(
+        kept, torch.gather(tokens, 1, lowest[..., None].expand(-1, -1, 4)))
     # restore indices undo the shuffle: full sequence back in order
     shuffled = torch.cat([kept, torch.zeros(3, 512 - keep, 4)], 1)
-    restored = torch.gather(shuffled, 1, restore[..., None].expand(-1, -1,
-                                                                   4))
+    restored = torch.gather(shuffled, 1, restore[..., None].expand(-1, -1, 4))
     visible = mask == 0
     assert torch.equal(restored[visible], tokens[visible])
 
@@ -71,8 +70,9 @@ def test_structured_modes_mask_whole_rows(mode, whole):
     count = int(t * ratio) if whole == 'cols' else int(f * ratio)
     assert torch.equal(lines.sum(1), torch.full((4, ), count))
     # nothing outside those whole lines is masked
-    assert torch.equal(grid.sum((1, 2)), lines.sum(1).float() *
-                       (f if whole == 'cols' else t))
+    assert torch.equal(
+        grid.sum((1, 2)),
+        lines.sum(1).float() * (f if whole == 'cols' else t))
 
 
 def test_tf_mode_forces_rows_and_columns():

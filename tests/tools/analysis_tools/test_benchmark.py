@@ -9,13 +9,17 @@ from tests.tool_loader import load_tool
 
 benchmark = load_tool('tools/analysis_tools/benchmark.py')
 
+# timed training steps and raw-video inference
+pytestmark = pytest.mark.slow
 
 
 def run_model(tmp_path, *options):
     out = tmp_path / 'bench.json'
-    report = benchmark.main(['model', '--size', 'tiny', '--device', 'cpu',
-                             '--batch', '3', '--steps', '1', '--warmup', '1',
-                             '--out', str(out), *options])
+    report = benchmark.main([
+        'model', '--size', 'tiny', '--device', 'cpu', '--batch', '3',
+        '--steps', '1', '--warmup', '1', '--out',
+        str(out), *options
+    ])
     assert json.loads(out.read_text())['model']['models'].keys() == \
         report['model']['models'].keys()
     return report['model']['models']
@@ -36,8 +40,11 @@ def test_fp32_fused_attention_and_checkpointing(tmp_path):
     assert set(models) == {'pretrain', 'finetune'}
     for result in models.values():
         assert result['chosen']['setting'] == dict(
-            precision='fp32', attention='fused', compile=False,
-            with_cp=True, fused_adam=True)
+            precision='fp32',
+            attention='fused',
+            compile=False,
+            with_cp=True,
+            fused_adam=True)
         assert result['reference']['setting'] == benchmark.REFERENCE
         assert result['first_loss_rel_diff'] < 1e-5
         assert result['flops_per_sample'] > 0
@@ -61,13 +68,15 @@ def test_torch_compile(tmp_path):
         assert result['first_loss_rel_diff'] < 1e-4
 
 
-@pytest.mark.skipif(not __import__('torch').cuda.is_available(),
-                    reason='needs CUDA')
+@pytest.mark.skipif(
+    not __import__('torch').cuda.is_available(), reason='needs CUDA')
 def test_default_gpu_setting(tmp_path):
     out = tmp_path / 'bench.json'
-    report = benchmark.main(['model', '--size', 'tiny', '--device', 'cuda',
-                             '--batch', '3', '--steps', '1', '--warmup', '1',
-                             '--out', str(out)])
+    report = benchmark.main([
+        'model', '--size', 'tiny', '--device', 'cuda', '--batch', '3',
+        '--steps', '1', '--warmup', '1', '--out',
+        str(out)
+    ])
     for result in report['model']['models'].values():
         assert result['chosen']['setting']['fused_adam'] is True
         assert result['chosen']['peak_memory_gb'] > 0
@@ -76,9 +85,11 @@ def test_default_gpu_setting(tmp_path):
 
 def test_raw_video_inference(tmp_path):
     out = tmp_path / 'bench.json'
-    report = benchmark.main(['infer', '--size', 'tiny', '--device', 'cpu',
-                             '--clips', '2', '--workers', '0',
-                             '--infer-batch', '2', '--out', str(out)])
+    report = benchmark.main([
+        'infer', '--size', 'tiny', '--device', 'cpu', '--clips', '2',
+        '--workers', '0', '--infer-batch', '2', '--out',
+        str(out)
+    ])
     infer = json.loads(out.read_text())['infer']
     assert infer == report['infer']
     assert infer['clips'] == 2

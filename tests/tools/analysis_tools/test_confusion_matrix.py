@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.tool_loader import load_tool
 from tests.media_fixtures import write_config
+from tests.tool_loader import load_tool
 
 confusion_matrix = load_tool('tools/analysis_tools/confusion_matrix.py')
 
@@ -34,14 +34,16 @@ MULTI_TARGETS = [[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 0]]
 def write_dump(path, scores, labels):
     """As DumpResults writes it: one dict per clip, tensors on the CPU."""
     records = []
-    for index, (score, label) in enumerate(zip(scores, labels,
-                                               strict=True)):
+    for index, (score, label) in enumerate(zip(scores, labels, strict=True)):
         score = torch.tensor(score, dtype=torch.float32)
-        records.append(dict(
-            video_id=f'clip{index}', num_classes=len(score),
-            pred_score=score, pred_label=score.argmax().reshape(1),
-            gt_label=torch.tensor([label]) if isinstance(label, int) else
-            torch.tensor(label, dtype=torch.float32)))
+        records.append(
+            dict(
+                video_id=f'clip{index}',
+                num_classes=len(score),
+                pred_score=score,
+                pred_label=score.argmax().reshape(1),
+                gt_label=torch.tensor([label]) if isinstance(label, int) else
+                torch.tensor(label, dtype=torch.float32)))
     with open(path, 'wb') as handle:
         pickle.dump(records, handle)
     return path
@@ -50,15 +52,16 @@ def write_dump(path, scores, labels):
 @pytest.fixture
 def labelled(tmp_path):
     """A config per label kind whose test data names CLASSES."""
-    (tmp_path / 'labels.csv').write_text(
-        'index,mid,display_name\n' + ''.join(
-            f'{i},/m/{name},{name}\n' for i, name in enumerate(CLASSES)))
+    (tmp_path /
+     'labels.csv').write_text('index,mid,display_name\n' +
+                              ''.join(f'{i},/m/{name},{name}\n'
+                                      for i, name in enumerate(CLASSES)))
     runtime = str(ROOT / 'configs' / '_base_' / 'default_runtime.py')
     configs = {}
     for multi in (False, True):
         path = tmp_path / f'multi_{multi}.py'
-        path.write_text(CONFIG.format(runtime=runtime, root=str(tmp_path),
-                                      multi=multi))
+        path.write_text(
+            CONFIG.format(runtime=runtime, root=str(tmp_path), multi=multi))
         configs[multi] = path
     return configs
 
@@ -79,29 +82,29 @@ def run(*args):
     return confusion_matrix.main([str(a) for a in args])
 
 
-
-def test_single_label_matrix_table_and_files(labelled, single_dump,
-                                             tmp_path, capsys):
+def test_single_label_matrix_table_and_files(labelled, single_dump, tmp_path,
+                                             capsys):
     out, figure = tmp_path / 'cm.csv', tmp_path / 'cm.png'
     assert run(labelled[False], single_dump, '--out', out, '--show-path',
                figure, '--include-values') == 0
     text = capsys.readouterr().out
     assert '6 clips, 3 classes, single-label: top-1 accuracy 0.6667' in text
-    rows = {line.split('|')[2].strip(): line for line in text.splitlines()
-            if line.startswith('| ') and line.split('|')[2].strip()
-            in CLASSES}
+    rows = {
+        line.split('|')[2].strip(): line
+        for line in text.splitlines()
+        if line.startswith('| ') and line.split('|')[2].strip() in CLASSES
+    }
     assert '| 2     | 1       | 0.5000   | bird (1)' in rows['cat']
     assert '| 1.0000   | -' in rows['dog']
-    assert read_csv(out) == [['true \\ predicted', *CLASSES]] + [
-        [name, *map(str, row)] for name, row in zip(CLASSES, MATRIX,
-                                                    strict=True)]
+    assert read_csv(out) == [['true \\ predicted', *CLASSES]] + [[
+        name, *map(str, row)
+    ] for name, row in zip(CLASSES, MATRIX, strict=True)]
     assert figure.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
     assert run(labelled[False], single_dump, '--out', tmp_path / 'cm.npy',
                '--target-classes', '2', '0') == 0
     assert np.load(tmp_path / 'cm.npy').tolist() == [[1, 0], [1, 1]]
-    assert run(labelled[False], single_dump, '--out',
-               tmp_path / 'cm.pkl') == 0
+    assert run(labelled[False], single_dump, '--out', tmp_path / 'cm.pkl') == 0
     with open(tmp_path / 'cm.pkl', 'rb') as handle:
         assert pickle.load(handle).tolist() == MATRIX
 
@@ -114,16 +117,15 @@ def test_one_hot_targets_of_single_label_data(labelled, tmp_path, capsys):
     dump = write_dump(tmp_path / 'onehot.pkl', scores, one_hot)
     assert run(labelled[False], dump, '--out', tmp_path / 'cm.csv') == 0
     assert 'top-1 accuracy 0.6667' in capsys.readouterr().out
-    assert [row[1:] for row in read_csv(tmp_path / 'cm.csv')[1:]] == [
-        list(map(str, row)) for row in MATRIX]
+    assert [row[1:] for row in read_csv(tmp_path / 'cm.csv')[1:]
+            ] == [list(map(str, row)) for row in MATRIX]
 
 
 def test_multi_label_gives_per_class_ap(labelled, tmp_path, capsys):
     from cavmae_mm.evaluation import AudioSetMetric
     dump = write_dump(tmp_path / 'multi.pkl', MULTI_SCORES, MULTI_TARGETS)
     out, figure = tmp_path / 'ap.csv', tmp_path / 'ap.png'
-    assert run(labelled[True], dump, '--out', out, '--show-path',
-               figure) == 0
+    assert run(labelled[True], dump, '--out', out, '--show-path', figure) == 0
     text = capsys.readouterr().out
     assert 'multi-label: a confusion matrix is undefined' in text
     table = read_csv(out)
@@ -132,7 +134,8 @@ def test_multi_label_gives_per_class_ap(labelled, tmp_path, capsys):
     assert float(table[1][3]) == pytest.approx(0.7)
     expected = AudioSetMetric().compute_metrics([
         dict(score=np.array(s), target=np.array(t, dtype=float))
-        for s, t in zip(MULTI_SCORES, MULTI_TARGETS, strict=True)])
+        for s, t in zip(MULTI_SCORES, MULTI_TARGETS, strict=True)
+    ])
     assert np.mean([float(row[3]) for row in table[1:]]) == \
         pytest.approx(expected['mAP'])
     assert f"mAP {expected['mAP']:.4f}, mAUC {expected['mAUC']:.4f} over 3 "\
@@ -170,8 +173,7 @@ def test_unreadable_or_unfitting_files_exit_1(labelled, tmp_path, capsys,
     assert message in capsys.readouterr().err
 
 
-def test_other_pickles_are_refused_with_the_reason(labelled, tmp_path,
-                                                   capsys):
+def test_other_pickles_are_refused_with_the_reason(labelled, tmp_path, capsys):
     odd = tmp_path / 'odd.pkl'
     with open(odd, 'wb') as handle:
         pickle.dump([dict(pred_label=torch.tensor([1]))], handle)
@@ -198,8 +200,12 @@ def test_dump_of_tools_test_single_label(tiny_classifier, tmp_path, capsys):
     test_tool = load_tool('tools/test.py')
     config, checkpoint = tiny_classifier
     dump = tmp_path / 'result.pkl'
-    metrics = test_tool.main([str(config), str(checkpoint), '--work-dir',
-                              str(tmp_path / 'work'), '--dump', str(dump)])
+    metrics = test_tool.main([
+        str(config),
+        str(checkpoint), '--work-dir',
+        str(tmp_path / 'work'), '--dump',
+        str(dump)
+    ])
     capsys.readouterr()
     assert run(config, dump, '--out', tmp_path / 'cm.csv') == 0
     assert f"top-1 accuracy {metrics['acc/top1']:.4f}" in \
@@ -220,12 +226,17 @@ def test_dump_of_tools_test_multi_label(tiny_classifier, media, tmp_path,
     text = config.read_text().replace(
         "dict(type='EncodeLabels', as_index=True)",
         "dict(type='EncodeLabels')")
-    config.write_text(text.split('test_evaluator')[0] +
-                      "test_evaluator = dict(type='AudioSetMetric')\n"
-                      "test_cfg = dict(type='TestLoop')\n")
+    config.write_text(
+        text.split('test_evaluator')[0] +
+        "test_evaluator = dict(type='AudioSetMetric')\n"
+        "test_cfg = dict(type='TestLoop')\n")
     dump = tmp_path / 'result.pkl'
-    metrics = test_tool.main([str(config), str(checkpoint), '--work-dir',
-                              str(tmp_path / 'work'), '--dump', str(dump)])
+    metrics = test_tool.main([
+        str(config),
+        str(checkpoint), '--work-dir',
+        str(tmp_path / 'work'), '--dump',
+        str(dump)
+    ])
     capsys.readouterr()
     assert run(config, dump, '--out', tmp_path / 'ap.csv') == 0
     assert 'a confusion matrix is undefined' in capsys.readouterr().out

@@ -6,11 +6,11 @@ import re
 import pytest
 from mmengine.config import Config
 
-from tests.tool_loader import load_tool
 from cavmae_mm.models.recognizers.cavmae_recognizer import MODALITY_PATHS
 from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.flops import (encoder_flops, pretrain_flops,
                                    recognizer_flops)
+from tests.tool_loader import load_tool
 
 get_flops = load_tool('tools/analysis_tools/get_flops.py')
 
@@ -30,10 +30,10 @@ def table(out: str, header: str) -> dict:
             if inside and not line.strip():
                 break
             continue
-        rows[cells[0]] = [None if c == '-' else
-                          float(c.split()[0]) * PREFIX[c.split()[1]
-                                                       if ' ' in c else '']
-                          for c in cells[1:]]
+        rows[cells[0]] = [
+            None if c == '-' else float(c.split()[0]) *
+            PREFIX[c.split()[1] if ' ' in c else ''] for c in cells[1:]
+        ]
     return rows
 
 
@@ -50,7 +50,6 @@ def built(config, **backbone):
     return MODELS.build(cfg.model)
 
 
-
 def test_recognizer_every_modality(tiny_classifier, capsys):
     config, _ = tiny_classifier
     assert get_flops.main([str(config)]) == 0
@@ -64,9 +63,10 @@ def test_recognizer_every_modality(tiny_classifier, capsys):
                  sum(p.numel() for p in model.parameters()))
     assert close(params['cls_head'][0],
                  sum(p.numel() for p in model.cls_head.parameters()))
-    assert close(sum(params[f'backbone ({part})'][0]
-                     for part in ('audio', 'visual', 'shared')),
-                 sum(p.numel() for p in model.backbone.parameters()))
+    assert close(
+        sum(params[f'backbone ({part})'][0]
+            for part in ('audio', 'visual', 'shared')),
+        sum(p.numel() for p in model.backbone.parameters()))
     flops = table(out, 'FLOPs per sample')
     assert list(flops)[0] == 'multimodal (config)'
     assert len(flops) == len(MODALITY_PATHS)
@@ -100,8 +100,9 @@ def test_pretraining_step_and_encoder_paths(tiny_config, capsys):
 
 
 def test_shape_options_resize_the_inputs(tiny_config, capsys):
-    assert get_flops.main([str(tiny_config), '--shape', '48', '48',
-                           '--audio-shape', '96', '32']) == 0
+    assert get_flops.main(
+        [str(tiny_config), '--shape', '48', '48', '--audio-shape', '96',
+         '32']) == 0
     out = capsys.readouterr().out
     assert 'fbank 96 frames x 32 mel bins (12 audio patches), image 48 x '\
         '48 (9 visual patches)' in out
@@ -112,8 +113,8 @@ def test_shape_options_resize_the_inputs(tiny_config, capsys):
 
 
 def test_cfg_options_reach_the_model(tiny_config, capsys):
-    assert get_flops.main([str(tiny_config), '--cfg-options',
-                           'model.mask_ratio_a=0.5']) == 0
+    assert get_flops.main(
+        [str(tiny_config), '--cfg-options', 'model.mask_ratio_a=0.5']) == 0
     assert 'pretraining step (mask a 0.5, v 0.75' in capsys.readouterr().out
 
 

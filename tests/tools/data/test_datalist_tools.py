@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from tests.tool_loader import load_tool
 from cavmae_mm.datasets import AudioVisualDataset
 from tests.datasets.conftest import write_tone
+from tests.tool_loader import load_tool
 
 build_datalist = load_tool('tools/data/build_datalist.py')
 check_datalist = load_tool('tools/data/check_datalist.py')
@@ -31,9 +31,11 @@ def workdir(synthetic, tmp_path):
 
 def build(workdir, labels, fmt, *extra):
     return build_datalist.main([
-        str(labels), str(workdir / 'out.json'), '--format', fmt,
-        '--audio-dir', str(workdir / 'audio'), '--frames-dir',
-        str(workdir / 'frames'), '--root', str(workdir), *extra
+        str(labels),
+        str(workdir / 'out.json'), '--format', fmt, '--audio-dir',
+        str(workdir / 'audio'), '--frames-dir',
+        str(workdir / 'frames'), '--root',
+        str(workdir), *extra
     ])
 
 
@@ -45,11 +47,13 @@ def test_simple_labels_with_known_classes(workdir):
                  str(workdir / 'labels.csv')) == 0
     data = json.loads((workdir / 'out.json').read_text())['data']
     assert [d['video_id'] for d in data] == ['c0_000', 'c1_001']
-    assert data[1] == dict(video_id='c1_001', wav='audio/c1_001.wav',
-                           video_path='frames',
-                           labels='/synthetic/c1,/synthetic/c2')
-    ds = AudioVisualDataset(str(workdir / 'out.json'), 'labels.csv',
-                            data_root=str(workdir))
+    assert data[1] == dict(
+        video_id='c1_001',
+        wav='audio/c1_001.wav',
+        video_path='frames',
+        labels='/synthetic/c1,/synthetic/c2')
+    ds = AudioVisualDataset(
+        str(workdir / 'out.json'), 'labels.csv', data_root=str(workdir))
     assert ds.get_data_info(1)['label_indices'] == [1, 2]
 
 
@@ -70,8 +74,10 @@ def test_audioset_segments_format_writes_label_csv(workdir):
     data = json.loads((workdir / 'out.json').read_text())['data']
     assert data[0]['labels'] == '/m/09x0r,/m/05zppz'
     rows = (workdir / 'labels.csv').read_text().splitlines()
-    assert rows == ['index,mid,display_name', '0,/m/05zppz,/m/05zppz',
-                    '1,/m/09x0r,/m/09x0r']
+    assert rows == [
+        'index,mid,display_name', '0,/m/05zppz,/m/05zppz',
+        '1,/m/09x0r,/m/09x0r'
+    ]
 
 
 def test_vggsound_format_ids_and_names(workdir):
@@ -84,19 +90,23 @@ def test_vggsound_format_ids_and_names(workdir):
                                      'xyz,0,"playing piano",test\n')
     assert build(workdir, workdir / 'vgg.csv', 'vggsound') == 0
     data = json.loads((workdir / 'out.json').read_text())['data']
-    assert [(d['video_id'], d['labels']) for d in data] == [
-        ('abc_000030', 'dog barking'), ('xyz_000000', 'playing piano')]
+    assert [(d['video_id'], d['labels'])
+            for d in data] == [('abc_000030', 'dog barking'),
+                               ('xyz_000000', 'playing piano')]
 
 
 def test_check_reports_every_problem_with_counts(workdir, capsys):
-    (workdir / 'simple.csv').write_text(''.join(
-        f'c{c}_00{k},/synthetic/c{c}\n' for c in range(3) for k in range(2)))
+    (workdir / 'simple.csv').write_text(''.join(f'c{c}_00{k},/synthetic/c{c}\n'
+                                                for c in range(3)
+                                                for k in range(2)))
     assert build(workdir, workdir / 'simple.csv', 'simple', '--label-csv',
                  str(workdir / 'labels.csv')) == 0
     capsys.readouterr()
-    assert check_datalist.main([str(workdir / 'out.json'),
-                                str(workdir / 'labels.csv'), '--data-root',
-                                str(workdir), '--decode']) == 0
+    assert check_datalist.main([
+        str(workdir / 'out.json'),
+        str(workdir / 'labels.csv'), '--data-root',
+        str(workdir), '--decode'
+    ]) == 0
     (workdir / 'audio' / 'c0_000.wav').unlink()
     write_tone(workdir / 'audio' / 'c0_001.wav', channels=2)
     write_tone(workdir / 'audio' / 'c1_000.wav', rate=22050)
@@ -108,14 +118,16 @@ def test_check_reports_every_problem_with_counts(workdir, capsys):
     data['data'][5]['labels'] = '/m/unknown'
     (workdir / 'out.json').write_text(json.dumps(data))
     report = workdir / 'report.tsv'
-    assert check_datalist.main([str(workdir / 'out.json'),
-                                str(workdir / 'labels.csv'), '--data-root',
-                                str(workdir), '--decode', '--report',
-                                str(report)]) == 1
+    assert check_datalist.main([
+        str(workdir / 'out.json'),
+        str(workdir / 'labels.csv'), '--data-root',
+        str(workdir), '--decode', '--report',
+        str(report)
+    ]) == 1
     out = capsys.readouterr().out
     for line in ('6 datums, 7 problems', 'missing wav: 1', 'not mono: 1',
-                 'wrong sample rate: 1', 'undecodable wav: 1',
-                 'no frames: 1', 'corrupt frame: 1', 'unknown label: 1'):
+                 'wrong sample rate: 1', 'undecodable wav: 1', 'no frames: 1',
+                 'corrupt frame: 1', 'unknown label: 1'):
         assert line in out
     assert len(report.read_text().splitlines()) == 7
 
@@ -123,35 +135,46 @@ def test_check_reports_every_problem_with_counts(workdir, capsys):
 def test_check_empty_and_malformed(tmp_path, capsys):
     (tmp_path / 'labels.csv').write_text('index,mid,display_name\n0,a,A\n')
     (tmp_path / 'empty.json').write_text('{"data": []}')
-    assert check_datalist.main([str(tmp_path / 'empty.json'),
-                                str(tmp_path / 'labels.csv')]) == 1
+    assert check_datalist.main(
+        [str(tmp_path / 'empty.json'),
+         str(tmp_path / 'labels.csv')]) == 1
     (tmp_path / 'bad.json').write_text('{"data": [')
-    assert check_datalist.main([str(tmp_path / 'bad.json'),
-                                str(tmp_path / 'labels.csv')]) == 1
+    assert check_datalist.main(
+        [str(tmp_path / 'bad.json'),
+         str(tmp_path / 'labels.csv')]) == 1
     assert 'cannot read' in capsys.readouterr().err
 
 
 def test_norm_stats_match_a_direct_computation(synthetic, capsys):
     assert compute_norm_stats.main([
-        str(synthetic / 'datalist.json'), str(synthetic / 'labels.csv'),
-        '--data-root', str(synthetic), '--target-length', '200'
+        str(synthetic / 'datalist.json'),
+        str(synthetic / 'labels.csv'), '--data-root',
+        str(synthetic), '--target-length', '200'
     ]) == 0
     ds = AudioVisualDataset(
-        str(synthetic / 'datalist.json'), 'labels.csv',
-        data_root=str(synthetic), test_mode=True,
-        pipeline=[dict(type='LoadAudio'), dict(type='KaldiFbank'),
-                  dict(type='PadCropFbank', target_length=200)])
+        str(synthetic / 'datalist.json'),
+        'labels.csv',
+        data_root=str(synthetic),
+        test_mode=True,
+        pipeline=[
+            dict(type='LoadAudio'),
+            dict(type='KaldiFbank'),
+            dict(type='PadCropFbank', target_length=200)
+        ])
     fbanks = [ds[i]['audios'] for i in range(len(ds))]
     mean = np.mean([float(f.mean()) for f in fbanks])
     std = np.mean([float(torch.std(f)) for f in fbanks])
     assert f'mean={mean:.4f} std={std:.4f}' in capsys.readouterr().out
 
 
-@pytest.mark.parametrize('tool', sorted(
-    str(p.relative_to(TOOLS)) for p in TOOLS.rglob('*.py')))
+@pytest.mark.parametrize(
+    'tool', sorted(str(p.relative_to(TOOLS)) for p in TOOLS.rglob('*.py')))
 def test_every_tool_has_help(tool):
-    result = subprocess.run([sys.executable, str(TOOLS / tool), '--help'],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(TOOLS / tool), '--help'],
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert result.returncode == 0, result.stderr
     assert 'usage:' in result.stdout
 
@@ -159,8 +182,8 @@ def test_every_tool_has_help(tool):
 def test_simple_labels_header_row_is_skipped(workdir):
     (workdir / 'with_header.csv').write_text(
         'video_id,label\nc0_000,/synthetic/c0\nc2_001,/synthetic/c2\n')
-    assert build(workdir, workdir / 'with_header.csv', 'simple',
-                 '--label-csv', str(workdir / 'labels.csv')) == 0
+    assert build(workdir, workdir / 'with_header.csv', 'simple', '--label-csv',
+                 str(workdir / 'labels.csv')) == 0
     data = json.loads((workdir / 'out.json').read_text())['data']
     assert [d['video_id'] for d in data] == ['c0_000', 'c2_001']
 
@@ -180,8 +203,9 @@ def test_extraction_inputs(synthetic, tmp_path, capsys):
     shutil.copy(one, nested / 'n1.mp4')
     assert extract_audio.main([str(tmp_path / 'nested'),
                                str(tmp_path / 'c')]) == 2
-    assert extract_audio.main([str(tmp_path / 'nested'), str(tmp_path / 'c'),
-                               '--recursive']) == 0
+    assert extract_audio.main(
+        [str(tmp_path / 'nested'),
+         str(tmp_path / 'c'), '--recursive']) == 0
     assert (tmp_path / 'c' / 'n1.wav').is_file()
 
 
@@ -211,8 +235,11 @@ def test_stratified_split_with_a_seed(workdir):
     test = json.loads((workdir / 'out_test.json').read_text())['data']
     per_class = Counter(d['labels'] for d in test)
     # 20% of each class: 4 of 20, 2 of 10, 1 of 5
-    assert per_class == {'/synthetic/c0': 4, '/synthetic/c1': 2,
-                         '/synthetic/c2': 1}
+    assert per_class == {
+        '/synthetic/c0': 4,
+        '/synthetic/c1': 2,
+        '/synthetic/c2': 1
+    }
     assert len(train) == 28
     assert not {d['video_id'] for d in train} & {d['video_id'] for d in test}
     # the same seed gives the same split, another seed another one
@@ -230,8 +257,10 @@ def test_stratified_split_with_a_seed(workdir):
 def test_unlabelled_clips_for_pretraining(workdir):
     out = workdir / 'unlabelled.json'
     assert build_datalist.main([
-        str(out), '--unlabelled', '--audio-dir', str(workdir / 'audio'),
-        '--frames-dir', str(workdir / 'frames'), '--root', str(workdir)
+        str(out), '--unlabelled', '--audio-dir',
+        str(workdir / 'audio'), '--frames-dir',
+        str(workdir / 'frames'), '--root',
+        str(workdir)
     ]) == 0
     data = json.loads(out.read_text())['data']
     assert len(data) == 6 and all('labels' not in d for d in data)
@@ -242,30 +271,39 @@ def test_unlabelled_clips_for_pretraining(workdir):
     with pytest.raises(ValueError, match=r'datum 0 lacks \[.labels.\]'):
         AudioVisualDataset(str(out), 'labels.csv', data_root=str(workdir))
     with pytest.raises(SystemExit):  # LABELS with --unlabelled
-        build_datalist.main(['labels.csv', str(out), '--unlabelled',
-                             '--video-dir', str(workdir)])
+        build_datalist.main([
+            'labels.csv',
+            str(out), '--unlabelled', '--video-dir',
+            str(workdir)
+        ])
 
 
 def test_folder_errors_name_the_folder(workdir, capsys):
     (workdir / 'simple.csv').write_text('c0_000,/synthetic/c0\n')
     code = build_datalist.main([
-        str(workdir / 'simple.csv'), str(workdir / 'o.json'),
-        '--audio-dir', str(workdir / 'nowhere'), '--frames-dir',
-        str(workdir / 'frames')])
+        str(workdir / 'simple.csv'),
+        str(workdir / 'o.json'), '--audio-dir',
+        str(workdir / 'nowhere'), '--frames-dir',
+        str(workdir / 'frames')
+    ])
     assert code == 1
     assert f'{workdir / "nowhere"}: audio folder not found' in \
         capsys.readouterr().err
     code = build_datalist.main([
-        str(workdir / 'simple.csv'), str(workdir / 'o.json'),
-        '--audio-dir', str(workdir / 'audio'), '--frames-dir',
-        str(workdir / 'audio')])
+        str(workdir / 'simple.csv'),
+        str(workdir / 'o.json'), '--audio-dir',
+        str(workdir / 'audio'), '--frames-dir',
+        str(workdir / 'audio')
+    ])
     assert code == 1
     assert f'{workdir / "audio"}: no frame_0 folder' in \
         capsys.readouterr().err
     (workdir / 'novideos').mkdir()
     code = build_datalist.main([
-        str(workdir / 'simple.csv'), str(workdir / 'o.json'),
-        '--video-dir', str(workdir / 'novideos')])
+        str(workdir / 'simple.csv'),
+        str(workdir / 'o.json'), '--video-dir',
+        str(workdir / 'novideos')
+    ])
     assert code == 1
     assert f'{workdir / "novideos"}: no videos' in capsys.readouterr().err
 
@@ -278,15 +316,23 @@ def test_video_files_datalist_reads_on_the_fly(synthetic, tmp_path):
                       'c2_001,/synthetic/c2\nmissing,/synthetic/c1\n')
     out = tmp_path / 'videos.json'
     assert build_datalist.main([
-        str(labels), str(out), '--video-dir', str(synthetic / 'videos'),
-        '--root', str(synthetic), '--label-csv',
-        str(synthetic / 'labels.csv')]) == 0
+        str(labels),
+        str(out), '--video-dir',
+        str(synthetic / 'videos'), '--root',
+        str(synthetic), '--label-csv',
+        str(synthetic / 'labels.csv')
+    ]) == 0
     data = json.loads(out.read_text())['data']
     assert data == [
-        dict(video_id='c0_000', video_path='videos/c0_000.mp4',
-             labels='/synthetic/c0'),
-        dict(video_id='c2_001', video_path='videos/c2_001.mp4',
-             labels='/synthetic/c2')]
+        dict(
+            video_id='c0_000',
+            video_path='videos/c0_000.mp4',
+            labels='/synthetic/c0'),
+        dict(
+            video_id='c2_001',
+            video_path='videos/c2_001.mp4',
+            labels='/synthetic/c2')
+    ]
     ds = AudioVisualDataset(str(out), 'labels.csv', data_root=str(synthetic))
     info = ds.get_data_info(1)
     assert info['filename'] == str(synthetic / 'videos' / 'c2_001.mp4')

@@ -23,9 +23,12 @@ TOOL = ROOT / 'tools' / 'deployment' / 'export_onnx.py'
 
 # Graph inputs of each modality: the missing-modality modes are those of a
 # model finetuned on both that is given one (missingaudioonly: the audio).
-EXPECTED_INPUTS = dict(multimodal=['fbank', 'frames'], audioonly=['fbank'],
-                       videoonly=['frames'], missingaudioonly=['fbank'],
-                       missingvideoonly=['frames'])
+EXPECTED_INPUTS = dict(
+    multimodal=['fbank', 'frames'],
+    audioonly=['fbank'],
+    videoonly=['frames'],
+    missingaudioonly=['fbank'],
+    missingvideoonly=['frames'])
 NUM_CLASSES = 5
 
 
@@ -70,16 +73,16 @@ def graph_inputs(batch, seed=1):
     gen = torch.Generator().manual_seed(seed)
     size = TINY['img_size']
     return dict(
-        fbank=torch.randn(batch, TINY['audio_length'], TINY['num_mel_bins'],
-                          generator=gen),
+        fbank=torch.randn(
+            batch, TINY['audio_length'], TINY['num_mel_bins'], generator=gen),
         frames=255 * torch.rand(batch, 3, size, size, generator=gen))
 
 
 def torch_logits(cfg, checkpoint, modality, inputs):
     """The PyTorch recognizer on the same inputs, through its own data
     preprocessor (which normalises the frames)."""
-    model = init_model(cfg, str(checkpoint),
-                       cfg_options={'model.modality': modality})
+    model = init_model(
+        cfg, str(checkpoint), cfg_options={'model.modality': modality})
     packed = dict(audios=inputs.get('fbank'), imgs=inputs.get('frames'))
     packed = {k: v for k, v in packed.items() if v is not None}
     with torch.no_grad():
@@ -88,10 +91,12 @@ def torch_logits(cfg, checkpoint, modality, inputs):
 
 
 def run_graph(path, inputs):
-    session = ort.InferenceSession(str(path),
-                                   providers=['CPUExecutionProvider'])
-    return session, session.run(
-        ['logits'], {k: v.numpy() for k, v in inputs.items()})[0]
+    session = ort.InferenceSession(
+        str(path), providers=['CPUExecutionProvider'])
+    return session, session.run(['logits'], {
+        k: v.numpy()
+        for k, v in inputs.items()
+    })[0]
 
 
 @pytest.mark.parametrize('modality', list(EXPECTED_INPUTS))
@@ -99,16 +104,21 @@ def test_export_matches_pytorch_at_another_batch_size(tiny_files, tmp_path,
                                                       capsys, modality):
     cfg, checkpoint = tiny_files
     out = tmp_path / 'onnx' / f'{modality}.onnx'
-    assert tool.main([str(cfg), str(checkpoint), '--out', str(out),
-                      '--modality', modality]) == 0
+    assert tool.main(
+        [str(cfg),
+         str(checkpoint), '--out',
+         str(out), '--modality', modality]) == 0
     assert out.is_file()
     printed = capsys.readouterr().out
     diff = float(re.search(r'\(batch 2\): (\S+)', printed).group(1))
     assert diff <= 1e-4
 
     # exported with batch 2, run with batch 3: the batch axis is dynamic
-    inputs = {k: v for k, v in graph_inputs(batch=3).items()
-              if k in EXPECTED_INPUTS[modality]}
+    inputs = {
+        k: v
+        for k, v in graph_inputs(batch=3).items()
+        if k in EXPECTED_INPUTS[modality]
+    }
     session, logits = run_graph(out, inputs)
     assert [i.name for i in session.get_inputs()] == \
         EXPECTED_INPUTS[modality]
@@ -125,8 +135,8 @@ def test_old_opset_exports_the_math_attention_path(tiny_files, tmp_path):
     switches to the math path; the caller's model is left as it was."""
     cfg, checkpoint = tiny_files
     model = init_model(cfg, str(checkpoint))
-    out = export_onnx(model, tmp_path / 'old.onnx', modality='audioonly',
-                      opset=13)
+    out = export_onnx(
+        model, tmp_path / 'old.onnx', modality='audioonly', opset=13)
     from timm.layers import Attention
     assert model.modality == 'multimodal'
     assert all(m.fused_attn for m in model.modules()
@@ -142,8 +152,14 @@ def test_bad_checkpoint_path_fails_naming_the_file(tiny_files, tmp_path):
     missing = tmp_path / 'no_such_checkpoint.pth'
     out = tmp_path / 'model.onnx'
     result = subprocess.run(
-        [sys.executable, str(TOOL), str(cfg), str(missing), '--out',
-         str(out)], capture_output=True, text=True, timeout=300)
+        [sys.executable,
+         str(TOOL),
+         str(cfg),
+         str(missing), '--out',
+         str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert result.returncode != 0
     assert 'no_such_checkpoint.pth' in result.stderr
     assert 'Traceback' not in result.stderr
@@ -154,16 +170,23 @@ def test_unreadable_checkpoint_and_non_recognizer_fail(tiny_files, tmp_path,
                                                        capsys):
     cfg, checkpoint = tiny_files
     # a file that is no checkpoint
-    assert tool.main([str(cfg), str(cfg), '--out',
+    assert tool.main([str(cfg),
+                      str(cfg), '--out',
                       str(tmp_path / 'a.onnx')]) == 1
     err = capsys.readouterr().err
     assert f'checkpoint {cfg}' in err
     # a pretraining model is not a classifier
     pretrain_cfg = write_config(tmp_path / 'pretrain.py', tiny_pretrain_cfg())
-    torch.save({'state_dict': MODELS.build(tiny_pretrain_cfg()).state_dict(),
-                'meta': {}}, tmp_path / 'pretrain.pth')
-    assert tool.main([str(pretrain_cfg), str(tmp_path / 'pretrain.pth'),
-                      '--out', str(tmp_path / 'b.onnx')]) == 1
+    torch.save(
+        {
+            'state_dict': MODELS.build(tiny_pretrain_cfg()).state_dict(),
+            'meta': {}
+        }, tmp_path / 'pretrain.pth')
+    assert tool.main([
+        str(pretrain_cfg),
+        str(tmp_path / 'pretrain.pth'), '--out',
+        str(tmp_path / 'b.onnx')
+    ]) == 1
     err = capsys.readouterr().err
     assert 'pretrain.py' in err and 'CAVMAERecognizer' in err
 

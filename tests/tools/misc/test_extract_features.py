@@ -2,8 +2,8 @@
 import numpy as np
 import torch
 
-from tests.tool_loader import load_tool
 from cavmae_mm.registry import MODELS
+from tests.tool_loader import load_tool
 
 tool = load_tool('tools/misc/extract_features.py')
 
@@ -21,8 +21,11 @@ def test_features_of_a_datalist(tiny_config, tmp_path):
     model.init_weights()
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'ck.pth')
     out = tmp_path / 'feats.pt'
-    assert tool.main([str(cfg), str(tmp_path / 'ck.pth'), '--out', str(out),
-                      '--batch-size', '4']) == 0
+    assert tool.main([
+        str(cfg),
+        str(tmp_path / 'ck.pth'), '--out',
+        str(out), '--batch-size', '4'
+    ]) == 0
     feats = torch.load(out, weights_only=True)
     assert feats['video_id'][:2] == ['c0_000', 'c0_001']
     assert feats['audio'].shape == feats['visual'].shape == \
@@ -37,7 +40,10 @@ def test_features_of_a_datalist(tiny_config, tmp_path):
     assert torch.allclose(feats['audio'][0], audio[0].mean(0), atol=1e-5)
 
     folder = tmp_path / 'npy'
-    assert tool.main([str(cfg), str(tmp_path / 'ck.pth'), '--out',
-                      str(folder), '--features', 'visual']) == 0
+    assert tool.main([
+        str(cfg),
+        str(tmp_path / 'ck.pth'), '--out',
+        str(folder), '--features', 'visual'
+    ]) == 0
     assert np.load(folder / 'visual.npy').shape == (6, 32)
     assert (folder / 'video_ids.txt').read_text().split()[5] == 'c2_001'

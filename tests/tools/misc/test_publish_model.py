@@ -17,7 +17,6 @@ from tests.tool_loader import load_tool
 publish_model = load_tool('tools/misc/publish_model.py')
 
 
-
 def runner_checkpoint(path: Path) -> dict:
     """What MMEngine's CheckpointHook saves: meta, state_dict, the message
     hub (HistoryBuffers) and the optimizer."""
@@ -29,11 +28,18 @@ def runner_checkpoint(path: Path) -> dict:
     linear(torch.ones(1, 3)).sum().backward()
     optimizer.step()
     checkpoint = dict(
-        meta=dict(epoch=2, iter=10, cfg='model = dict()', seed=0,
-                  dataset_meta=dict(classes=('a', 'b'))),
-        state_dict={f'cls_head.fc.{k}': v for k, v in
-                    linear.state_dict().items()},
-        message_hub=hub.state_dict(), optimizer=optimizer.state_dict(),
+        meta=dict(
+            epoch=2,
+            iter=10,
+            cfg='model = dict()',
+            seed=0,
+            dataset_meta=dict(classes=('a', 'b'))),
+        state_dict={
+            f'cls_head.fc.{k}': v
+            for k, v in linear.state_dict().items()
+        },
+        message_hub=hub.state_dict(),
+        optimizer=optimizer.state_dict(),
         param_schedulers=[dict(last_epoch=2)])
     torch.save(checkpoint, path)
     return checkpoint
@@ -41,16 +47,18 @@ def runner_checkpoint(path: Path) -> dict:
 
 def plain_load(path: Path):
     """torch.load(weights_only=True) in an interpreter without cavmae_mm."""
-    return subprocess.run(
-        [sys.executable, '-c', 'import sys, torch; c = torch.load('
-         f'{str(path)!r}, weights_only=True); '
-         "assert 'cavmae_mm' not in sys.modules; print(sorted(c))"],
-        capture_output=True, text=True, timeout=300)
+    return subprocess.run([
+        sys.executable, '-c', 'import sys, torch; c = torch.load('
+        f'{str(path)!r}, weights_only=True); '
+        "assert 'cavmae_mm' not in sys.modules; print(sorted(c))"
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def run(*args):
     return publish_model.main([str(a) for a in args])
-
 
 
 def test_runner_checkpoint_published(tmp_path, capsys):
@@ -110,8 +118,15 @@ def test_unpublishable_files_exit_1(tmp_path, capsys):
     assert 'meta_only.pth: no state_dict (entries: meta)' in \
         capsys.readouterr().err
     numpy_meta = tmp_path / 'numpy_meta.pth'
-    torch.save({'state_dict': {'w': torch.ones(1)},
-                'meta': {'best': np.float64(0.5)}}, numpy_meta)
+    torch.save(
+        {
+            'state_dict': {
+                'w': torch.ones(1)
+            },
+            'meta': {
+                'best': np.float64(0.5)
+            }
+        }, numpy_meta)
     assert run(numpy_meta, tmp_path / 'x.pth') == 1
     assert 'refuses without cavmae_mm (Unsupported global: GLOBAL numpy' in \
         capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""tools/model_converters/adapt_imagenet_mae.py: the reference's initialisation rules."""
+"""tools/model_converters/adapt_imagenet_mae.py: the reference's
+initialisation rules."""
 import torch
 
 from tests.tool_loader import load_tool
@@ -14,20 +15,25 @@ def fake_mae(dim=48, dec=32, depth=3, dec_depth=2, seed=0):
 
     def block(prefix, d):
         return {
-            f'{prefix}.norm1.weight': r(d), f'{prefix}.norm1.bias': r(d),
+            f'{prefix}.norm1.weight': r(d),
+            f'{prefix}.norm1.bias': r(d),
             f'{prefix}.attn.qkv.weight': r(3 * d, d),
             f'{prefix}.attn.qkv.bias': r(3 * d),
             f'{prefix}.attn.proj.weight': r(d, d),
             f'{prefix}.attn.proj.bias': r(d),
-            f'{prefix}.norm2.weight': r(d), f'{prefix}.norm2.bias': r(d),
+            f'{prefix}.norm2.weight': r(d),
+            f'{prefix}.norm2.bias': r(d),
             f'{prefix}.mlp.fc1.weight': r(4 * d, d),
             f'{prefix}.mlp.fc1.bias': r(4 * d),
             f'{prefix}.mlp.fc2.weight': r(d, 4 * d),
             f'{prefix}.mlp.fc2.bias': r(d)
         }
 
-    state = dict(cls_token=r(1, 1, dim), pos_embed=r(1, 197, dim),
-                 mask_token=r(1, 1, dec), decoder_pos_embed=r(1, 197, dec))
+    state = dict(
+        cls_token=r(1, 1, dim),
+        pos_embed=r(1, 197, dim),
+        mask_token=r(1, 1, dec),
+        decoder_pos_embed=r(1, 197, dec))
     state['patch_embed.proj.weight'] = r(dim, 3, 16, 16)
     state['patch_embed.proj.bias'] = r(dim)
     for i in range(depth):
@@ -48,8 +54,8 @@ def test_rules_of_the_reference(tmp_path):
     mae = fake_mae()
     torch.save(dict(model=mae), tmp_path / 'mae.pth')
     assert adapt_imagenet_mae.main([
-        str(tmp_path / 'mae.pth'), str(tmp_path / 'init.pth'),
-        '--modality-specific-depth', '2'
+        str(tmp_path / 'mae.pth'),
+        str(tmp_path / 'init.pth'), '--modality-specific-depth', '2'
     ]) == 0
     out = torch.load(tmp_path / 'init.pth', weights_only=True)['state_dict']
     b = 'backbone.'
@@ -65,8 +71,8 @@ def test_rules_of_the_reference(tmp_path):
     assert torch.equal(out[f'{b}patch_embed_a.proj.weight'],
                        mae['patch_embed.proj.weight'].sum(1, keepdim=True))
     assert torch.equal(out[f'{b}pos_embed_v'], mae['pos_embed'][:, 1:])
-    assert torch.equal(out['neck.pos_embed_v'],
-                       mae['decoder_pos_embed'][:, 1:])
+    assert torch.equal(out['neck.pos_embed_v'], mae['decoder_pos_embed'][:,
+                                                                         1:])
     assert torch.equal(out['neck.blocks.1.norm2.weight'],
                        mae['decoder_blocks.1.norm2.weight'])
     assert torch.equal(out['neck.mask_token'], mae['mask_token'])
@@ -74,14 +80,14 @@ def test_rules_of_the_reference(tmp_path):
     assert torch.equal(out['neck.pred_a.weight'],
                        mae['decoder_pred.weight'][:256])
     # what the MAE does not have keeps the model's own initialisation
-    assert torch.equal(out[f'{b}blocks_a.0.norm1_a.weight'],
-                       torch.ones(48))
+    assert torch.equal(out[f'{b}blocks_a.0.norm1_a.weight'], torch.ones(48))
     assert out[f'{b}pos_embed_a'].shape == (1, 512, 48)
 
 
 def test_not_an_mae_checkpoint(tmp_path, capsys):
-    torch.save(dict(model={'fc.weight': torch.zeros(2, 2)}),
-               tmp_path / 'x.pth')
+    torch.save(
+        dict(model={'fc.weight': torch.zeros(2, 2)}), tmp_path / 'x.pth')
     assert adapt_imagenet_mae.main(
-        [str(tmp_path / 'x.pth'), str(tmp_path / 'y.pth')]) == 1
+        [str(tmp_path / 'x.pth'),
+         str(tmp_path / 'y.pth')]) == 1
     assert 'x.pth' in capsys.readouterr().err

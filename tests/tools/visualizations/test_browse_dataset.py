@@ -40,8 +40,8 @@ def drawn(monkeypatch):
     original = browse_dataset.draw
 
     def spy(sample, classes, title, path):
-        calls.append(dict(sample=sample, classes=classes, title=title,
-                          path=path))
+        calls.append(
+            dict(sample=sample, classes=classes, title=title, path=path))
         return original(sample, classes, title, path)
 
     monkeypatch.setattr(browse_dataset, 'draw', spy)
@@ -50,7 +50,6 @@ def drawn(monkeypatch):
 
 def run(*args):
     return browse_dataset.main([str(a) for a in args])
-
 
 
 def test_test_set_fbank_frames_and_class(tiny_classifier, drawn, tmp_path,
@@ -74,8 +73,7 @@ def test_test_set_fbank_frames_and_class(tiny_classifier, drawn, tmp_path,
 def test_mixed_training_samples_name_both_classes(synthetic, tiny_config,
                                                   drawn, tmp_path):
     config = tmp_path / 'mixup.py'
-    config.write_text(MIXUP.format(base=str(tiny_config),
-                                   root=str(synthetic)))
+    config.write_text(MIXUP.format(base=str(tiny_config), root=str(synthetic)))
     random.seed(1)  # the wrapper draws partners with random, lam with numpy
     np.random.seed(1)
     assert run(config, tmp_path / 'out', '-n', '4') == 0
@@ -83,10 +81,10 @@ def test_mixed_training_samples_name_both_classes(synthetic, tiny_config,
     for call in drawn:
         data_sample = call['sample']['data_samples']
         lam = data_sample.metainfo['mix_lambda']
-        text = browse_dataset.label_text(data_sample.gt_label,
-                                         call['classes'])
-        weights = sorted(float(part.rsplit('(', 1)[1].rstrip(')'))
-                         for part in text.split(', '))
+        text = browse_dataset.label_text(data_sample.gt_label, call['classes'])
+        weights = sorted(
+            float(part.rsplit('(', 1)[1].rstrip(')'))
+            for part in text.split(', '))
         # eps / C + lam (1 - eps) for one clip, (1 - lam) (1 - eps) for
         # the other (the same class twice adds up)
         expected = sorted({0.1 / 3 + lam * 0.9, 0.1 / 3 + (1 - lam) * 0.9})
@@ -150,8 +148,7 @@ def test_unusable_config_exits_1(tiny_config, tmp_path, capsys):
     (['--phase', 'dev'], 'invalid choice'),
     (['--cfg-options', 'x'], 'KEY=VALUE'),
 ])
-def test_wrong_arguments_exit_2(tiny_config, tmp_path, capsys, args,
-                                message):
+def test_wrong_arguments_exit_2(tiny_config, tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit_info:
         run(tiny_config, tmp_path / 'out', *args)
     assert exit_info.value.code == 2

@@ -2,10 +2,10 @@
 import torch
 from PIL import Image
 
-from tests.tool_loader import load_tool
 from cavmae_mm.apis import inpaint
 from cavmae_mm.registry import MODELS
 from tests.conftest import seed_all, tiny_inputs, tiny_pretrain_cfg
+from tests.tool_loader import load_tool
 
 tool = load_tool('tools/visualizations/inpaint.py')
 
@@ -23,8 +23,9 @@ def test_reconstruction_keeps_visible_patches(build):
         visual = out['visual']
         assert visual['reconstruction'].shape == inputs['imgs'].shape
         # a frame of 2 x 2 patches; mask 0.75 hides int(4 * .75) = 3 of 4
-        hidden = out['mask_v'].view(2, 1, 2, 1, 2, 1).expand(
-            2, 3, 2, 16, 2, 16).reshape(2, 3, 32, 32).bool()
+        hidden = out['mask_v'].view(2, 1, 2, 1, 2,
+                                    1).expand(2, 3, 2, 16, 2,
+                                              16).reshape(2, 3, 32, 32).bool()
         assert torch.equal(visual['reconstruction'][~hidden],
                            inputs['imgs'][~hidden])
         assert torch.equal(visual['masked'][hidden],
@@ -40,8 +41,11 @@ def test_tool_writes_one_figure_per_clip(tiny_config, tmp_path):
     model = MODELS.build(Config.fromfile(str(cfg)).model)
     model.init_weights()
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'ck.pth')
-    assert tool.main([str(cfg), str(tmp_path / 'ck.pth'), '--out-dir',
-                      str(tmp_path / 'figs'), '--num', '2']) == 0
+    assert tool.main([
+        str(cfg),
+        str(tmp_path / 'ck.pth'), '--out-dir',
+        str(tmp_path / 'figs'), '--num', '2'
+    ]) == 0
     figures = sorted((tmp_path / 'figs').glob('*.png'))
     assert [f.name for f in figures] == ['c0_000.png', 'c0_001.png']
     assert Image.open(figures[0]).size[0] > 300
