@@ -31,10 +31,9 @@ import torch
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
-from cavmae_mm.models.backbones.cavmae_encoder import PATHS
 from cavmae_mm.models.layers import set_fused_attention
-from cavmae_mm.models.recognizers.cavmae_recognizer import (MODALITY_PATHS,
-                                                            CAVMAERecognizer)
+from cavmae_mm.models.modality import MODALITY_PATHS, inputs_of
+from cavmae_mm.models.recognizers import CAVMAERecognizer
 
 #: ONNX input name of each encoder modality.
 INPUT_NAMES: Dict[str, str] = {'audio': 'fbank', 'visual': 'frames'}
@@ -45,8 +44,7 @@ INPUT_NAMES: Dict[str, str] = {'audio': 'fbank', 'visual': 'frames'}
 #: given only the frames.
 ONNX_INPUTS: Dict[str, Tuple[str, ...]] = {
     modality:
-    tuple(INPUT_NAMES[m] for m in ('audio', 'visual') if any(m in PATHS[p][0]
-                                                             for p in paths))
+    tuple(INPUT_NAMES[m] for m in ('audio', 'visual') if m in inputs_of(paths))
     for modality, paths in MODALITY_PATHS.items()
 }
 

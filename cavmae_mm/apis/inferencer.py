@@ -6,6 +6,7 @@ from mmengine.config import Config
 from mmengine.infer import BaseInferencer
 from torch import nn
 
+from cavmae_mm.registry import SCOPE
 from cavmae_mm.utils.model_zoo import get_model, resolve_model
 from .inference import InputsType, RawMediaClassifier, init_model
 from .raw_media import collect_inputs
@@ -58,7 +59,7 @@ class CAVMAEInferencer(BaseInferencer):
             model=model,
             weights=weights,
             device=device,
-            scope='cavmae_mm',
+            scope=SCOPE,
             show_progress=show_progress)
 
     def _load_model_from_metafile(self, model: str) -> Tuple[Config, str]:

@@ -16,11 +16,10 @@ from typing import Dict, List, NamedTuple, Optional
 
 from torch import nn
 
-from cavmae_mm.models.backbones.cavmae_encoder import PATHS
 from cavmae_mm.models.layers.masking import num_kept
+from cavmae_mm.models.modality import MODALITY_PATHS, PATHS, inputs_of
 from cavmae_mm.models.pretrainers.cavmae import CAVMAE
-from cavmae_mm.models.recognizers.cavmae_recognizer import (MODALITY_PATHS,
-                                                            CAVMAERecognizer)
+from cavmae_mm.models.recognizers import CAVMAERecognizer
 
 
 def linear_flops(tokens: int, in_features: int, out_features: int) -> int:
@@ -64,13 +63,13 @@ def encoder_flops(encoder: nn.Module,
     embed = patch_embed_flops(encoder)
     tokens = dict(audio=tokens_a, visual=tokens_v)
     total = 0
-    for modality in {m for path in paths for m in PATHS[path][0]}:
+    for modality in inputs_of(paths):
         tag = modality[0]
         total += embed[tag] + blocks_flops(
             getattr(encoder, f'blocks_{tag}'), tokens[modality])
     for path in paths:
         total += blocks_flops(encoder.blocks_u,
-                              sum(tokens[m] for m in PATHS[path][0]))
+                              sum(tokens[m] for m in PATHS[path].inputs))
     return total
 
 

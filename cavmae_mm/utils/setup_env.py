@@ -3,7 +3,7 @@ import datetime
 
 from mmengine import DefaultScope
 
-SCOPE = 'cavmae_mm'
+from cavmae_mm.registry import SCOPE
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:

@@ -33,7 +33,13 @@ def test_recognizer(build, modality):
     model = build(tiny_recognizer_cfg(modality=modality))
     model.init_weights()
     grads_match_requires_grad(model, model(tiny_inputs(), mode='tensor').sum())
-    model.modality = 'multimodal'  # switching updates the trainable set
+    before = {n for n, p in model.named_parameters() if p.requires_grad}
+    model.modality = 'multimodal'  # the forward pass only
+    assert before == {
+        n
+        for n, p in model.named_parameters() if p.requires_grad
+    }
+    model.train_modality_paths()  # explicitly: the trainable set follows
     grads_match_requires_grad(model, model(tiny_inputs(), mode='tensor').sum())
 
 

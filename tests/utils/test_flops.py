@@ -4,7 +4,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from cavmae_mm.models.layers import set_fused_attention
-from cavmae_mm.models.recognizers.cavmae_recognizer import MODALITY_PATHS
+from cavmae_mm.models.modality import MODALITY_PATHS
 from cavmae_mm.utils.flops import (encoder_flops, model_flops,
                                    parameter_counts, pretrain_flops,
                                    recognizer_flops)

@@ -1,3 +1,4 @@
-from .cavmae_encoder import PATHS, CAVMAEEncoder, EncoderOutput
+from ..modality import PATHS
+from .cavmae_encoder import CAVMAEEncoder, EncoderOutput
 
 __all__ = ['CAVMAEEncoder', 'EncoderOutput', 'PATHS']

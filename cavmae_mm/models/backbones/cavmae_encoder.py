@@ -1,6 +1,6 @@
 """The CAV-MAE encoder: the one implementation of every encoder path."""
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.logging import print_log
@@ -13,27 +13,7 @@ from ..layers import (AUDIO_MASK_MODES, MaskedTokens, TriNormBlock,
                       audio_as_image, random_masking, run_blocks,
                       sincos_pos_embed_2d, structured_audio_noise,
                       trim_time_columns)
-
-#: Encoder paths. Each names the tokens it runs through the shared blocks and
-#: the LayerNorm set (and final norm) it uses there.
-#:   joint        concat(audio, visual) with the joint norms  -> ``norm``
-#:   audio        audio alone with the audio norms            -> ``norm_a``
-#:   visual       visual alone with the visual norms          -> ``norm_v``
-#:   audio_joint  audio alone with the joint norms            -> ``norm``
-#:   visual_joint visual alone with the joint norms           -> ``norm``
-#: The last two serve a model finetuned on both modalities that is given one.
-#: Every path chains the shared blocks (block k reads block k-1's output).
-#: The official pretraining encoder instead runs each shared block on the
-#: modality-specific output for the audio and visual (contrastive) paths,
-#: without chaining; with one shared block, as in every released model, the
-#: two are the same. ``CAVMAE`` warns when it has more shared blocks.
-PATHS: Dict[str, Tuple[Tuple[str, ...], str, str]] = {
-    'joint': (('audio', 'visual'), 'joint', 'norm'),
-    'audio': (('audio', ), 'audio', 'norm_a'),
-    'visual': (('visual', ), 'visual', 'norm_v'),
-    'audio_joint': (('audio', ), 'joint', 'norm'),
-    'visual_joint': (('visual', ), 'joint', 'norm'),
-}
+from ..modality import PATHS, inputs_of
 
 
 @dataclass
@@ -208,7 +188,7 @@ class CAVMAEEncoder(BaseModule):
         modality-specific blocks, and the shared blocks' norm pairs and
         final norms that the paths do not use. Numerically nothing changes:
         these parameters would get no gradient anyway."""
-        used = {m for p in paths for m in PATHS[p][0]}
+        used = inputs_of(paths)
         for modality, tag in (('audio', 'a'), ('visual', 'v')):
             on = modality in used
             getattr(self, f'patch_embed_{tag}').requires_grad_(on)
@@ -219,10 +199,10 @@ class CAVMAEEncoder(BaseModule):
                 block.requires_grad_(on)
                 if on:
                     block.train_only_norm_sets(('joint', ))
-        used_sets = {PATHS[p][1] for p in paths}
+        used_sets = {PATHS[p].norm_set for p in paths}
         for block in self.blocks_u:
             block.train_only_norm_sets(used_sets)
-        used_final = {PATHS[p][2] for p in paths}
+        used_final = {PATHS[p].final_norm for p in paths}
         for name in ('norm', 'norm_a', 'norm_v'):
             getattr(self, name).requires_grad_(name in used_final)
 
@@ -254,9 +234,9 @@ class CAVMAEEncoder(BaseModule):
 
     def forward_shared(self, tokens: Tensor, path: str) -> Tensor:
         """Runs tokens through the shared blocks and final norm of a path."""
-        _, norm_set, final_norm = PATHS[path]
-        return getattr(self, final_norm)(
-            self._run(self.blocks_u, tokens, norm_set))
+        spec = PATHS[path]
+        return getattr(self, spec.final_norm)(
+            self._run(self.blocks_u, tokens, spec.norm_set))
 
     def forward(self,
                 audios: Optional[Tensor] = None,
@@ -295,14 +275,10 @@ class CAVMAEEncoder(BaseModule):
         Returns:
             EncoderOutput: Token features per path, and the masks.
         """
-        unknown = [p for p in paths if p not in PATHS]
-        if unknown:
-            raise ValueError(f'unknown encoder paths {unknown}; choose from '
-                             f'{list(PATHS)}')
+        needed = inputs_of(paths)
         if audio_mask_mode not in AUDIO_MASK_MODES:
             raise ValueError(f'audio_mask_mode must be one of '
                              f'{AUDIO_MASK_MODES}, got {audio_mask_mode!r}')
-        needed = {m for p in paths for m in PATHS[p][0]}
         if 'audio' in needed and audios is None:
             raise ValueError(f'paths {list(paths)} need audio input')
         if 'visual' in needed and imgs is None:
@@ -341,7 +317,7 @@ class CAVMAEEncoder(BaseModule):
             specific['visual'] = self._run(self.blocks_v, visual_tokens,
                                            'joint')
         for path in paths:
-            inputs = [specific[m] for m in PATHS[path][0]]
+            inputs = [specific[m] for m in PATHS[path].inputs]
             tokens = inputs[0] if len(inputs) == 1 else torch.cat(inputs, 1)
             out.paths[path] = self.forward_shared(tokens, path)
         return out

@@ -1,3 +1,4 @@
-from .cavmae_recognizer import MODALITY_PATHS, CAVMAERecognizer
+from ..modality import MODALITY_PATHS
+from .cavmae_recognizer import CAVMAERecognizer
 
 __all__ = ['CAVMAERecognizer', 'MODALITY_PATHS']

@@ -6,22 +6,9 @@ from mmaction.models.recognizers import BaseRecognizer
 from torch import Tensor
 
 from cavmae_mm.registry import MODELS
-from ..backbones import PATHS
 from ..builder import build_data_preprocessor, resolve_type
+from ..modality import inputs_of, paths_of
 from ..pretrained import PretrainedInitMixin
-
-#: Encoder paths whose mean-pooled outputs are averaged for each modality.
-MODALITY_PATHS: Dict[str, Tuple[str, ...]] = {
-    # both modalities through the shared block with the joint norms
-    'multimodal': ('joint', ),
-    # a model finetuned (and tested) on one modality
-    'audioonly': ('audio', ),
-    'videoonly': ('visual', ),
-    # a model finetuned on both, tested with one: joint-norm and
-    # modality-norm passes of that modality, averaged
-    'missingaudioonly': ('audio_joint', 'audio'),
-    'missingvideoonly': ('visual_joint', 'visual'),
-}
 
 
 @MODELS.register_module()
@@ -29,15 +16,15 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
     """Audio-visual event classifier on the CAV-MAE encoder.
 
     The feature is the mean over tokens of the encoder path(s) chosen by
-    ``modality`` (see :data:`MODALITY_PATHS`); the head is LayerNorm + Linear.
-    At test time images may carry several frames per clip, [B, N, 3, H, W]:
-    the clip's audio is paired with each frame in one batch and the head
-    combines the N predictions (``average_clips``).
+    ``modality`` (see :mod:`cavmae_mm.models.modality`); the head is
+    LayerNorm + Linear. At test time images may carry several frames per
+    clip, [B, N, 3, H, W]: the clip's audio is paired with each frame in one
+    batch and the head combines the N predictions (``average_clips``).
 
     Args:
         backbone (dict): :class:`CAVMAEEncoder` config.
         cls_head (dict): :class:`CAVMAEClsHead` config.
-        modality (str): One of :data:`MODALITY_PATHS`. Defaults to
+        modality (str): One of ``MODALITY_PATHS``. Defaults to
             'multimodal'. Set it from the config (e.g. ``--cfg-options
             model.modality=missingaudioonly``) to test another modality.
         freeze_backbone (bool): Linear probing: only the head trains (the
@@ -61,9 +48,7 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if modality not in MODALITY_PATHS:
-            raise ValueError(f'modality must be one of '
-                             f'{list(MODALITY_PATHS)}, got {modality!r}')
+        paths_of(modality)  # validates before anything is built
         super().__init__(
             backbone=resolve_type(backbone),
             cls_head=resolve_type(cls_head),
@@ -73,27 +58,38 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
         self.init_cfg = copy.deepcopy(init_cfg)
         self.freeze_backbone = freeze_backbone
         self.modality = modality
+        self.train_modality_paths()
 
     @property
     def modality(self) -> str:
-        """Which encoder paths classify (see :data:`MODALITY_PATHS`)."""
+        """Which encoder paths classify (see :mod:`cavmae_mm.models.modality`).
+
+        Setting it (e.g. to test a model finetuned on both modalities with
+        one) changes only the forward pass; which parameters train is set
+        by :meth:`train_modality_paths`.
+        """
         return self._modality
 
     @modality.setter
     def modality(self, value: str) -> None:
-        if value not in MODALITY_PATHS:
-            raise ValueError(f'modality must be one of '
-                             f'{list(MODALITY_PATHS)}, got {value!r}')
+        paths_of(value)  # validates
         self._modality = value
+
+    def train_modality_paths(self) -> None:
+        """Makes trainable exactly the backbone parameters the current
+        modality's paths use (with ``freeze_backbone``: none), so that
+        DistributedDataParallel needs no ``find_unused_parameters``; the
+        head always trains. Called at construction; call it again after
+        changing :attr:`modality` for training."""
         if self.freeze_backbone:
             self.backbone.requires_grad_(False)
         else:
-            self.backbone.train_only_paths(MODALITY_PATHS[value])
+            self.backbone.train_only_paths(self.paths)
 
     @property
     def paths(self) -> Tuple[str, ...]:
         """Encoder paths of the current modality."""
-        return MODALITY_PATHS[self.modality]
+        return paths_of(self.modality)
 
     def extract_feat(self,
                      inputs: Dict[str, Tensor],
@@ -112,7 +108,7 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
         Returns:
             tuple: The features and an empty kwargs dict for the head.
         """
-        modalities = {m for p in self.paths for m in PATHS[p][0]}
+        modalities = inputs_of(self.paths)
         audios = inputs.get('audios') if 'audio' in modalities else None
         imgs = inputs.get('imgs') if 'visual' in modalities else None
         repeats = 1

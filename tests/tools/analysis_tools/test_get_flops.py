@@ -6,7 +6,7 @@ import re
 import pytest
 from mmengine.config import Config
 
-from cavmae_mm.models.recognizers.cavmae_recognizer import MODALITY_PATHS
+from cavmae_mm.models.modality import MODALITY_PATHS
 from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.flops import (encoder_flops, pretrain_flops,
                                    recognizer_flops)

@@ -1,0 +1,90 @@
+"""The modality vocabulary: the encoder's paths and the paths a classifier
+of each modality averages.
+
+An encoder path names the modalities whose tokens it runs through the
+shared blocks, the LayerNorm set it uses there and its final norm:
+
+====================  ==================  ==========  ==========
+path                  inputs              norm set    final norm
+====================  ==================  ==========  ==========
+``joint``             audio + visual      joint       ``norm``
+``audio``             audio               audio       ``norm_a``
+``visual``            visual              visual      ``norm_v``
+``audio_joint``       audio               joint       ``norm``
+``visual_joint``      visual              joint       ``norm``
+====================  ==================  ==========  ==========
+
+The last two serve a model finetuned on both modalities that is given one.
+Every path chains the shared blocks (block k reads block k-1's output). The
+official pretraining encoder instead runs each shared block on the
+modality-specific output for the audio and visual (contrastive) paths,
+without chaining; with one shared block, as in every released model, the
+two are the same. ``CAVMAE`` warns when it has more shared blocks.
+"""
+from typing import Dict, FrozenSet, Iterable, NamedTuple, Tuple
+
+AUDIO, VISUAL = 'audio', 'visual'
+
+
+class EncoderPath(NamedTuple):
+    """One way through the encoder's shared blocks.
+
+    Attributes:
+        inputs (tuple[str]): The modalities whose tokens it reads, in
+            concatenation order.
+        norm_set (str): The LayerNorm set of the shared blocks: 'joint',
+            'audio' or 'visual'.
+        final_norm (str): The encoder's final norm module.
+    """
+    inputs: Tuple[str, ...]
+    norm_set: str
+    final_norm: str
+
+
+PATHS: Dict[str, EncoderPath] = {
+    'joint': EncoderPath((AUDIO, VISUAL), 'joint', 'norm'),
+    'audio': EncoderPath((AUDIO, ), 'audio', 'norm_a'),
+    'visual': EncoderPath((VISUAL, ), 'visual', 'norm_v'),
+    'audio_joint': EncoderPath((AUDIO, ), 'joint', 'norm'),
+    'visual_joint': EncoderPath((VISUAL, ), 'joint', 'norm'),
+}
+
+#: Encoder paths whose mean-pooled outputs a classifier of each modality
+#: averages.
+MODALITY_PATHS: Dict[str, Tuple[str, ...]] = {
+    # both modalities through the shared block with the joint norms
+    'multimodal': ('joint', ),
+    # a model finetuned (and tested) on one modality
+    'audioonly': ('audio', ),
+    'videoonly': ('visual', ),
+    # a model finetuned on both, tested with one (the official names): the
+    # joint-norm and modality-norm passes of that modality, averaged
+    'missingaudioonly': ('audio_joint', 'audio'),
+    'missingvideoonly': ('visual_joint', 'visual'),
+}
+
+
+def paths_of(modality: str) -> Tuple[str, ...]:
+    """The encoder paths a classifier of ``modality`` averages.
+
+    Raises:
+        ValueError: Unknown modality (the message lists the known ones).
+    """
+    if modality not in MODALITY_PATHS:
+        raise ValueError(f'modality must be one of {list(MODALITY_PATHS)}, '
+                         f'got {modality!r}')
+    return MODALITY_PATHS[modality]
+
+
+def inputs_of(paths: Iterable[str]) -> FrozenSet[str]:
+    """The modalities the encoder ``paths`` read.
+
+    Raises:
+        ValueError: An unknown path (the message lists the known ones).
+    """
+    paths = list(paths)
+    unknown = [p for p in paths if p not in PATHS]
+    if unknown:
+        raise ValueError(f'unknown encoder paths {unknown}; choose from '
+                         f'{list(PATHS)}')
+    return frozenset(m for p in paths for m in PATHS[p].inputs)
