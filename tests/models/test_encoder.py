@@ -74,3 +74,21 @@ def test_shorter_audio_loads_longer_checkpoint_with_trimmed_table(build):
     fbank = torch.randn(1, TINY['audio_length'] // 2, TINY['num_mel_bins'])
     assert short(fbank, None, paths=('audio', )).paths['audio'].shape == \
         (1, 4, 32)
+
+
+def test_the_decoder_trims_its_audio_table_by_the_same_hook(build):
+    """One load pre-hook (layers/pos_embed.py) serves encoder and decoder;
+    a whole pretraining model of 10 s clips loads into one of 5 s."""
+    from tests.conftest import tiny_pretrain_cfg
+    long = build(tiny_pretrain_cfg())
+    long.init_weights()
+    half = TINY['audio_length'] // 2
+    cfg = tiny_pretrain_cfg()
+    cfg['backbone']['audio_length'] = cfg['neck']['audio_length'] = half
+    short = build(cfg)
+    short.load_state_dict(long.state_dict(), strict=True)
+    for part in ('backbone', 'neck'):
+        table = getattr(long, part).pos_embed_a
+        rows, dim = 2, table.shape[-1]
+        expected = table.reshape(1, rows, 4, dim)[:, :, :2].reshape(1, 4, dim)
+        assert torch.equal(getattr(short, part).pos_embed_a, expected)

@@ -3,16 +3,15 @@ from dataclasses import dataclass, field
 from typing import Dict, Optional, Sequence
 
 import torch
-from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from timm.layers import PatchEmbed
 from torch import Tensor, nn
 
 from cavmae_mm.registry import MODELS
 from ..layers import (AUDIO_MASK_MODES, MaskedTokens, TriNormBlock,
-                      audio_as_image, random_masking, run_blocks,
-                      sincos_pos_embed_2d, structured_audio_noise,
-                      trim_time_columns)
+                      add_pos_embed, audio_as_image, fill_pos_embed,
+                      init_linear_and_norm, random_masking, run_blocks,
+                      structured_audio_noise)
 from ..modality import PATHS, inputs_of
 
 
@@ -103,11 +102,12 @@ class CAVMAEEncoder(BaseModule):
         self.patch_size = patch_size
         self.embed_dim = embed_dim
         self.trainable_pos_embed = trainable_pos_embed
-        self.audio_grid = (num_mel_bins // patch_size,
-                           audio_length // patch_size)
-        self.visual_grid = (img_size // patch_size, img_size // patch_size)
-        self.num_patches_a = self.audio_grid[0] * self.audio_grid[1]
-        self.num_patches_v = self.visual_grid[0] * self.visual_grid[1]
+        add_pos_embed(self, embed_dim,
+                      (num_mel_bins // patch_size, audio_length // patch_size),
+                      (img_size // patch_size, img_size // patch_size),
+                      trainable_pos_embed)
+        self.num_patches_a = self.pos_embed_a.shape[1]
+        self.num_patches_v = self.pos_embed_v.shape[1]
 
         self.patch_embed_a = PatchEmbed((num_mel_bins, audio_length),
                                         patch_size, 1, embed_dim)
@@ -115,12 +115,6 @@ class CAVMAEEncoder(BaseModule):
                                         embed_dim)
         self.modality_a = nn.Parameter(torch.zeros(1, 1, embed_dim))
         self.modality_v = nn.Parameter(torch.zeros(1, 1, embed_dim))
-        self.pos_embed_a = nn.Parameter(
-            torch.zeros(1, self.num_patches_a, embed_dim),
-            requires_grad=trainable_pos_embed)
-        self.pos_embed_v = nn.Parameter(
-            torch.zeros(1, self.num_patches_v, embed_dim),
-            requires_grad=trainable_pos_embed)
 
         drop_rates = [
             drop_path_rate * i / max(depth - 1, 1) for i in range(depth)
@@ -150,36 +144,14 @@ class CAVMAEEncoder(BaseModule):
         if isinstance(self.init_cfg, dict) and \
                 self.init_cfg.get('type') == 'Pretrained':
             return
+        fill_pos_embed(self)
         with torch.no_grad():
-            self.pos_embed_a.copy_(
-                sincos_pos_embed_2d(self.embed_dim, *self.audio_grid)[None])
-            self.pos_embed_v.copy_(
-                sincos_pos_embed_2d(self.embed_dim, *self.visual_grid)[None])
             for embed in (self.patch_embed_a, self.patch_embed_v):
                 weight = embed.proj.weight
                 nn.init.xavier_uniform_(weight.view(weight.shape[0], -1))
             nn.init.normal_(self.modality_a, std=0.02)
             nn.init.normal_(self.modality_v, std=0.02)
         self.apply(init_linear_and_norm)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        """Trims longer audio position tables to this encoder's audio_length.
-
-        A checkpoint trained on 10 s clips (1024 frames) loads into an encoder
-        for shorter clips (e.g. 512 frames): the table keeps its first time
-        columns on every frequency row, with a logged notice.
-        """
-        key = prefix + 'pos_embed_a'
-        table = state_dict.get(key)
-        if table is not None and table.shape[1] > self.num_patches_a:
-            state_dict[key] = trim_time_columns(table, self.audio_grid[0],
-                                                self.audio_grid[1])
-            print_log(
-                f'{key}: trimmed the audio position table from '
-                f'{table.shape[1]} to {self.num_patches_a} tokens '
-                f'(audio_length={self.audio_length})',
-                logger='current')
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def train_only_paths(self, paths: Sequence[str]) -> None:
         """Freezes what none of ``paths`` uses (see
@@ -321,14 +293,3 @@ class CAVMAEEncoder(BaseModule):
             tokens = inputs[0] if len(inputs) == 1 else torch.cat(inputs, 1)
             out.paths[path] = self.forward_shared(tokens, path)
         return out
-
-
-def init_linear_and_norm(module: nn.Module) -> None:
-    """Reference initialisation: xavier-uniform Linear, unit LayerNorm."""
-    if isinstance(module, nn.Linear):
-        nn.init.xavier_uniform_(module.weight)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.LayerNorm):
-        nn.init.ones_(module.weight)
-        nn.init.zeros_(module.bias)

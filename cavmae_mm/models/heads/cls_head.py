@@ -6,7 +6,7 @@ from mmaction.models.heads import BaseHead
 from torch import Tensor, nn
 
 from cavmae_mm.registry import MODELS
-from ..backbones.cavmae_encoder import init_linear_and_norm
+from ..layers import init_linear_and_norm
 
 
 @MODELS.register_module()

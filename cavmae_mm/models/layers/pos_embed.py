@@ -1,7 +1,15 @@
-"""Fixed 2-D sin-cos position tables of CAV-MAE (filled in
-``init_weights``)."""
+"""Fixed 2-D sin-cos position tables of CAV-MAE.
+
+The encoder and the decoder each hold an audio and a visual table
+(``pos_embed_a`` [1, La, D], ``pos_embed_v`` [1, Lv, D]): :func:`add_pos_embed`
+creates them (zeros) with the load pre-hook :func:`trim_audio_pos_embed`,
+:func:`fill_pos_embed` fills them in ``init_weights``.
+"""
+from typing import Tuple
+
 import torch
-from torch import Tensor
+from mmengine.logging import print_log
+from torch import Tensor, nn
 
 
 def _sincos_1d(embed_dim: int, positions: Tensor) -> Tensor:
@@ -70,3 +78,62 @@ def trim_time_columns(table: Tensor, grid_h: int, grid_w: int) -> Tensor:
     full_w = length // grid_h
     return table.reshape(1, grid_h, full_w,
                          dim)[:, :, :grid_w].reshape(1, grid_h * grid_w, dim)
+
+
+def add_pos_embed(module: nn.Module, dim: int, audio_grid: Tuple[int, int],
+                  visual_grid: Tuple[int, int], trainable: bool) -> None:
+    """Gives ``module`` its position tables and their load pre-hook.
+
+    Registers ``pos_embed_a`` [1, audio_grid rows x cols, dim] and
+    ``pos_embed_v`` (zeros until :func:`fill_pos_embed`), trainable or not,
+    and :func:`trim_audio_pos_embed` as a load pre-hook; the module keeps
+    ``audio_grid`` and ``visual_grid``.
+
+    Args:
+        module (nn.Module): The encoder or the decoder.
+        dim (int): Width of the tables.
+        audio_grid (tuple): (frequency, time) patches of the audio.
+        visual_grid (tuple): (rows, columns) patches of the image.
+        trainable (bool): Train the tables (finetuning) or keep them fixed.
+    """
+    module.audio_grid = tuple(audio_grid)
+    module.visual_grid = tuple(visual_grid)
+    for name, (rows, cols) in (('pos_embed_a', audio_grid), ('pos_embed_v',
+                                                             visual_grid)):
+        setattr(
+            module, name,
+            nn.Parameter(
+                torch.zeros(1, rows * cols, dim), requires_grad=trainable))
+    module.register_load_state_dict_pre_hook(trim_audio_pos_embed)
+
+
+@torch.no_grad()
+def fill_pos_embed(module: nn.Module) -> None:
+    """Fills the tables :func:`add_pos_embed` made with the sin-cos codes of
+    their grids."""
+    for table, grid in ((module.pos_embed_a, module.audio_grid),
+                        (module.pos_embed_v, module.visual_grid)):
+        table.copy_(sincos_pos_embed_2d(table.shape[-1], *grid)[None])
+
+
+def trim_audio_pos_embed(module: nn.Module, state_dict: dict, prefix: str,
+                         *args) -> None:
+    """Load pre-hook: a longer audio table is cut to the module's grid.
+
+    A checkpoint trained on 10 s clips (1024 frames) loads into a model for
+    shorter clips (e.g. 512 frames): the table keeps its first time columns
+    on every frequency row (:func:`trim_time_columns`), with a logged
+    notice. Tables of the module's size, and shorter ones (which the load
+    then reports as mis-shaped), are left alone.
+    """
+    key = prefix + 'pos_embed_a'
+    table = state_dict.get(key)
+    wanted = module.pos_embed_a.shape[1]
+    if table is None or table.shape[1] <= wanted:
+        return
+    state_dict[key] = trim_time_columns(table, *module.audio_grid)
+    print_log(
+        f'{key}: trimmed the audio position table from {table.shape[1]} to '
+        f'{wanted} tokens ({module.audio_grid[0]} x {module.audio_grid[1]} '
+        'patches)',
+        logger='current')

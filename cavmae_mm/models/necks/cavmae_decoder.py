@@ -2,14 +2,12 @@
 from typing import Optional, Tuple
 
 import torch
-from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from cavmae_mm.registry import MODELS
-from ..backbones.cavmae_encoder import init_linear_and_norm
-from ..layers import (TriNormBlock, run_blocks, sincos_pos_embed_2d,
-                      trim_time_columns)
+from ..layers import (TriNormBlock, add_pos_embed, fill_pos_embed,
+                      init_linear_and_norm, run_blocks)
 
 
 def _unshuffle(kept: Tensor, mask_token: Tensor,
@@ -71,22 +69,17 @@ class CAVMAEDecoder(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.with_cp = with_cp
         self.decoder_embed_dim = decoder_embed_dim
-        self.audio_grid = (num_mel_bins // patch_size,
-                           audio_length // patch_size)
-        self.visual_grid = (img_size // patch_size, img_size // patch_size)
-        self.num_patches_a = self.audio_grid[0] * self.audio_grid[1]
-        self.num_patches_v = self.visual_grid[0] * self.visual_grid[1]
+        add_pos_embed(self, decoder_embed_dim,
+                      (num_mel_bins // patch_size, audio_length // patch_size),
+                      (img_size // patch_size, img_size // patch_size),
+                      trainable_pos_embed)
+        self.num_patches_a = self.pos_embed_a.shape[1]
+        self.num_patches_v = self.pos_embed_v.shape[1]
 
         self.embed = nn.Linear(embed_dim, decoder_embed_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, decoder_embed_dim))
         self.modality_a = nn.Parameter(torch.zeros(1, 1, decoder_embed_dim))
         self.modality_v = nn.Parameter(torch.zeros(1, 1, decoder_embed_dim))
-        self.pos_embed_a = nn.Parameter(
-            torch.zeros(1, self.num_patches_a, decoder_embed_dim),
-            requires_grad=trainable_pos_embed)
-        self.pos_embed_v = nn.Parameter(
-            torch.zeros(1, self.num_patches_v, decoder_embed_dim),
-            requires_grad=trainable_pos_embed)
         self.blocks = nn.ModuleList(
             TriNormBlock(
                 decoder_embed_dim, num_heads, mlp_ratio, fused_attn=fused_attn)
@@ -103,28 +96,11 @@ class CAVMAEDecoder(BaseModule):
         if isinstance(self.init_cfg, dict) and \
                 self.init_cfg.get('type') == 'Pretrained':
             return
+        fill_pos_embed(self)
         with torch.no_grad():
-            self.pos_embed_a.copy_(
-                sincos_pos_embed_2d(self.decoder_embed_dim,
-                                    *self.audio_grid)[None])
-            self.pos_embed_v.copy_(
-                sincos_pos_embed_2d(self.decoder_embed_dim,
-                                    *self.visual_grid)[None])
             for token in (self.modality_a, self.modality_v, self.mask_token):
                 nn.init.normal_(token, std=0.02)
         self.apply(init_linear_and_norm)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        """Trims a longer audio position table (see the encoder's)."""
-        key = prefix + 'pos_embed_a'
-        table = state_dict.get(key)
-        if table is not None and table.shape[1] > self.num_patches_a:
-            state_dict[key] = trim_time_columns(table, *self.audio_grid)
-            print_log(
-                f'{key}: trimmed the audio position table from '
-                f'{table.shape[1]} to {self.num_patches_a} tokens',
-                logger='current')
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, latent: Tensor, ids_restore_a: Tensor,
                 ids_restore_v: Tensor,
