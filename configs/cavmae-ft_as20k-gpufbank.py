@@ -1,6 +1,7 @@
 # The AS-20K finetuning recipe with the audio pipeline on the GPU: the data
-# loader ships mean-removed waveforms (WaveformAsInput in place of
-# KaldiFbank ... FbankNoiseRoll) and the data preprocessor computes kaldi
+# loader ships mean-removed waveforms (WaveformAsInput, packed as
+# 'waveforms', in place of KaldiFbank ... FbankNoiseRoll) and the data
+# preprocessor's registered FbankOnDevice computes kaldi
 # fbank, padding, SpecAugment 48/192, normalisation and noise/roll for the
 # whole batch on the device (the augmentations in training only). Use it
 # where the CPU cores cannot keep up; the evaluation inputs equal the CPU
@@ -23,7 +24,7 @@ train_dataloader = dict(
         dict(type='WaveformAsInput'),
         dict(
             type='PackActionInputs',
-            collect_keys=('audios', 'imgs'),
+            collect_keys=('waveforms', 'imgs'),
             meta_keys=('video_id', 'mix_lambda')),
     ]))
 eval_steps = [
@@ -35,7 +36,7 @@ eval_steps = [
     dict(type='EncodeLabels', label_smooth=0.0),
     dict(
         type='PackActionInputs',
-        collect_keys=('audios', 'imgs'),
+        collect_keys=('waveforms', 'imgs'),
         meta_keys=('video_id', 'frame_inds')),
 ]
 val_dataloader = dict(dataset=dict(pipeline=eval_steps))

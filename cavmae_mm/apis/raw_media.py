@@ -248,7 +248,9 @@ class RawMediaLoader:
             notes.append(f'using {modality} ({only} only)')
         inputs = {}
         if 'audio' in NEEDS[modality]:
-            inputs['audios'] = audio['audios']
+            # fbank, or waveforms for a model that computes fbank itself
+            key = 'waveforms' if 'waveforms' in audio else 'audios'
+            inputs[key] = audio[key]
         frame_inds: Optional[List[int]] = None
         if 'visual' in NEEDS[modality]:
             frames = self._run(self.visual, dict(filename=path))

@@ -184,7 +184,7 @@ def test_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
                 [_on_synthetic(cpu[loader], synthetic)[i] for i in (0, 3)]))
         shipped = pseudo_collate(
             [_on_synthetic(gpu[loader], synthetic)[i] for i in (0, 3)])
-        assert shipped['inputs']['audios'][0].dim() == 1  # waveforms
+        assert shipped['inputs']['waveforms'][0].dim() == 1
         out = preprocessor(shipped, training=False)
         torch.testing.assert_close(
             out['inputs']['audios'],

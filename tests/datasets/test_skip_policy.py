@@ -157,7 +157,9 @@ def run_epochs(loader, hook, epochs=2):
         for i, batch in enumerate(loader):
             hook.after_train_iter(runner, i, batch)
             inputs = batch['inputs']  # pseudo_collate: a dict of lists
-            for audio, imgs, sample in zip(inputs['audios'], inputs['imgs'],
+            # fbank, or the device-fbank recipe's waveforms
+            audios = inputs.get('audios', inputs.get('waveforms'))
+            for audio, imgs, sample in zip(audios, inputs['imgs'],
                                            batch['data_samples']):
                 samples.append((dict(audios=audio, imgs=imgs), sample))
                 records += sample.metainfo.get('replaced', [])

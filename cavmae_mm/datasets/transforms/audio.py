@@ -13,11 +13,13 @@ import torchaudio
 from mmcv.transforms import BaseTransform
 
 from cavmae_mm.registry import TRANSFORMS
+from cavmae_mm.utils.audio_frontend import (AUDIOSET_MEAN, AUDIOSET_STD,
+                                            FRAME_LENGTH_MS, FRAME_SHIFT_MS,
+                                            KALDI_FBANK_ARGS, NUM_MEL_BINS,
+                                            SAMPLE_RATE, TARGET_LENGTH,
+                                            samples_per_frame)
 from cavmae_mm.utils.audio_io import load_wav
 from cavmae_mm.utils.video_io import read_audio_track
-
-#: AudioSet fbank statistics, used by the reference for VGGSound too.
-AUDIOSET_MEAN, AUDIOSET_STD = -5.081, 4.4849
 
 
 def _source(results: Dict) -> str:
@@ -46,7 +48,7 @@ class LoadAudio(BaseTransform):
     """
 
     def __init__(self,
-                 sample_rate: int = 16000,
+                 sample_rate: int = SAMPLE_RATE,
                  resample: bool = False) -> None:
         self.sample_rate = sample_rate
         self.resample = resample
@@ -103,7 +105,7 @@ class LoadAudioFromVideo(BaseTransform):
         sample_rate (int): Output rate. Defaults to 16000.
     """
 
-    def __init__(self, sample_rate: int = 16000) -> None:
+    def __init__(self, sample_rate: int = SAMPLE_RATE) -> None:
         self.sample_rate = sample_rate
 
     def transform(self, results: Dict) -> Dict:
@@ -120,7 +122,7 @@ class LoadAudioFromVideo(BaseTransform):
 def _require_one_frame(results: Dict, waveform: torch.Tensor, rate: int,
                        frame_length: float) -> None:
     """Raises when the clip is shorter than one analysis frame."""
-    min_samples = int(rate * frame_length / 1000)
+    min_samples = samples_per_frame(rate, frame_length)
     if waveform.shape[-1] < min_samples:
         raise ValueError(
             f'{_source(results)}: audio has {waveform.shape[-1]} samples, '
@@ -153,9 +155,9 @@ class KaldiFbank(BaseTransform):
     """
 
     def __init__(self,
-                 num_mel_bins: int = 128,
-                 frame_shift: float = 10.0,
-                 frame_length: float = 25.0) -> None:
+                 num_mel_bins: int = NUM_MEL_BINS,
+                 frame_shift: float = FRAME_SHIFT_MS,
+                 frame_length: float = FRAME_LENGTH_MS) -> None:
         self.num_mel_bins = num_mel_bins
         self.frame_shift = frame_shift
         self.frame_length = frame_length
@@ -167,14 +169,11 @@ class KaldiFbank(BaseTransform):
         waveform = waveform - waveform.mean()
         results['audios'] = torchaudio.compliance.kaldi.fbank(
             waveform,
-            htk_compat=True,
             sample_frequency=rate,
-            use_energy=False,
-            window_type='hanning',
             num_mel_bins=self.num_mel_bins,
-            dither=0.0,
             frame_shift=self.frame_shift,
-            frame_length=self.frame_length)
+            frame_length=self.frame_length,
+            **KALDI_FBANK_ARGS)
         return results
 
     def __repr__(self) -> str:
@@ -196,7 +195,8 @@ class WaveformAsInput(BaseTransform):
         - sample_rate
 
     Added Keys:
-        - audios (Tensor [N], float32)
+        - waveforms (Tensor [N], float32; pack it with
+          ``PackActionInputs(collect_keys=('waveforms', 'imgs'))``)
 
     Removed Keys:
         - waveform
@@ -209,8 +209,8 @@ class WaveformAsInput(BaseTransform):
     """
 
     def __init__(self,
-                 sample_rate: int = 16000,
-                 frame_length: float = 25.0) -> None:
+                 sample_rate: int = SAMPLE_RATE,
+                 frame_length: float = FRAME_LENGTH_MS) -> None:
         self.sample_rate = sample_rate
         self.frame_length = frame_length
 
@@ -222,7 +222,7 @@ class WaveformAsInput(BaseTransform):
                              f'device fbank expects {self.sample_rate} Hz')
         _require_one_frame(results, waveform, rate, self.frame_length)
         waveform = waveform.reshape(-1).float()
-        results['audios'] = waveform - waveform.mean()
+        results['waveforms'] = waveform - waveform.mean()
         return results
 
     def __repr__(self) -> str:
@@ -244,7 +244,7 @@ class PadCropFbank(BaseTransform):
         target_length (int): Frames. Defaults to 1024 (10 s).
     """
 
-    def __init__(self, target_length: int = 1024) -> None:
+    def __init__(self, target_length: int = TARGET_LENGTH) -> None:
         self.target_length = target_length
 
     def transform(self, results: Dict) -> Dict:

@@ -6,10 +6,10 @@ from mmengine.model import BaseDataPreprocessor
 from torch import Tensor
 
 from cavmae_mm.registry import MODELS
-from .fbank_on_device import FbankOnDevice
 
-#: Keys of the packed ``inputs`` dict.
-INPUT_KEYS = ('audios', 'imgs')
+#: Keys of the packed ``inputs`` dict: fbank, frames, and the waveforms of
+#: a recipe that computes fbank on the device.
+INPUT_KEYS = ('audios', 'imgs', 'waveforms')
 
 
 def _stack(value: Union[Tensor, Sequence[Tensor]], key: str) -> Tensor:
@@ -37,9 +37,10 @@ class AVDataPreprocessor(BaseDataPreprocessor):
     too. Audio fbank arrives already normalised by the data pipeline and is
     only cast to float32. Either key may be absent (single-modality data).
 
-    With ``fbank_on_device`` (the arguments of :class:`FbankOnDevice`), the
-    audio input is instead a list of mean-removed waveforms (transform
-    ``WaveformAsInput``) and the fbank, its padding, SpecAugment, the
+    With ``fbank_on_device`` (a config of the registered
+    :class:`FbankOnDevice`; ``type`` may be left out), the audio input is
+    instead ``waveforms``, mean-removed waveforms (transform
+    ``WaveformAsInput``), and the fbank, its padding, SpecAugment, the
     normalisation and the noise (the last ones in training only) are
     computed here for the whole batch on the device: the GPU-side path for
     machines whose CPU cores cannot keep up. For example, the AudioSet
@@ -48,7 +49,8 @@ class AVDataPreprocessor(BaseDataPreprocessor):
         model = dict(data_preprocessor=dict(fbank_on_device=dict(
             target_length=1024, freqm=48, timem=192, noise=True)))
         # pipelines: LoadAudio, WaveformAsInput (no KaldiFbank ...
-        # FbankNoiseRoll); the mixup wrapper's too
+        # FbankNoiseRoll), PackActionInputs(collect_keys=('waveforms',
+        # 'imgs')); the mixup wrapper's too
 
     Args:
         mean (Sequence[float]): Per-channel image mean on the 0-1 scale.
@@ -68,8 +70,10 @@ class AVDataPreprocessor(BaseDataPreprocessor):
                  non_blocking: bool = True,
                  fbank_on_device: Optional[dict] = None) -> None:
         super().__init__(non_blocking=non_blocking)
-        self.fbank_on_device = FbankOnDevice(**fbank_on_device) \
-            if fbank_on_device is not None else None
+        self.fbank_on_device = None
+        if fbank_on_device is not None:
+            self.fbank_on_device = MODELS.build(
+                dict(dict(type='FbankOnDevice'), **fbank_on_device))
         if len(mean) != len(std):
             raise ValueError('mean and std must have the same length')
         self.register_buffer(
@@ -88,7 +92,8 @@ class AVDataPreprocessor(BaseDataPreprocessor):
         """Batches, moves and normalises one collated batch.
 
         Args:
-            data (dict): ``inputs`` (dict with ``audios`` and/or ``imgs``,
+            data (dict): ``inputs`` (dict with ``audios`` (or, with
+                ``fbank_on_device``, ``waveforms``) and/or ``imgs``,
                 tensors or lists of per-sample tensors) and optionally
                 ``data_samples``.
             training (bool): Training batch (augments device fbank).
@@ -106,9 +111,16 @@ class AVDataPreprocessor(BaseDataPreprocessor):
             raise KeyError(f'unexpected input keys {sorted(unknown)}; '
                            f'expected {INPUT_KEYS}')
         waveforms = None
-        if self.fbank_on_device is not None and 'audios' in inputs:
+        if 'waveforms' in inputs:
+            if self.fbank_on_device is None:
+                raise KeyError('inputs hold waveforms but this data '
+                               'preprocessor has no fbank_on_device to turn '
+                               'them into fbank')
+            if 'audios' in inputs:
+                raise KeyError('inputs hold both fbank (audios) and '
+                               'waveforms')
             inputs = dict(inputs)
-            waveforms = inputs.pop('audios')
+            waveforms = inputs.pop('waveforms')
             if isinstance(waveforms, Tensor):
                 waveforms = list(waveforms)
         batch = {key: _stack(value, key) for key, value in inputs.items()}

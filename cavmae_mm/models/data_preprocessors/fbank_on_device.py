@@ -18,12 +18,15 @@ from torch import Tensor, nn
 from torchaudio.compliance.kaldi import get_mel_banks
 from torchaudio.functional import mask_along_axis_iid
 
-from ...datasets.transforms.audio import AUDIOSET_MEAN, AUDIOSET_STD
+from cavmae_mm.registry import MODELS
+from cavmae_mm.utils.audio_frontend import (AUDIOSET_MEAN, AUDIOSET_STD,
+                                            FRAME_LENGTH_MS, FRAME_SHIFT_MS,
+                                            LOW_FREQ_HZ, NUM_MEL_BINS,
+                                            PREEMPHASIS, SAMPLE_RATE,
+                                            TARGET_LENGTH, samples_per_frame)
 
 #: torchaudio's kaldi floor for the log of the mel energies.
 _LOG_FLOOR = torch.finfo(torch.float32).eps
-_PREEMPHASIS = 0.97
-_LOW_FREQ = 20.0
 
 
 def pad_waveforms(waveforms: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
@@ -48,16 +51,16 @@ class KaldiFbankBatch(nn.Module):
     """
 
     def __init__(self,
-                 num_mel_bins: int = 128,
-                 sample_rate: int = 16000,
-                 frame_length: float = 25.0,
-                 frame_shift: float = 10.0) -> None:
+                 num_mel_bins: int = NUM_MEL_BINS,
+                 sample_rate: int = SAMPLE_RATE,
+                 frame_length: float = FRAME_LENGTH_MS,
+                 frame_shift: float = FRAME_SHIFT_MS) -> None:
         super().__init__()
-        self.window_size = int(sample_rate * frame_length / 1000)
-        self.window_shift = int(sample_rate * frame_shift / 1000)
+        self.window_size = samples_per_frame(sample_rate, frame_length)
+        self.window_shift = samples_per_frame(sample_rate, frame_shift)
         self.fft_size = 2**math.ceil(math.log2(self.window_size))
         banks, _ = get_mel_banks(num_mel_bins, self.fft_size,
-                                 float(sample_rate), _LOW_FREQ, 0.0, 100.0,
+                                 float(sample_rate), LOW_FREQ_HZ, 0.0, 100.0,
                                  -500.0, 1.0)
         self.register_buffer(
             'mel_banks', F.pad(banks, (0, 1)),
@@ -79,13 +82,14 @@ class KaldiFbankBatch(nn.Module):
         frames = waveforms.unfold(1, self.window_size, self.window_shift)
         frames = frames - frames.mean(dim=-1, keepdim=True)
         previous = torch.cat([frames[..., :1], frames[..., :-1]], dim=-1)
-        frames = (frames - _PREEMPHASIS * previous) * self.window
+        frames = (frames - PREEMPHASIS * previous) * self.window
         frames = F.pad(frames, (0, self.fft_size - self.window_size))
         power = torch.fft.rfft(frames).abs().pow(2)
         mel = power @ self.mel_banks.t()
         return mel.clamp_min(_LOG_FLOOR).log()
 
 
+@MODELS.register_module()
 class FbankOnDevice(nn.Module):
     """Waveforms -> normalised (and, in training, augmented) fbank batch.
 
@@ -105,14 +109,14 @@ class FbankOnDevice(nn.Module):
     """
 
     def __init__(self,
-                 num_mel_bins: int = 128,
-                 target_length: int = 1024,
+                 num_mel_bins: int = NUM_MEL_BINS,
+                 target_length: int = TARGET_LENGTH,
                  mean: float = AUDIOSET_MEAN,
                  std: float = AUDIOSET_STD,
                  freqm: int = 0,
                  timem: int = 0,
                  noise: bool = False,
-                 sample_rate: int = 16000) -> None:
+                 sample_rate: int = SAMPLE_RATE) -> None:
         super().__init__()
         if std <= 0:
             raise ValueError(f'std must be > 0, got {std}')

@@ -71,12 +71,12 @@ def test_device_chain_equals_the_cpu_transforms(tmp_path, target_length):
         results = dict(audio_path=str(wav))
         for step in device_steps:
             results = step(results)
-        shipped.append(results['audios'])
+        shipped.append(results['waveforms'])
     preprocessor = MODELS.build(
         dict(
             type='AVDataPreprocessor',
             fbank_on_device=dict(target_length=target_length)))
-    out = preprocessor(dict(inputs=dict(audios=shipped)), training=False)
+    out = preprocessor(dict(inputs=dict(waveforms=shipped)), training=False)
     torch.testing.assert_close(
         out['inputs']['audios'], torch.stack(expected), rtol=0, atol=1e-4)
 
@@ -130,8 +130,9 @@ def test_evaluation_does_not_augment():
 def test_waveform_as_input_contract(tmp_path):
     wav = write_tone(tmp_path / 'a.wav', seconds=1.0)
     results = WaveformAsInput()(LoadAudio()(dict(audio_path=str(wav))))
-    assert results['audios'].shape == (16000, )
-    assert abs(float(results['audios'].mean())) < 1e-6
+    assert results['waveforms'].shape == (16000, )
+    assert abs(float(results['waveforms'].mean())) < 1e-6
+    assert 'audios' not in results  # named for what it holds
     assert 'waveform' not in results
     short = dict(
         waveform=torch.zeros(1, 100),
@@ -162,7 +163,7 @@ def test_a_training_step_on_device_fbank(build):
     rng = np.random.default_rng(0)
     batch = dict(
         inputs=dict(
-            audios=[
+            waveforms=[
                 torch.from_numpy(rng.standard_normal(n)).float()
                 for n in (8000, 12000)
             ],
@@ -185,3 +186,22 @@ def test_on_cuda_equals_the_cpu_module():
     out = gpu(waves)
     assert out.is_cuda
     torch.testing.assert_close(out.cpu(), cpu(waves), rtol=0, atol=1e-4)
+
+
+def test_device_fbank_is_a_registered_component(build):
+    """The data preprocessor builds it through the registry (type optional);
+    waveforms without it, or with fbank as well, are refused."""
+    from cavmae_mm.models.data_preprocessors import FbankOnDevice
+    preprocessor = MODELS.build(
+        dict(
+            type='AVDataPreprocessor',
+            fbank_on_device=dict(type='FbankOnDevice', num_mel_bins=32)))
+    assert isinstance(preprocessor.fbank_on_device, FbankOnDevice)
+    assert MODELS.get('FbankOnDevice') is FbankOnDevice
+    wave = [torch.randn(8000)]
+    plain = MODELS.build(dict(type='AVDataPreprocessor'))
+    with pytest.raises(KeyError, match='no fbank_on_device'):
+        plain(dict(inputs=dict(waveforms=wave)))
+    with pytest.raises(KeyError, match='both fbank'):
+        preprocessor(
+            dict(inputs=dict(waveforms=wave, audios=[torch.zeros(4, 32)])))
