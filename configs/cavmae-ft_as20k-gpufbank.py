@@ -21,6 +21,8 @@ model = dict(
 
 train_dataloader = dict(
     dataset=dict(pipeline=[
+        dict(type='AudioVisualMixup', prob={{_base_.mixup}}, alpha=10.0),
+        dict(type='EncodeLabels', label_smooth={{_base_.label_smooth}}),
         dict(type='WaveformAsInput'),
         dict(
             type='PackActionInputs',

@@ -1,9 +1,10 @@
 """Audio-visual data: the datalist dataset, mixup, sampling, transforms."""
 from .audio_visual_dataset import AudioVisualDataset
 from .balanced_sampler import BalancedSampler, compute_sample_weights
-from .mixup_dataset import AudioVisualMixupDataset, mix_samples
+from .mixup_dataset import AudioVisualMixupDataset
 from .skip_policy import DatumError
 from .transforms import *  # noqa: F401,F403
+from .transforms import mix_samples
 
 __all__ = [
     'AudioVisualDataset', 'DatumError', 'BalancedSampler',

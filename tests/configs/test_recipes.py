@@ -79,9 +79,14 @@ def test_recipe_matches_the_official_script(name):
     if finetune:
         assert cfg.train_dataloader.dataset.type == \
             'AudioVisualMixupDataset'
-        assert cfg.train_dataloader.dataset.prob == 0.5
-        assert cfg.train_dataloader.dataset.label_smooth == 0.1
+        assert steps['AudioVisualMixup']['prob'] == 0.5
+        assert steps['AudioVisualMixup']['alpha'] == 10.0
+        # stated once: the (mixed) target is encoded after mixing
         assert steps['EncodeLabels']['label_smooth'] == 0.1
+        assert 'EncodeLabels' not in {
+            t['type']
+            for t in cfg.train_dataloader.dataset.dataset.pipeline
+        }
         assert (steps['SpecAugment']['freqm'],
                 steps['SpecAugment']['timem']) == (48, 192)
         assert cfg.model.cls_head.loss_cls.type == loss

@@ -141,12 +141,13 @@ def test_non_finite_audio_is_a_datum_error(datalist, bad):
         pipeline=tiny_pipeline()[:1] + [
             dict(type='SelectFrames', mode='random'),
             dict(type='LoadFrames'),
-            dict(type='ResizeCenterCrop', size=TINY['img_size']),
-            dict(type='EncodeLabels', num_classes=3, label_smooth=0.1)
+            dict(type='ResizeCenterCrop', size=TINY['img_size'])
         ])
     mixed = AudioVisualMixupDataset(
         dataset=inner,
-        prob=1.0,
-        pipeline=tiny_pipeline()[1:4] + [tiny_pipeline()[-1]])
+        pipeline=[
+            dict(type='AudioVisualMixup', prob=1.0),
+            dict(type='EncodeLabels', num_classes=3, label_smooth=0.1)
+        ] + tiny_pipeline()[1:4] + [tiny_pipeline()[-1]])
     with pytest.raises(DatumError, match='clip1.wav'):
         mixed[1]

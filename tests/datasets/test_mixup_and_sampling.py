@@ -41,7 +41,7 @@ def test_mix_samples_matches_reference_formulas():
         video_id='b')
     w1 = first['waveform'] - first['waveform'].mean()
     w2 = second['waveform'] - second['waveform'].mean()
-    out = mix_samples(dict(first), second, 0.3, enc)
+    out = enc(mix_samples(dict(first), second, 0.3))  # the target after
     expected = 0.3 * w1 + 0.7 * torch.cat([w2, torch.zeros(1, 40)], 1)
     assert torch.allclose(out['waveform'], expected)
     assert torch.allclose(out['imgs'], torch.full((3, 4, 4), 130.0))
@@ -50,8 +50,7 @@ def test_mix_samples_matches_reference_formulas():
     assert out['mix_video_id'] == 'b'
     # a longer partner is cut to the first clip's length
     long = dict(second, waveform=torch.randn(1, 150))
-    assert mix_samples(dict(first), long, 0.5,
-                       enc)['waveform'].shape == (1, 100)
+    assert mix_samples(dict(first), long, 0.5)['waveform'].shape == (1, 100)
 
 
 def loading_pipeline():
@@ -59,13 +58,15 @@ def loading_pipeline():
         dict(type='LoadAudio'),
         dict(type='SelectFrames', mode='random'),
         dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=32),
-        dict(type='EncodeLabels', num_classes=3, label_smooth=0.1)
+        dict(type='ResizeCenterCrop', size=32)
     ]
 
 
-def after_mix_pipeline():
-    return tiny_pipeline()[1:4] + [
+def after_mix_pipeline(prob=0.5):
+    return [
+        dict(type='AudioVisualMixup', prob=prob),
+        dict(type='EncodeLabels', num_classes=3, label_smooth=0.1)
+    ] + tiny_pipeline()[1:4] + [
         dict(
             type='PackActionInputs',
             collect_keys=('audios', 'imgs'),
@@ -80,8 +81,7 @@ def test_mixup_wrapper_rate_and_lambda(datalist):  # noqa: F811
         label_file='labels.csv',
         data_root=str(datalist),
         pipeline=loading_pipeline())
-    wrapper = AudioVisualMixupDataset(
-        dataset, after_mix_pipeline(), label_smooth=0.1, prob=0.5)
+    wrapper = AudioVisualMixupDataset(dataset, after_mix_pipeline(prob=0.5))
     random.seed(0)
     np.random.seed(0)
     lambdas = []

@@ -137,7 +137,10 @@ def train_loader(root, recipe, workers=0, on_error='skip'):
         label_file='labels.csv',
         on_error=on_error)
     if prob is not None:
-        cfg.dataset.prob = prob
+        (mixup, ) = [
+            t for t in cfg.dataset.pipeline if t['type'] == 'AudioVisualMixup'
+        ]
+        mixup.prob = prob
     with DefaultScope.overwrite_default_scope('cavmae_mm'):
         return Runner.build_dataloader(cfg, seed=0)
 

@@ -5,6 +5,7 @@ from .audio import (AUDIOSET_MEAN, AUDIOSET_STD, FbankNoiseRoll, KaldiFbank,
 from .frames import (LoadFrames, ResizeCenterCrop, SelectFrames,
                      SelectVideoFrames, frame_file, resize_center_crop)
 from .labels import EncodeLabels
+from .mixup import AudioVisualMixup, mix_samples
 from .raw_media import DecodeAudio, DecodeOfficialFrames
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     'LoadAudio', 'LoadAudioFromVideo', 'NormalizeFbank', 'PadCropFbank',
     'SpecAugment', 'WaveformAsInput', 'LoadFrames', 'ResizeCenterCrop',
     'SelectFrames', 'SelectVideoFrames', 'frame_file', 'resize_center_crop',
-    'EncodeLabels', 'DecodeAudio', 'DecodeOfficialFrames'
+    'EncodeLabels', 'AudioVisualMixup', 'mix_samples', 'DecodeAudio',
+    'DecodeOfficialFrames'
 ]

@@ -13,11 +13,14 @@ class EncodeLabels(BaseTransform):
     the clip's classes.
 
     The target is a float tensor, so it survives ``PackActionInputs``
-    (which would turn numpy labels into integers) and collation.
+    (which would turn numpy labels into integers) and collation. After
+    ``AudioVisualMixup`` mixed two clips, it encodes their mixed target
+    (:meth:`encode_mixed`) from ``mix_lambda`` and ``mix_label_indices``.
 
     Required Keys:
         - label_indices (list[int])
         - num_classes (int, set by ``AudioVisualDataset`` from its label CSV)
+        - mix_lambda, mix_label_indices (only after mixing)
 
     Added Keys:
         - label (Tensor [num_classes], float32; or, with ``as_index``, the
@@ -82,6 +85,15 @@ class EncodeLabels(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         indices = results['label_indices']
+        if 'mix_lambda' in results:
+            if self.as_index:
+                raise ValueError('a mixed clip has no single class index '
+                                 '(as_index=True after mixup)')
+            results['label'] = self.encode_mixed(indices,
+                                                 results['mix_label_indices'],
+                                                 results['mix_lambda'],
+                                                 self._classes(results))
+            return results
         if self.as_index:
             if len(indices) != 1:
                 raise ValueError(f'as_index needs one label per clip, got '
@@ -91,12 +103,6 @@ class EncodeLabels(BaseTransform):
         else:
             results['label'] = self.encode(indices, self._classes(results))
         return results
-
-    def mix(self, first: Dict, second: Dict, lam: float) -> torch.Tensor:
-        """Mixed target of two results dicts (see :meth:`encode_mixed`)."""
-        return self.encode_mixed(first['label_indices'],
-                                 second['label_indices'], lam,
-                                 self._classes(first))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(num_classes={self.num_classes}, '

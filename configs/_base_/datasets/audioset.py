@@ -25,10 +25,14 @@ train_load_pipeline = [
     dict(type='SelectFrames', mode='random'),
     dict(type='LoadFrames'),
     dict(type='ResizeCenterCrop', size=224),
+]
+# ... then, in the mixup wrapper (which fetches the partner): mixing, the
+# (mixed) target, and the reference's audio order.
+mix_and_label = [
+    dict(type='AudioVisualMixup', prob=mixup, alpha=10.0),
     dict(type='EncodeLabels', label_smooth=label_smooth),
 ]
-# ... then, after the mixup wrapper, the reference's audio order.
-train_pipeline = [
+train_pipeline = mix_and_label + [
     dict(type='KaldiFbank', num_mel_bins=128),
     dict(type='PadCropFbank', target_length=target_length),
     dict(type='SpecAugment', freqm=freqm, timem=timem),
@@ -69,7 +73,6 @@ train_load_pipeline_videos = [
     dict(type='DecodeAudio'),
     dict(type='DecodeOfficialFrames', mode='random'),
     dict(type='ResizeCenterCrop', size=224),
-    dict(type='EncodeLabels', label_smooth=label_smooth),
 ]
 val_pipeline_videos = [
     dict(type='DecodeAudio'),
@@ -109,8 +112,6 @@ train_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='AudioVisualMixupDataset',
-        prob=mixup,
-        label_smooth=label_smooth,
         pipeline=train_pipeline,
         dataset=dict(
             type=dataset_type,

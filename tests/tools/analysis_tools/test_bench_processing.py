@@ -27,7 +27,7 @@ def test_data_pipeline(synthetic, tmp_path):
         for row in report['pipelines']['train']['transforms_ms']
     }
     assert {
-        'LoadAudio', 'mixup (mix_samples)', 'mixup: KaldiFbank',
+        'LoadAudio', 'mixup: AudioVisualMixup', 'mixup: KaldiFbank',
         'mixup: SpecAugment'
     } <= train
     for pipeline in report['pipelines'].values():

@@ -1,0 +1,108 @@
+"""Mixup of two clips: waveform and frame (the target follows in
+``EncodeLabels``)."""
+import random
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from cavmae_mm.registry import TRANSFORMS
+
+
+def mix_samples(first: Dict, second: Dict, lam: float) -> Dict:
+    """Mixes two loaded samples with weight ``lam`` on the first.
+
+    Waveforms: each mean-removed, the second zero-padded or cut to the
+    first's length, ``lam * w1 + (1 - lam) * w2`` (``KaldiFbank`` removes the
+    mean of the mix again). Frames: ``lam * x1 + (1 - lam) * x2`` on the 0-255
+    scale, as float (normalisation is affine, so this equals mixing the
+    normalised frames). The target is left to ``EncodeLabels``, which reads
+    the added ``mix_lambda`` and ``mix_label_indices``.
+
+    Args:
+        first (dict): Results with ``waveform``, ``imgs`` (uint8 tensor) and
+            ``label_indices``.
+        second (dict): The same keys, from another clip.
+        lam (float): Weight of the first sample.
+
+    Returns:
+        dict: ``first`` with mixed ``waveform`` and ``imgs`` and the added
+        ``mix_lambda``, ``mix_label_indices`` and ``mix_video_id``.
+    """
+    wave1 = first['waveform'] - first['waveform'].mean()
+    wave2 = second['waveform'] - second['waveform'].mean()
+    length = wave1.shape[-1]
+    if wave2.shape[-1] < length:
+        wave2 = torch.nn.functional.pad(wave2, (0, length - wave2.shape[-1]))
+    wave2 = wave2[..., :length]
+    first['waveform'] = lam * wave1 + (1 - lam) * wave2
+    first['imgs'] = lam * first['imgs'].float() + \
+        (1 - lam) * second['imgs'].float()
+    first['mix_lambda'] = float(lam)
+    first['mix_label_indices'] = list(second.get('label_indices', []))
+    first['mix_video_id'] = second.get('video_id')
+    return first
+
+
+@TRANSFORMS.register_module()
+class AudioVisualMixup(BaseTransform):
+    """The reference's mixup, in the shape of mmdet's ``MixUp`` transform.
+
+    Inside ``AudioVisualMixupDataset``: the wrapper asks
+    :meth:`get_indexes` for the partner (none with probability
+    ``1 - prob``), loads it and hands it over under ``mix_results``; this
+    transform then draws ``lam ~ Beta(alpha, alpha)`` and mixes. As in the
+    reference, the decision and the partner use Python's ``random`` (uniform
+    over the dataset) and ``lam`` numpy's global generator. Place
+    ``EncodeLabels`` after it: the mixed target is encoded once, there.
+
+    Required Keys:
+        - waveform
+        - imgs
+        - label_indices
+        - mix_results (list of one partner's results, or empty)
+
+    Added Keys (when mixed):
+        - mix_lambda (float)
+        - mix_label_indices (list[int])
+        - mix_video_id (str)
+
+    Modified Keys (when mixed):
+        - waveform
+        - imgs (float on the 0-255 scale)
+
+    Removed Keys:
+        - mix_results
+
+    Args:
+        prob (float): Mixup rate. Defaults to 0.5.
+        alpha (float): Beta parameter. Defaults to 10.
+    """
+
+    def __init__(self, prob: float = 0.5, alpha: float = 10.0) -> None:
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        if alpha <= 0:
+            raise ValueError(f'alpha must be > 0, got {alpha}')
+        self.prob = prob
+        self.alpha = alpha
+
+    def get_indexes(self, dataset) -> List[int]:
+        """The partner to load: one random index, or none (no mixing)."""
+        if random.random() < self.prob:
+            return [random.randint(0, len(dataset) - 1)]
+        return []
+
+    def transform(self, results: Dict) -> Optional[Dict]:
+        partners = results.pop('mix_results', None) or []
+        if len(partners) > 1:
+            raise ValueError(f'mixup takes one partner, got {len(partners)}')
+        if not partners:
+            return results
+        lam = np.random.beta(self.alpha, self.alpha)
+        return mix_samples(results, partners[0], lam)
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, '
+                f'alpha={self.alpha})')
