@@ -16,9 +16,10 @@ browse_dataset = load_tool('tools/visualizations/browse_dataset.py')
 # wrapper (always mixing), with smoothed labels.
 MIXUP = '''_base_ = [{base!r}]
 train_dataloader = dict(dataset=dict(
-    _delete_=True, type='AudioVisualMixupDataset', prob=1.0,
-    label_smooth=0.1,
-    pipeline=[dict(type='KaldiFbank', num_mel_bins=32),
+    _delete_=True, type='AudioVisualMixupDataset',
+    pipeline=[dict(type='AudioVisualMixup', prob=1.0),
+              dict(type='EncodeLabels', label_smooth=0.1),
+              dict(type='KaldiFbank', num_mel_bins=32),
               dict(type='PadCropFbank', target_length=64),
               dict(type='NormalizeFbank'),
               dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
@@ -28,8 +29,7 @@ train_dataloader = dict(dataset=dict(
                  pipeline=[dict(type='LoadAudio'),
                            dict(type='SelectFrames', mode='random'),
                            dict(type='LoadFrames'),
-                           dict(type='ResizeCenterCrop', size=32),
-                           dict(type='EncodeLabels', label_smooth=0.1)])))
+                           dict(type='ResizeCenterCrop', size=32)])))
 '''
 
 
