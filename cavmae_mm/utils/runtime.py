@@ -27,31 +27,30 @@ def load_run_config(config: str,
 
 
 def adapt_to_machine(cfg: Config) -> Config:
-    """Makes a GPU recipe run on a machine without CUDA, saying so.
+    """Lets a GPU recipe run on a machine without CUDA; on a CUDA machine
+    the config runs as written.
 
-    Without CUDA, NCCL becomes gloo and DistributedDataParallel gets no
-    device ids (so ``tools/dist_train.sh`` works with CPU processes), and
-    the ``AmpOptimWrapper`` (MMEngine's needs a GPU) becomes
+    Without CUDA: NCCL becomes gloo, DistributedDataParallel gets no device
+    ids (so ``tools/dist_train.sh`` works with CPU processes), and the
+    ``AmpOptimWrapper`` (MMEngine's needs a GPU) becomes
     ``AutocastOptimWrapper`` with bf16 on a CPU with native bf16, a plain
-    fp32 ``OptimWrapper`` elsewhere (or when the config asks for fp16).
-    The changes are logged; nothing changes on a
-    CUDA machine but :func:`use_fast_gpu_defaults`.
+    fp32 ``OptimWrapper`` elsewhere (or when the config asks for fp16). One
+    printed line names every changed key and why.
     """
     if torch.cuda.is_available():
-        return use_fast_gpu_defaults(cfg)
+        return cfg
+    changes = []
     dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
     if dist_cfg.get('backend') == 'nccl':
         cfg.env_cfg.dist_cfg.backend = 'gloo'
-        print_log(
-            'no CUDA: distributed backend nccl -> gloo',
-            logger='current',
-            level=logging.WARNING)
+        changes.append('env_cfg.dist_cfg.backend nccl -> gloo')
     if cfg.get('launcher', 'none') != 'none' and \
             cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(
             type='MMDistributedDataParallel',
             device_ids=None,
             broadcast_buffers=False)
+        changes.append('model_wrapper_cfg = DDP without device ids')
     wrapper = cfg.get('optim_wrapper')
     if wrapper is not None and wrapper.get('type') == 'AmpOptimWrapper':
         wrapper.pop('loss_scale', None)
@@ -59,17 +58,19 @@ def adapt_to_machine(cfg: Config) -> Config:
         if dtype in (None, 'bfloat16') and cpu_has_native_bf16():
             wrapper.type = 'AutocastOptimWrapper'
             wrapper.dtype = 'bfloat16'
-            print_log(
-                'no CUDA: AmpOptimWrapper -> AutocastOptimWrapper '
-                '(bf16 autocast on this CPU\'s native bf16 units)',
-                logger='current',
-                level=logging.WARNING)
+            changes.append('optim_wrapper.type AmpOptimWrapper -> '
+                           'AutocastOptimWrapper, dtype bfloat16 (this '
+                           "CPU's native bf16 units)")
         else:
             wrapper.type = 'OptimWrapper'
-            print_log(
-                'no CUDA: AmpOptimWrapper -> OptimWrapper (fp32)',
-                logger='current',
-                level=logging.WARNING)
+            changes.append('optim_wrapper.type AmpOptimWrapper -> '
+                           'OptimWrapper (fp32)')
+    if changes:
+        print_log(
+            'no CUDA (AmpOptimWrapper and NCCL need a GPU), changed: ' +
+            '; '.join(changes),
+            logger='current',
+            level=logging.WARNING)
     return cfg
 
 
@@ -78,34 +79,6 @@ def cpu_has_native_bf16() -> bool:
     bf16 autocast is about twice as fast as fp32 for CAV-MAE."""
     checks = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
-
-
-def use_fast_gpu_defaults(cfg: Config) -> Config:
-    """On a CUDA machine: bf16 autocast where the GPU supports it, fused Adam.
-
-    ``AmpOptimWrapper`` without an explicit ``dtype`` autocasts to bfloat16
-    on GPUs with bf16 support (Ampere and newer) and keeps fp16 with the
-    dynamic loss scaler elsewhere; Adam/AdamW without an explicit ``fused``
-    use the fused CUDA kernel (which also takes the loss scaler's inf check
-    without a host synchronisation). Set ``optim_wrapper.dtype`` or
-    ``optim_wrapper.optimizer.fused`` in a config to choose otherwise. Each
-    change is logged.
-    """
-    wrapper = cfg.get('optim_wrapper')
-    if wrapper is None:
-        return cfg
-    if wrapper.get('type') == 'AmpOptimWrapper' and \
-            wrapper.get('dtype') is None and torch.cuda.is_bf16_supported():
-        wrapper.dtype = 'bfloat16'
-        print_log(
-            'GPU supports bf16: AmpOptimWrapper autocasts to bfloat16',
-            logger='current')
-    optimizer = wrapper.get('optimizer', {})
-    if optimizer.get('type') in ('Adam', 'AdamW') and \
-            optimizer.get('fused') is None:
-        optimizer.fused = True
-        print_log(f'CUDA: fused {optimizer.type}', logger='current')
-    return cfg
 
 
 def build_runner(cfg: Config):

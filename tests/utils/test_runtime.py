@@ -1,5 +1,6 @@
-"""adapt_to_machine: CPU fallbacks, and the fast GPU defaults (decided from
-what torch reports, so testable here by patching those reports)."""
+"""adapt_to_machine: CPU fallbacks announced in one line, and on a GPU the
+config as written (decided from what torch reports, so testable here by
+patching those reports)."""
 import pytest
 import torch
 from mmengine.config import Config
@@ -62,24 +63,39 @@ def test_autocast_optim_wrapper_autocasts_the_forward():
 
 
 @pytest.mark.parametrize('bf16', [True, False])
-def test_gpu_defaults(cfg, monkeypatch, bf16):
+def test_gpu_runs_the_config_as_written(cfg, monkeypatch, bf16):
+    """The official fp16 AMP and plain Adam, whatever the GPU supports."""
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: bf16)
+    before = cfg.to_dict()
     runtime.adapt_to_machine(cfg)
+    assert cfg.to_dict() == before
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
-    assert cfg.optim_wrapper.get('dtype') == ('bfloat16' if bf16 else None)
-    assert cfg.optim_wrapper.optimizer.fused is True
-    assert cfg.env_cfg.dist_cfg.backend == 'nccl'
+    assert cfg.optim_wrapper.get('dtype') is None
+    assert cfg.optim_wrapper.optimizer.get('fused') is None
 
 
-def test_gpu_defaults_respect_explicit_choices(cfg, monkeypatch):
+def test_cpu_changes_are_one_line_naming_the_keys(cfg, monkeypatch):
+    from tests.conftest import logged_lines
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(runtime, 'cpu_has_native_bf16', lambda: False)
+    cfg.launcher = 'pytorch'
+    with logged_lines() as lines:
+        runtime.adapt_to_machine(cfg)
+    (line, ) = [x for x in lines if 'no CUDA' in x]
+    for key in ('env_cfg.dist_cfg.backend nccl -> gloo', 'model_wrapper_cfg',
+                'optim_wrapper.type AmpOptimWrapper -> OptimWrapper'):
+        assert key in line
+
+
+def test_gpu_keeps_explicit_choices(cfg, monkeypatch):
+    """bf16 and the fused Adam kernel are the user's options."""
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: True)
-    cfg.optim_wrapper.dtype = 'float16'
-    cfg.optim_wrapper.optimizer.fused = False
+    cfg.optim_wrapper.dtype = 'bfloat16'
+    cfg.optim_wrapper.optimizer.fused = True
     runtime.adapt_to_machine(cfg)
-    assert cfg.optim_wrapper.dtype == 'float16'
-    assert cfg.optim_wrapper.optimizer.fused is False
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+    assert cfg.optim_wrapper.optimizer.fused is True
 
 
 def test_distributed_body_is_collected_before_the_group_ends(monkeypatch):
