@@ -12,7 +12,7 @@ setting (device, batch, precision, attention path, torch.compile,
 activation checkpointing) and, in the same process on the same weights and
 inputs, for the reference computation: fp32, math attention, no compile,
 plain Adam, the way the official implementation computes. It prints the
-ratio, peak memory, model FLOPs per sample (cavmae_mm/utils/flops.py), the
+ratio, peak memory, model FLOPs per sample (cavmae_mm/models/flops.py), the
 achieved FLOP/s and, on a GPU whose peak is known (or --peak-tflops), the
 utilisation. The first step's losses of both settings are compared.
 
@@ -239,8 +239,8 @@ def device_peak_tflops(device: str, given: Optional[float]) -> Optional[float]:
 def benchmark_models(args) -> Dict:
     import torch
 
+    from cavmae_mm.models.flops import pretrain_flops, recognizer_flops
     from cavmae_mm.registry import MODELS
-    from cavmae_mm.utils.flops import pretrain_flops, recognizer_flops
     from cavmae_mm.utils.weights import init_quietly
     torch.manual_seed(0)
     chosen = default_setting(args.device)

@@ -17,7 +17,7 @@ trainable as built) and the FLOPs per sample of each use of the model:
 - a recognizer (CAVMAERecognizer): every modality, the config's first, per
   frame (a test clip of N frames costs N forwards).
 
-The counts come from ``cavmae_mm.utils.flops``: the matrix products
+The counts come from ``cavmae_mm.models.flops``: the matrix products
 (linear layers, patch embeddings, the two attention products), 2 FLOPs per
 multiply-add, checked against ``torch.utils.flop_counter`` in the tests;
 normalisation, activations and softmax are left out (a few percent), and a
@@ -125,7 +125,7 @@ def si(value) -> str:
 def report(config: str, model, batch_size: int) -> str:
     """The inputs line and the two tables."""
     from cavmae_mm.evaluation import text_table
-    from cavmae_mm.utils.flops import model_flops, parameter_counts
+    from cavmae_mm.models.flops import model_flops, parameter_counts
     rows = model_flops(model, batch_size)  # TypeError: another model
     encoder = model.backbone
     kind = type(model).__name__

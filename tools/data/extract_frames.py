@@ -75,7 +75,9 @@ def main(argv=None) -> int:
         default=224,
         help='side of the centre-cropped square (pixels)')
     args = parser.parse_args(argv)
-    from cavmae_mm.utils.batch_jobs import list_inputs, run_extraction
+    # the shared job runner of this folder (a helper module, not a tool)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from batch_jobs import list_inputs, run_extraction
     try:
         videos = list_inputs(args.videos, recursive=args.recursive)
     except (ValueError, FileNotFoundError) as err:

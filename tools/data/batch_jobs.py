@@ -1,9 +1,11 @@
-"""Runs one job per input file: parallel, resumable, failures recorded."""
+"""Runs one job per input file: parallel, resumable, failures recorded.
+
+The shared part of ``extract_audio.py`` and ``extract_frames.py`` (a helper
+module of this folder, not a tool: it has no command line).
+"""
 import multiprocessing
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
-
-from mmengine.utils import ProgressBar
 
 #: Video file extensions the extraction tools read.
 VIDEO_SUFFIXES = ('.mp4', '.mkv', '.avi', '.webm', '.mov')
@@ -64,6 +66,7 @@ def run_jobs(items: Sequence[str], job: Job, workers: int,
     """
     failures: List[Tuple[str, str]] = []
     done = 0
+    from mmengine.utils import ProgressBar
     bar = ProgressBar(len(items))
     tasks = [(job, item) for item in items]
     if workers > 1:

@@ -3,11 +3,11 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from cavmae_mm.models.flops import (encoder_flops, model_flops,
+                                    parameter_counts, pretrain_flops,
+                                    recognizer_flops)
 from cavmae_mm.models.layers import set_fused_attention
 from cavmae_mm.models.modality import MODALITY_PATHS
-from cavmae_mm.utils.flops import (encoder_flops, model_flops,
-                                   parameter_counts, pretrain_flops,
-                                   recognizer_flops)
 from tests.conftest import tiny_inputs, tiny_pretrain_cfg, tiny_recognizer_cfg
 
 

@@ -16,10 +16,10 @@ from typing import Dict, List, NamedTuple, Optional
 
 from torch import nn
 
-from cavmae_mm.models.layers.masking import num_kept
-from cavmae_mm.models.modality import MODALITY_PATHS, PATHS, inputs_of
-from cavmae_mm.models.pretrainers.cavmae import CAVMAE
-from cavmae_mm.models.recognizers import CAVMAERecognizer
+from .layers.masking import num_kept
+from .modality import MODALITY_PATHS, PATHS, inputs_of
+from .pretrainers.cavmae import CAVMAE
+from .recognizers import CAVMAERecognizer
 
 
 def linear_flops(tokens: int, in_features: int, out_features: int) -> int:
