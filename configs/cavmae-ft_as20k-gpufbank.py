@@ -13,8 +13,8 @@ model = dict(
         fbank_on_device=dict(
             num_mel_bins=128,
             target_length=1024,
-            mean=-5.081,
-            std=4.4849,
+            mean={{_base_.audio_norm.mean}},
+            std={{_base_.audio_norm.std}},
             freqm=48,
             timem=192,
             noise=True)))
@@ -29,21 +29,29 @@ train_dataloader = dict(
             collect_keys=('waveforms', 'imgs'),
             meta_keys=('video_id', 'mix_lambda')),
     ]))
-eval_steps = [
-    dict(type='LoadAudio'),
-    dict(type='WaveformAsInput'),
-    dict(type='SelectFrames', mode='fixed', frame_use=5),
-    dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=224),
-    dict(type='EncodeLabels', label_smooth=0.0),
-    dict(
-        type='PackActionInputs',
-        collect_keys=('waveforms', 'imgs'),
-        meta_keys=('video_id', 'frame_inds')),
-]
-val_dataloader = dict(dataset=dict(pipeline=eval_steps))
+val_dataloader = dict(
+    dataset=dict(pipeline=[
+        dict(type='LoadAudio'),
+        dict(type='WaveformAsInput'),
+        dict(type='SelectFrames', mode='fixed', frame_use=5),
+        dict(type='LoadFrames'),
+        dict(type='ResizeCenterCrop', size=224),
+        dict(type='EncodeLabels', label_smooth=0.0),
+        dict(
+            type='PackActionInputs',
+            collect_keys=('waveforms', 'imgs'),
+            meta_keys=('video_id', 'frame_inds')),
+    ]))
 test_dataloader = dict(
     dataset=dict(pipeline=[
-        dict(type='SelectFrames', mode='all') if t['type'] ==
-        'SelectFrames' else t for t in eval_steps
+        dict(type='LoadAudio'),
+        dict(type='WaveformAsInput'),
+        dict(type='SelectFrames', mode='all'),
+        dict(type='LoadFrames'),
+        dict(type='ResizeCenterCrop', size=224),
+        dict(type='EncodeLabels', label_smooth=0.0),
+        dict(
+            type='PackActionInputs',
+            collect_keys=('waveforms', 'imgs'),
+            meta_keys=('video_id', 'frame_inds')),
     ]))

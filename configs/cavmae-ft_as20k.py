@@ -20,6 +20,5 @@ param_scheduler = [
         milestones=list(range(5, 15)),
         gamma=0.5)
 ]
-train_cfg = dict(
-    type='ResumableEpochBasedTrainLoop', max_epochs=15, val_interval=1)
+train_cfg = dict(max_epochs=15)  # the loop: the schedule base's
 auto_scale_lr = dict(enable=False, base_batch_size=36)

@@ -32,6 +32,5 @@ custom_hooks = [
         max_keep_ckpts=1,
         save_last=False)
 ]
-train_cfg = dict(
-    type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
+train_cfg = dict(max_epochs=10)  # the loop: the schedule base's
 auto_scale_lr = dict(enable=False, base_batch_size=48)

@@ -27,6 +27,5 @@ param_scheduler = [
 ]
 # keep the best epoch by top-1 accuracy
 default_hooks = dict(checkpoint=dict(save_best='acc/top1', rule='greater'))
-train_cfg = dict(
-    type='ResumableEpochBasedTrainLoop', max_epochs=10, val_interval=1)
+train_cfg = dict(max_epochs=10)  # the loop: the schedule base's
 auto_scale_lr = dict(enable=False, base_batch_size=48)

@@ -8,7 +8,7 @@ pretrain_pipeline_videos = [
     dict(type='DecodeAudio'),
     dict(type='KaldiFbank', num_mel_bins=128),
     dict(type='PadCropFbank', target_length=1024),
-    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
+    {{_base_.audio_norm}},
     dict(type='FbankNoiseRoll'),
     dict(type='DecodeOfficialFrames', mode='random'),
     dict(type='ResizeCenterCrop', size=224),

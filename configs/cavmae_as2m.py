@@ -19,7 +19,7 @@ pretrain_pipeline = [
     dict(type='LoadAudio'),
     dict(type='KaldiFbank', num_mel_bins=128),
     dict(type='PadCropFbank', target_length=1024),
-    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
+    {{_base_.audio_norm}},
     dict(type='FbankNoiseRoll'),
     dict(type='SelectFrames', mode='random'),
     dict(type='LoadFrames'),
@@ -65,7 +65,6 @@ param_scheduler = [
     dict(
         type='MultiStepLR', by_epoch=True, milestones=[10, 15, 20], gamma=0.5)
 ]
-train_cfg = dict(
-    type='ResumableEpochBasedTrainLoop', max_epochs=25, val_interval=1)
+train_cfg = dict(max_epochs=25)  # the loop: the schedule base's
 # lr 2e-4 is for 256 clips per step; other GPU counts scale it linearly.
 auto_scale_lr = dict(enable=False, base_batch_size=256)

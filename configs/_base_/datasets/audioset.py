@@ -59,8 +59,18 @@ val_pipeline = [
 ]
 # test: all 10 frames of a clip in one pass, predictions averaged
 test_pipeline = [
-    dict(type='SelectFrames', mode='all') if t['type'] == 'SelectFrames' else t
-    for t in val_pipeline
+    dict(type='LoadAudio'),
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=target_length),
+    audio_norm,
+    dict(type='SelectFrames', mode='all'),
+    dict(type='LoadFrames'),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='EncodeLabels', label_smooth=0.0),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds')),
 ]
 
 # Straight from video files (datalists written by

@@ -13,7 +13,7 @@ val_pipeline = [
     dict(type='LoadAudio'),
     dict(type='KaldiFbank', num_mel_bins=128),
     dict(type='PadCropFbank', target_length=1024),
-    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
+    {{_base_.audio_norm}},
     dict(type='SelectFrames', mode='fixed', frame_use=5),
     dict(type='LoadFrames'),
     dict(type='ResizeCenterCrop', size=224),
@@ -24,8 +24,18 @@ val_pipeline = [
         meta_keys=('video_id', 'frame_inds')),
 ]
 test_pipeline = [
-    dict(type='SelectFrames', mode='all') if t['type'] == 'SelectFrames' else t
-    for t in val_pipeline
+    dict(type='LoadAudio'),
+    dict(type='KaldiFbank', num_mel_bins=128),
+    dict(type='PadCropFbank', target_length=1024),
+    {{_base_.audio_norm}},
+    dict(type='SelectFrames', mode='all'),
+    dict(type='LoadFrames'),
+    dict(type='ResizeCenterCrop', size=224),
+    dict(type='EncodeLabels', as_index=True),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'frame_inds')),
 ]
 
 # straight from video files (see the AudioSet base)
@@ -33,7 +43,7 @@ val_pipeline_videos = [
     dict(type='DecodeAudio'),
     dict(type='KaldiFbank', num_mel_bins=128),
     dict(type='PadCropFbank', target_length=1024),
-    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
+    {{_base_.audio_norm}},
     dict(type='DecodeOfficialFrames', mode='fixed', frame_use=5),
     dict(type='ResizeCenterCrop', size=224),
     dict(type='EncodeLabels', as_index=True),
@@ -46,7 +56,7 @@ test_pipeline_videos = [
     dict(type='DecodeAudio'),
     dict(type='KaldiFbank', num_mel_bins=128),
     dict(type='PadCropFbank', target_length=1024),
-    dict(type='NormalizeFbank', mean=-5.081, std=4.4849),
+    {{_base_.audio_norm}},
     dict(type='DecodeOfficialFrames', mode='all'),
     dict(type='ResizeCenterCrop', size=224),
     dict(type='EncodeLabels', as_index=True),

@@ -1,32 +1,44 @@
-# CAV-MAE pretraining model, the size of every released checkpoint.
+# CAV-MAE pretraining model, the size of every released checkpoint. The
+# sizes are stated once here; the finetuning model (cavmae_ft.py) inherits
+# them.
+img_size = 224
+audio_length = 1024  # fbank frames (10 ms): 10 s clips
+num_mel_bins = 128
+patch_size = 16
+embed_dim = 768
+depth = 12
+modality_specific_depth = 11
+num_heads = 12
+image_norm = dict(mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225))
+
 model = dict(
     type='CAVMAE',
     backbone=dict(
         type='CAVMAEEncoder',
-        img_size=224,
-        audio_length=1024,
-        num_mel_bins=128,
-        patch_size=16,
-        embed_dim=768,
-        depth=12,
-        modality_specific_depth=11,
-        num_heads=12,
+        img_size=img_size,
+        audio_length=audio_length,
+        num_mel_bins=num_mel_bins,
+        patch_size=patch_size,
+        embed_dim=embed_dim,
+        depth=depth,
+        modality_specific_depth=modality_specific_depth,
+        num_heads=num_heads,
         mlp_ratio=4.0,
         trainable_pos_embed=False),
     neck=dict(
         type='CAVMAEDecoder',
-        img_size=224,
-        audio_length=1024,
-        num_mel_bins=128,
-        patch_size=16,
-        embed_dim=768,
+        img_size=img_size,
+        audio_length=audio_length,
+        num_mel_bins=num_mel_bins,
+        patch_size=patch_size,
+        embed_dim=embed_dim,
         decoder_embed_dim=512,
         depth=8,
         num_heads=16,
         mlp_ratio=4.0),
     head=dict(
         type='CAVMAEReconstructionHead',
-        patch_size=16,
+        patch_size=patch_size,
         norm_pix=True,
         loss_weight=1.0),
     contrastive_head=dict(
@@ -37,7 +49,4 @@ model = dict(
     mask_ratio_a=0.75,
     mask_ratio_v=0.75,
     audio_mask_mode='unstructured',
-    data_preprocessor=dict(
-        type='AVDataPreprocessor',
-        mean=(0.485, 0.456, 0.406),
-        std=(0.229, 0.224, 0.225)))
+    data_preprocessor=dict(type='AVDataPreprocessor', **image_norm))
