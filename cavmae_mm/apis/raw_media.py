@@ -20,9 +20,9 @@ from torch.utils.data import DataLoader, Dataset
 from cavmae_mm.datasets.transforms.frames import resize_center_crop
 from cavmae_mm.registry import TRANSFORMS
 from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
-from cavmae_mm.utils.video_io import MediaError, probe_streams
+from cavmae_mm.utils.video_io import (VIDEO_EXTENSIONS, MediaError,
+                                      probe_streams)
 
-VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.webm', '.avi', '.mov')
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS + AUDIO_EXTENSIONS
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 #: Text files read as lists of inputs (one path per line).

@@ -66,13 +66,19 @@ class CAVMAERunner(Runner):
             f'{self._randomness_cfg.get("deterministic", False)}, '
             f'Distributed training: {self._distributed} (launcher '
             f'{self._launcher}, world size {self._world_size})')
-        details = '\n'.join(f'    {k}: {v}' for k, v in {
-            **collect_env(),
-            **env_cfg
-        }.items())
-        self.logger.log(logging.DEBUG, f'System environment:\n{details}')
+        # the full texts only when a handler shows DEBUG: collecting the
+        # environment and formatting the config take about half a second
+        debug = any(h.level <= logging.DEBUG for h in self.logger.handlers)
+        if debug:
+            details = '\n'.join(f'    {k}: {v}' for k, v in {
+                **collect_env(),
+                **env_cfg
+            }.items())
+            self.logger.log(logging.DEBUG, f'System environment:\n{details}')
         if self.cfg._cfg_dict:
             self.logger.info(f'Config: {self._config_copy()} (the run\'s '
                              'config as saved in the work dir; its text is '
                              'logged at DEBUG level)')
-            self.logger.log(logging.DEBUG, f'Config:\n{self.cfg.pretty_text}')
+            if debug:
+                self.logger.log(logging.DEBUG,
+                                f'Config:\n{self.cfg.pretty_text}')

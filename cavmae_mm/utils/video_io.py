@@ -14,6 +14,9 @@ import numpy as np
 
 PathLike = Union[str, Path]
 
+#: Video file extensions every tool and API reads.
+VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.webm', '.avi', '.mov')
+
 
 class MediaError(ValueError):
     """A media file cannot be used; the message names the file and why."""

@@ -7,14 +7,14 @@ import multiprocessing
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
-#: Video file extensions the extraction tools read.
-VIDEO_SUFFIXES = ('.mp4', '.mkv', '.avi', '.webm', '.mov')
+from cavmae_mm.utils.video_io import VIDEO_EXTENSIONS
+
 #: A job returns None when done, or the reason it failed.
 Job = Callable[[str], Optional[str]]
 
 
 def list_inputs(source: str,
-                suffixes: Sequence[str] = VIDEO_SUFFIXES,
+                suffixes: Sequence[str] = VIDEO_EXTENSIONS,
                 recursive: bool = False) -> List[str]:
     """The videos of a folder (sorted; with ``recursive`` also of its
     sub-folders), one video file, or the lines of a list file.

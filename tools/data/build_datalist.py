@@ -47,7 +47,6 @@ from typing import Dict, List, Optional, Tuple
 
 #: First-column names that mark a header row of a simple label file.
 HEADER_NAMES = ('video_id', 'youtube_id', 'ytid', 'id', 'clip', 'filename')
-VIDEO_SUFFIXES = ('.mp4', '.mkv', '.avi', '.webm', '.mov')
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
@@ -209,14 +208,14 @@ def find_clips(args) -> Dict[str, Dict[str, str]]:
         folder = args.video_dir
         if not folder.is_dir():
             raise FileNotFoundError(f'{folder}: video folder not found')
-        found = folder.rglob('*') if args.recursive else folder.iterdir()
-        videos = sorted(p for p in found
-                        if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
-        if not videos:
-            raise ValueError(
-                f'{folder}: no videos ({", ".join(VIDEO_SUFFIXES)}) in the '
-                'folder' +
-                ('' if args.recursive else ' (--recursive for sub-folders)'))
+        # the extraction tools' video listing (a helper module of this
+        # folder): sorted, --recursive, an error naming an empty folder
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from batch_jobs import list_inputs
+        videos = [
+            Path(v)
+            for v in list_inputs(str(folder), recursive=args.recursive)
+        ]
         clips = {}
         for video in videos:
             if video.stem in clips:
