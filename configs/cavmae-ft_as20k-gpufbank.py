@@ -11,18 +11,22 @@ _base_ = ['./cavmae-ft_as20k.py']
 model = dict(
     data_preprocessor=dict(
         fbank_on_device=dict(
-            num_mel_bins=128,
-            target_length=1024,
-            mean={{_base_.audio_norm.mean}},
-            std={{_base_.audio_norm.std}},
-            freqm=48,
-            timem=192,
+            num_mel_bins=_base_.mel_bins,
+            target_length=_base_.target_length,
+            mean=_base_.audio_norm.mean,
+            std=_base_.audio_norm.std,
+            freqm=_base_.freqm,
+            timem=_base_.timem,
             noise=True)))
 
+# the loaders ship waveforms: the fbank steps give way to WaveformAsInput
+waveform_pack = dict(
+    type='PackActionInputs',
+    collect_keys=('waveforms', 'imgs'),
+    meta_keys=('video_id', 'frame_inds'))
 train_dataloader = dict(
     dataset=dict(pipeline=[
-        dict(type='AudioVisualMixup', prob={{_base_.mixup}}, alpha=10.0),
-        dict(type='EncodeLabels', label_smooth={{_base_.label_smooth}}),
+        *_base_.mix_and_label,
         dict(type='WaveformAsInput'),
         dict(
             type='PackActionInputs',
@@ -35,12 +39,9 @@ val_dataloader = dict(
         dict(type='WaveformAsInput'),
         dict(type='SelectFrames', mode='fixed', frame_use=5),
         dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=224),
-        dict(type='EncodeLabels', label_smooth=0.0),
-        dict(
-            type='PackActionInputs',
-            collect_keys=('waveforms', 'imgs'),
-            meta_keys=('video_id', 'frame_inds')),
+        dict(type='ResizeCenterCrop', size=_base_.frame_size),
+        _base_.eval_targets,
+        waveform_pack,
     ]))
 test_dataloader = dict(
     dataset=dict(pipeline=[
@@ -48,10 +49,7 @@ test_dataloader = dict(
         dict(type='WaveformAsInput'),
         dict(type='SelectFrames', mode='all'),
         dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=224),
-        dict(type='EncodeLabels', label_smooth=0.0),
-        dict(
-            type='PackActionInputs',
-            collect_keys=('waveforms', 'imgs'),
-            meta_keys=('video_id', 'frame_inds')),
+        dict(type='ResizeCenterCrop', size=_base_.frame_size),
+        _base_.eval_targets,
+        waveform_pack,
     ]))

@@ -9,12 +9,10 @@ train_dataloader = dict(
     dataset=dict(
         dataset=dict(
             ann_file='vgg_train_videos.json',
-            pipeline={{_base_.train_load_pipeline_videos}})))
+            pipeline=_base_.train_load_pipeline_videos)))
 val_dataloader = dict(
     dataset=dict(
-        ann_file='vgg_test_videos.json',
-        pipeline={{_base_.val_pipeline_videos}}))
+        ann_file='vgg_test_videos.json', pipeline=_base_.val_pipeline_videos))
 test_dataloader = dict(
     dataset=dict(
-        ann_file='vgg_test_videos.json',
-        pipeline={{_base_.test_pipeline_videos}}))
+        ann_file='vgg_test_videos.json', pipeline=_base_.test_pipeline_videos))

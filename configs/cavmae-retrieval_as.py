@@ -14,12 +14,8 @@ test_dataloader = dict(
     dataset=dict(
         ann_file='audioset_eval_5_per_class_for_retrieval_cleaned'
         '.json',
-        pipeline={{_base_.val_pipeline}}))
+        pipeline=_base_.val_pipeline))
 test_evaluator = dict(_delete_=True, type='RetrievalMetric')
 test_cfg = dict(type='TestLoop')
-train_dataloader = None
-train_cfg = None
-optim_wrapper = None
 val_dataloader = None
-val_cfg = None
 val_evaluator = None

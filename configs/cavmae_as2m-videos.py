@@ -4,23 +4,11 @@
 # pretraining pipeline with on-the-fly loading.
 _base_ = ['./cavmae_as2m.py']
 
-pretrain_pipeline_videos = [
-    dict(type='DecodeAudio'),
-    dict(type='KaldiFbank', num_mel_bins=128),
-    dict(type='PadCropFbank', target_length=1024),
-    {{_base_.audio_norm}},
-    dict(type='FbankNoiseRoll'),
-    dict(type='DecodeOfficialFrames', mode='random'),
-    dict(type='ResizeCenterCrop', size=224),
-    dict(
-        type='PackActionInputs',
-        collect_keys=('audios', 'imgs'),
-        meta_keys=('video_id', )),
-]
 train_dataloader = dict(
     dataset=dict(
-        ann_file='audioset_2m_videos.json', pipeline=pretrain_pipeline_videos))
+        ann_file='audioset_2m_videos.json',
+        pipeline=_base_.train_pipeline_videos))
 val_dataloader = dict(
     dataset=dict(
         ann_file='audioset_eval_videos.json',
-        pipeline={{_base_.val_pipeline_videos}}))
+        pipeline=_base_.val_pipeline_videos))

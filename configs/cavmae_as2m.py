@@ -7,7 +7,7 @@
 # zoo: cavmae-init_imagenet-mae, the official ori_mae_11.pth as released, or
 # tools/model_converters/adapt_imagenet_mae.py's output).
 _base_ = [
-    '_base_/models/cavmae.py', '_base_/datasets/audioset.py',
+    '_base_/models/cavmae.py', '_base_/datasets/audioset_pretrain.py',
     '_base_/schedules/adam_multistep.py', '_base_/default_runtime.py'
 ]
 
@@ -15,30 +15,6 @@ model = dict(
     init_cfg=dict(
         type='Pretrained', checkpoint='checkpoints/cav-mae-imagenet-init.pth'))
 
-pretrain_pipeline = [
-    dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=128),
-    dict(type='PadCropFbank', target_length=1024),
-    {{_base_.audio_norm}},
-    dict(type='FbankNoiseRoll'),
-    dict(type='SelectFrames', mode='random'),
-    dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=224),
-    dict(
-        type='PackActionInputs',
-        collect_keys=('audios', 'imgs'),
-        meta_keys=('video_id', )),
-]
-train_dataloader = dict(
-    batch_size=64,
-    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        _delete_=True,
-        type='AudioVisualDataset',
-        ann_file='audioset_2m_cleaned.json',
-        label_file='class_labels_indices.csv',
-        data_root='data/audioset',
-        pipeline=pretrain_pipeline))
 # As the official script: the pretraining losses on the evaluation list
 # (the dataset base's val_dataloader: frame 5, no augmentation) after every
 # epoch, on the same masks each time; the best model is kept by their total.
@@ -61,10 +37,6 @@ custom_hooks = [
 ]
 
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
-param_scheduler = [
-    dict(
-        type='MultiStepLR', by_epoch=True, milestones=[10, 15, 20], gamma=0.5)
-]
-train_cfg = dict(max_epochs=25)  # the loop: the schedule base's
+# 25 epochs, MultiStep x0.5 at 10, 15, 20: the schedule base's
 # lr 2e-4 is for 256 clips per step; other GPU counts scale it linearly.
 auto_scale_lr = dict(enable=False, base_batch_size=256)

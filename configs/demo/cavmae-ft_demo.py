@@ -7,20 +7,11 @@ _base_ = ['./cavmae_demo_pretrain.py']
 model = dict(
     _delete_=True,
     type='CAVMAERecognizer',
-    backbone=dict(
-        type='CAVMAEEncoder',
-        img_size=64,
-        audio_length=128,
-        num_mel_bins=128,
-        embed_dim=96,
-        depth=4,
-        modality_specific_depth=3,
-        num_heads=4,
-        trainable_pos_embed=True),
+    backbone=dict(_base_.model.backbone, trainable_pos_embed=True),
     cls_head=dict(
         type='CAVMAEClsHead',
         num_classes=4,
-        in_channels=96,
+        in_channels=_base_.model.backbone.embed_dim,
         loss_cls=dict(type='CrossEntropyLoss'),
         average_clips='prob'),
     init_cfg=dict(

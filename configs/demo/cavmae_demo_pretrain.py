@@ -30,20 +30,34 @@ model = dict(
     mask_ratio_v=0.75)
 
 data_root = 'work_dirs/demo/data'
-audio_steps = [
+train_pipeline = [
     dict(type='LoadAudio'),
     dict(type='KaldiFbank', num_mel_bins=mel_bins),
     dict(type='PadCropFbank', target_length=audio_length),
-    dict(type='NormalizeFbank')
-]
-frame_steps = [
+    dict(type='NormalizeFbank'),
+    dict(type='SelectFrames', mode='random'),
     dict(type='LoadFrames'),
     dict(type='ResizeCenterCrop', size=img_size),
     dict(type='EncodeLabels', as_index=True),
     dict(
         type='PackActionInputs',
         collect_keys=('audios', 'imgs'),
-        meta_keys=('video_id', ))
+        meta_keys=('video_id', )),
+]
+# retrieval on the middle frame
+test_pipeline = [
+    dict(type='LoadAudio'),
+    dict(type='KaldiFbank', num_mel_bins=mel_bins),
+    dict(type='PadCropFbank', target_length=audio_length),
+    dict(type='NormalizeFbank'),
+    dict(type='SelectFrames'),
+    dict(type='LoadFrames'),
+    dict(type='ResizeCenterCrop', size=img_size),
+    dict(type='EncodeLabels', as_index=True),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', )),
 ]
 dataset = dict(
     type='AudioVisualDataset',
@@ -57,11 +71,7 @@ train_dataloader = dict(
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        dataset,
-        ann_file='train.json',
-        pipeline=audio_steps + [dict(type='SelectFrames', mode='random')] +
-        frame_steps))
+    dataset=dict(dataset, ann_file='train.json', pipeline=train_pipeline))
 test_dataloader = dict(
     batch_size=8,
     num_workers=2,
@@ -69,10 +79,7 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        dataset,
-        ann_file='test.json',
-        test_mode=True,
-        pipeline=audio_steps + [dict(type='SelectFrames')] + frame_steps))
+        dataset, ann_file='test.json', test_mode=True, pipeline=test_pipeline))
 test_evaluator = dict(type='RetrievalMetric')
 test_cfg = dict(type='TestLoop')
 

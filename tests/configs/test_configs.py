@@ -133,7 +133,8 @@ def test_pretrain_dataset_has_no_spec_augment_or_mixup(pretrain_cfg):
 
 def test_vggsound_variant_is_single_label_with_accuracy(synthetic):
     from cavmae_mm.registry import DATASETS
-    cfg = Config.fromfile(str(CONFIGS / '_base_' / 'datasets' / 'vggsound.py'))
+    cfg = Config.fromfile(
+        str(CONFIGS / '_base_' / 'datasets' / 'vggsound_finetune.py'))
     assert cfg.val_evaluator.metric_list == ('top_k_accuracy', )
     inner = cfg.train_dataloader.dataset.dataset
     assert inner.multi_label is False
@@ -150,3 +151,43 @@ def test_audioset_recipe_evaluates_with_audioset_metrics(finetune_cfg):
     assert finetune_cfg.val_evaluator.type == 'AudioSetMetric'
     assert type(METRICS.build(finetune_cfg.test_evaluator)).__name__ == \
         'AudioSetMetric'
+
+
+def _pipelines(cfg):
+    """(loader name, pipeline) of every loader, the inner dataset's too."""
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = (cfg.get(name) or {}).get('dataset')
+        while dataset:
+            yield name, dataset.get('pipeline', [])
+            dataset = dataset.get('dataset')
+
+
+RECIPES = sorted(
+    str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob('*.py')
+    if '_base_' not in p.parts)
+
+
+@pytest.mark.parametrize('name', RECIPES)
+def test_pipelines_feed_the_model_its_input_size(name):
+    """The audio front end and the frame size are stated in the data and in
+    the model; every loader of every config must agree with the model."""
+    cfg = Config.fromfile(str(CONFIGS / name))
+    backbone = cfg.model.backbone
+    expected = {
+        ('KaldiFbank', 'num_mel_bins'): backbone.num_mel_bins,
+        ('PadCropFbank', 'target_length'): backbone.audio_length,
+        ('ResizeCenterCrop', 'size'): backbone.img_size,
+    }
+    seen = set()
+    for loader, pipeline in _pipelines(cfg):
+        for step in pipeline:
+            for (kind, key), value in expected.items():
+                if step.type == kind:
+                    assert step[key] == value, (loader, step)
+                    seen.add(kind)
+    on_device = cfg.model.get('data_preprocessor', {}).get('fbank_on_device')
+    if on_device:
+        assert on_device.num_mel_bins == backbone.num_mel_bins
+        assert on_device.target_length == backbone.audio_length
+        seen.update({'KaldiFbank', 'PadCropFbank'})
+    assert seen == {kind for kind, _ in expected}, seen

@@ -11,23 +11,13 @@ model = dict(
     _delete_=True,
     type='CAVMAERecognizer',
     modality='multimodal',
-    backbone=dict(
-        type='CAVMAEEncoder',
-        img_size={{_base_.img_size}},
-        audio_length={{_base_.audio_length}},
-        num_mel_bins={{_base_.num_mel_bins}},
-        patch_size={{_base_.patch_size}},
-        embed_dim={{_base_.embed_dim}},
-        depth={{_base_.depth}},
-        modality_specific_depth={{_base_.modality_specific_depth}},
-        num_heads={{_base_.num_heads}},
-        mlp_ratio=4.0,
-        trainable_pos_embed=True),
+    # the pretraining encoder with learnable position tables
+    backbone=dict(_base_.model.backbone, trainable_pos_embed=True),
     cls_head=dict(
         type='CAVMAEClsHead',
         num_classes=527,
-        in_channels={{_base_.embed_dim}},
+        in_channels=_base_.embed_dim,
         loss_cls=dict(type='BCELossWithLogits'),
         average_clips='sigmoid'),
-    data_preprocessor={{_base_.model.data_preprocessor}},
+    data_preprocessor=_base_.model.data_preprocessor,
     init_cfg=dict(type='Pretrained', checkpoint=pretrained))

@@ -1,0 +1,62 @@
+# AudioSet finetuning data (the official finetuning scripts): balanced
+# sampling, mixup 0.5, SpecAugment 48/192, noise, label smoothing 0.1;
+# evaluation data from audioset.py.
+_base_ = ['./audioset.py']
+
+ann_file_train = 'audioset_2m_cleaned.json'
+weights_file_train = 'data/audioset/audioset_2m_cleaned_weight.csv'
+freqm, timem = 48, 192
+label_smooth = 0.1
+mixup = 0.5
+
+# train: load up to the point where clips are mixed ...
+train_load_pipeline = [
+    dict(type='LoadAudio'),
+    dict(type='SelectFrames', mode='random'),
+    dict(type='LoadFrames'),
+    dict(type='ResizeCenterCrop', size=_base_.frame_size),
+]
+# ... the same straight from video files (see audioset.py) ...
+train_load_pipeline_videos = [
+    dict(type='DecodeAudio'),
+    dict(type='DecodeOfficialFrames', mode='random'),
+    dict(type='ResizeCenterCrop', size=_base_.frame_size),
+]
+# ... then, in the mixup wrapper (which fetches the partner): mixing, the
+# (mixed) target, and the reference's audio order.
+mix_and_label = [
+    dict(type='AudioVisualMixup', prob=mixup, alpha=10.0),
+    dict(type='EncodeLabels', label_smooth=label_smooth),
+]
+train_pipeline = [
+    *mix_and_label,
+    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
+    dict(type='PadCropFbank', target_length=_base_.target_length),
+    dict(type='SpecAugment', freqm=freqm, timem=timem),
+    _base_.audio_norm,
+    dict(type='FbankNoiseRoll'),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'mix_lambda')),
+]
+
+train_dataloader = dict(
+    batch_size=12,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    # every official training loader drops the last incomplete batch
+    drop_last=True,
+    sampler=dict(type='BalancedSampler', weights_file=weights_file_train),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type='AudioVisualMixupDataset',
+        pipeline=train_pipeline,
+        dataset=dict(
+            type=_base_.dataset_type,
+            ann_file=ann_file_train,
+            label_file=_base_.label_file,
+            data_root=_base_.data_root,
+            multi_label=_base_.multi_label,
+            pipeline=train_load_pipeline)))

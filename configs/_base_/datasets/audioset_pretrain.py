@@ -1,0 +1,51 @@
+# AudioSet-2M pretraining data (the official pretraining scripts): noise
+# augmentation, no SpecAugment, no mixup, no balanced sampling; evaluation
+# data from audioset.py.
+_base_ = ['./audioset.py']
+
+ann_file_train = 'audioset_2m_cleaned.json'
+
+train_pipeline = [
+    dict(type='LoadAudio'),
+    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
+    dict(type='PadCropFbank', target_length=_base_.target_length),
+    _base_.audio_norm,
+    dict(type='FbankNoiseRoll'),
+    dict(type='SelectFrames', mode='random'),
+    dict(type='LoadFrames'),
+    dict(type='ResizeCenterCrop', size=_base_.frame_size),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', )),
+]
+# the same straight from video files (see audioset.py)
+train_pipeline_videos = [
+    dict(type='DecodeAudio'),
+    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
+    dict(type='PadCropFbank', target_length=_base_.target_length),
+    _base_.audio_norm,
+    dict(type='FbankNoiseRoll'),
+    dict(type='DecodeOfficialFrames', mode='random'),
+    dict(type='ResizeCenterCrop', size=_base_.frame_size),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', )),
+]
+
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    # every official training loader drops the last incomplete batch
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=_base_.dataset_type,
+        ann_file=ann_file_train,
+        label_file=_base_.label_file,
+        data_root=_base_.data_root,
+        pipeline=train_pipeline))
