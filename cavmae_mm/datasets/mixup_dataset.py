@@ -43,6 +43,23 @@ class AudioVisualMixupDataset:
         self.pipeline = Compose([
             TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline
         ])
+        self._check_frame_pairs_reach_the_device()
+
+    def _check_frame_pairs_reach_the_device(self) -> None:
+        """Frames left unmixed for the device (``AudioVisualMixup(
+        frames_on_device=True)``) are mixed by the data preprocessor with the
+        sample's ``mix_lambda``: the packing step must keep it."""
+        transforms = self.pipeline.transforms
+        if not any(getattr(t, 'frames_on_device', False) for t in transforms):
+            return
+        for transform in transforms:
+            meta_keys = getattr(transform, 'meta_keys', None)
+            if meta_keys is not None and 'mix_lambda' not in meta_keys:
+                raise ValueError(
+                    f'{type(transform).__name__}(meta_keys={meta_keys}) drops '
+                    "'mix_lambda', which the data preprocessor needs to mix "
+                    'the frame pairs of AudioVisualMixup(frames_on_device='
+                    "True): add 'mix_lambda' to meta_keys")
 
     @property
     def metainfo(self) -> dict:

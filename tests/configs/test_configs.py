@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
 
 from cavmae_mm.registry import MODELS
 from tests.tool_loader import load_tool
@@ -102,7 +103,11 @@ def test_finetune_datasets_build_and_load_synthetic_clips(
     train = DATASETS.build(cfg.train_dataloader.dataset)
     sample = train[0]
     assert sample['inputs']['audios'].shape == (1024, 128)
-    assert sample['inputs']['imgs'].shape == (3, 224, 224)
+    # a mixed-up sample brings two clips' frames, mixed by the data
+    # preprocessor: the model's input is one frame either way
+    model_input = MODELS.build(finetune_cfg.model.data_preprocessor)(
+        pseudo_collate([sample]))['inputs']
+    assert model_input['imgs'].shape == (1, 3, 224, 224)
     assert sample['data_samples'].gt_label.shape == (3, )
     weights = tmp_path / 'w.csv'
     assert gen_sample_weights.main([

@@ -202,3 +202,44 @@ def test_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
     batch = preprocessor(pseudo_collate([train[0], train[1]]), training=True)
     assert batch['inputs']['audios'].shape == (2, 1024, 128)
     assert torch.isfinite(batch['inputs']['audios']).all()
+
+
+@pytest.mark.parametrize('name', ['cavmae-ft_as20k', 'cavmae-ft_vggsound'])
+def test_finetuning_frames_travel_as_uint8_and_mix_on_the_device(
+        name, synthetic):
+    """The finetuning recipes leave mixed frames uint8 (the clip's and the
+    partner's) for the data preprocessor; the model's input equals mixing
+    in the pipeline, to the bit, under the same random draws."""
+    import random
+
+    import numpy as np
+    from mmengine.dataset import pseudo_collate
+    cfg = Config.fromfile(str(CONFIGS / f'{name}.py'))
+    (mixup, ) = [
+        t for t in cfg.train_dataloader.dataset.pipeline
+        if t.type == 'AudioVisualMixup'
+    ]
+    assert mixup.frames_on_device is True
+    mixup.prob = 0.5
+    preprocessor = MODELS.build(cfg.model.data_preprocessor)
+    batches = {}
+    for on_device in (True, False):
+        mixup.frames_on_device = on_device
+        dataset = _on_synthetic(cfg.train_dataloader, synthetic)
+        random.seed(3)
+        np.random.seed(3)
+        torch.manual_seed(3)
+        samples = [dataset[i % len(dataset)] for i in range(8)]
+        batch = pseudo_collate(samples)
+        if on_device:
+            imgs = batch['inputs']['imgs']
+            mixed = [
+                s.metainfo.get('mix_lambda') is not None
+                for s in batch['data_samples']
+            ]
+            assert any(mixed) and not all(mixed)
+            assert all(x.dtype == torch.uint8 for x in imgs)
+            assert [x.shape[0] == 2 for x in imgs] == mixed
+        batches[on_device] = preprocessor(batch, training=True)['inputs']
+    assert torch.equal(batches[True]['imgs'], batches[False]['imgs'])
+    assert torch.equal(batches[True]['audios'], batches[False]['audios'])

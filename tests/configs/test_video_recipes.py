@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
-from cavmae_mm.registry import DATASETS
+from cavmae_mm.registry import DATASETS, MODELS
 from tests.tool_loader import load_tool
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
@@ -96,7 +96,10 @@ def test_video_variant_reads_the_videos_as_the_offline_route(
     batch = pseudo_collate([train[i] for i in range(3)])
     assert all(a.shape == (1024, 128) for a in batch['inputs']['audios'])
     assert all(torch.isfinite(a).all() for a in batch['inputs']['audios'])
-    assert all(x.shape == (3, 224, 224) for x in batch['inputs']['imgs'])
+    # mixed-up samples bring two clips' frames, mixed by the data
+    # preprocessor: the model gets one frame per clip
+    model_input = MODELS.build(cfg.model.data_preprocessor)(batch)['inputs']
+    assert model_input['imgs'].shape == (3, 3, 224, 224)
     if cfg.get('test_dataloader'):
         test = _build(cfg.test_dataloader, synthetic, video_datalist.name)
         assert test[0]['inputs']['imgs'].shape == (10, 3, 224, 224)

@@ -163,3 +163,28 @@ def test_dataset_builds_in_tool_without_pipeline(datalist):  # noqa: F811
     ds = AudioVisualDataset(
         str(datalist / 'data.json'), str(datalist / 'labels.csv'))
     assert len(ds) == 4
+
+
+def test_frames_mixed_on_the_device_need_mix_lambda_packed(datalist):
+    dataset = dict(
+        type='AudioVisualDataset',
+        ann_file=str(datalist / 'data.json'),
+        label_file='labels.csv',
+        data_root=str(datalist),
+        pipeline=loading_pipeline())
+    pipeline = after_mix_pipeline(prob=1.0)
+    pipeline[0]['frames_on_device'] = True
+    wrapper = AudioVisualMixupDataset(dataset, pipeline)
+    sample = wrapper[0]
+    imgs = sample['inputs']['imgs']
+    assert imgs.dtype == torch.uint8 and imgs.shape == (2, 3, 32, 32)
+    assert 0 < sample['data_samples'].metainfo['mix_lambda'] < 1
+    pipeline[-1]['meta_keys'] = ('video_id', )
+    with pytest.raises(ValueError, match="drops 'mix_lambda'"):
+        AudioVisualMixupDataset(dataset, pipeline)
+    with pytest.raises(TypeError, match='must be uint8'):
+        mix_samples(
+            dict(waveform=torch.zeros(1, 4), imgs=torch.zeros(3, 2, 2)),
+            dict(waveform=torch.zeros(1, 4), imgs=torch.zeros(3, 2, 2)),
+            0.5,
+            pair_frames=True)

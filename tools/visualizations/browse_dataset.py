@@ -119,6 +119,14 @@ def draw(sample, classes, title_prefix: str, path: Path) -> None:
     audio = inputs.get('audios')
     frames = frames_of(inputs['imgs']) if inputs.get('imgs') is not None \
         else []
+    meta = data_sample.metainfo
+    lam = meta.get('mix_lambda')
+    # AudioVisualMixup(frames_on_device=True): the clip's and the partner's
+    # uint8 frames, mixed later by the data preprocessor
+    pair = lam is not None and len(frames) == 2 and \
+        not inputs['imgs'].is_floating_point()
+    titles = [f'clip x {lam:.2f}', f'partner x {1 - lam:.2f}'] if pair else \
+        [f'frame {index}' for index in range(len(frames))]
     columns = max(len(frames), 1)
     width = max(8.0, 1.6 * columns)
     heights = ([3.0] if audio is not None else []) + \
@@ -146,12 +154,10 @@ def draw(sample, classes, title_prefix: str, path: Path) -> None:
             frame.squeeze(-1) if frame.shape[-1] == 1 else frame,
             cmap='gray' if frame.shape[-1] == 1 else None)
         ax.set_axis_off()
-        ax.set_title(f'frame {index}', fontsize=8)
-    meta = data_sample.metainfo
+        ax.set_title(titles[index], fontsize=8)
     video_id = meta.get('video_id', '?')
     label = data_sample.get('gt_label')
-    extra = f", mix lambda {meta['mix_lambda']:.2f}" if \
-        meta.get('mix_lambda') is not None else ''
+    extra = f', mix lambda {lam:.2f}' if lam is not None else ''
     fig.suptitle(
         f'{title_prefix} {video_id}{extra}\n'
         f'labels: {label_text(label, classes)}',

@@ -6,6 +6,7 @@ from mmengine.model import BaseDataPreprocessor
 from torch import Tensor
 
 from cavmae_mm.registry import MODELS
+from cavmae_mm.utils.mixing import mix_frames
 
 #: Keys of the packed ``inputs`` dict: fbank, frames, and the waveforms of
 #: a recipe that computes fbank on the device.
@@ -33,9 +34,13 @@ class AVDataPreprocessor(BaseDataPreprocessor):
     Stacks the per-sample tensors, moves them to the model's device, and
     normalises images there: ``(x / 255 - mean) / std``. Frames may therefore
     travel from the data loader as uint8 (a quarter of the bytes of float32);
-    float images on the same 0-255 scale (e.g. mixed-up frames) are accepted
-    too. Audio fbank arrives already normalised by the data pipeline and is
-    only cast to float32. Either key may be absent (single-modality data).
+    float images on the same 0-255 scale (e.g. frames mixed in the pipeline)
+    are accepted too. A mixed-up sample of ``AudioVisualMixup(
+    frames_on_device=True)`` brings both clips' uint8 frames, ``[2, ...]``,
+    and its ``mix_lambda`` (data sample metainfo); they are mixed here,
+    after the copy, with the pipeline's formula (the same values). Audio
+    fbank arrives already normalised by the data pipeline and is only cast
+    to float32. Either key may be absent (single-modality data).
 
     With ``fbank_on_device`` (a config of the registered
     :class:`FbankOnDevice`; ``type`` may be left out), the audio input is
@@ -88,6 +93,40 @@ class AVDataPreprocessor(BaseDataPreprocessor):
                              f'-3, expected {self.mean.shape[0]}')
         return (imgs.float() / 255.0 - self.mean) / self.std
 
+    def mix_frame_pairs(self, imgs: Union[Tensor, Sequence[Tensor]],
+                        data_samples: Optional[list]) -> list:
+        """Moves each sample's frames to the device and mixes the uint8
+        pairs of mixed-up samples there.
+
+        A sample is a pair when its data sample carries ``mix_lambda`` and
+        its frames are still integers (frames mixed in the pipeline are
+        float).
+
+        Returns:
+            Tensor | list: ``imgs`` as given when no sample is a pair, else
+            per-sample float32 frames on the device.
+        """
+        if not data_samples:
+            return imgs
+        lambdas = [
+            sample.metainfo.get('mix_lambda')
+            if hasattr(sample, 'metainfo') else None for sample in data_samples
+        ]
+        if all(lam is None or frames.is_floating_point()
+               for frames, lam in zip(imgs, lambdas)):
+            return imgs
+        moved = []
+        for frames, lam in zip(imgs, lambdas):
+            frames = self.cast_data(frames)
+            if lam is not None and not frames.is_floating_point():
+                if frames.shape[0] != 2:
+                    raise ValueError('a mixed-up sample with integer frames '
+                                     'must hold the pair [2, ...], got '
+                                     f'shape {tuple(frames.shape)}')
+                frames = mix_frames(frames[0], frames[1], lam)
+            moved.append(frames.float())
+        return moved
+
     def forward(self, data: dict, training: bool = False) -> dict:
         """Batches, moves and normalises one collated batch.
 
@@ -123,6 +162,11 @@ class AVDataPreprocessor(BaseDataPreprocessor):
             waveforms = inputs.pop('waveforms')
             if isinstance(waveforms, Tensor):
                 waveforms = list(waveforms)
+        data_samples: Optional[list] = data.get('data_samples')
+        if 'imgs' in inputs:
+            inputs = dict(
+                inputs,
+                imgs=self.mix_frame_pairs(inputs['imgs'], data_samples))
         batch = {key: _stack(value, key) for key, value in inputs.items()}
         batch = self.cast_data(batch)
         if waveforms is not None:
@@ -131,7 +175,6 @@ class AVDataPreprocessor(BaseDataPreprocessor):
             batch['audios'] = batch['audios'].float()
         if 'imgs' in batch:
             batch['imgs'] = self.normalize_images(batch['imgs'])
-        data_samples: Optional[list] = data.get('data_samples')
         if data_samples is not None:
             data_samples = self.cast_data(data_samples)
         return dict(inputs=batch, data_samples=data_samples)

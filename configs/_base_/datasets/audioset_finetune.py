@@ -23,9 +23,13 @@ train_load_pipeline_videos = [
     dict(type='ResizeCenterCrop', size=_base_.frame_size),
 ]
 # ... then, in the mixup wrapper (which fetches the partner): mixing, the
-# (mixed) target, and the reference's audio order.
+# (mixed) target, and the reference's audio order. The frames of a mixed
+# sample stay uint8 and are mixed on the device by the data preprocessor
+# (the same values; mix_lambda in meta_keys).
 mix_and_label = [
-    dict(type='AudioVisualMixup', prob=mixup, alpha=10.0),
+    dict(
+        type='AudioVisualMixup', prob=mixup, alpha=10.0,
+        frames_on_device=True),
     dict(type='EncodeLabels', label_smooth=label_smooth),
 ]
 train_pipeline = [
