@@ -165,7 +165,7 @@ def write_config(folder: Path,
 def tiny_classifier(media, tmp_path_factory):
     """(config path, checkpoint path) of a random tiny recognizer."""
     from cavmae_mm.apis import init_model
-    from tests.conftest import randomize_
+    from tests.helpers import randomize_
     folder = tmp_path_factory.mktemp('tiny_classifier')
     config = write_config(folder, media)
     model = init_model(str(config))
@@ -186,7 +186,7 @@ test_dataloader = dict(dataset=dict(data_root={root!r}))
 def tiny_pretrained(media, tiny_config, tmp_path_factory):
     """(config path, checkpoint path) of a random tiny pretrained model."""
     from cavmae_mm.apis import init_model
-    from tests.conftest import randomize_
+    from tests.helpers import randomize_
     folder = tmp_path_factory.mktemp('tiny_pretrained')
     config = folder / 'tiny_retrieval.py'
     config.write_text(

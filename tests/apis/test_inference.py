@@ -188,7 +188,7 @@ def test_label_file_must_match_the_head(model, tmp_path):
 def test_pretraining_weights_are_no_classifier(media, tiny_classifier,
                                                tmp_path):
     from cavmae_mm.registry import MODELS
-    from tests.conftest import tiny_pretrain_cfg
+    from tests.helpers import tiny_pretrain_cfg
     pretrained = MODELS.build(tiny_pretrain_cfg())
     path = tmp_path / 'pretrain.pth'
     torch.save({'state_dict': pretrained.state_dict()}, path)

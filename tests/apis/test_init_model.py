@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from cavmae_mm.apis import init_model
-from tests.conftest import randomize_, tiny_inputs, tiny_recognizer_cfg
+from tests.helpers import randomize_, tiny_inputs, tiny_recognizer_cfg
 
 
 def write_config(path, model_cfg):

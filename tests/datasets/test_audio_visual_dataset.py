@@ -6,8 +6,8 @@ from mmengine.runner import Runner
 
 from cavmae_mm.datasets import AudioVisualDataset, DatumError
 from cavmae_mm.models.data_preprocessors import AVDataPreprocessor
-from tests.conftest import TINY, tiny_pretrain_cfg
-from tests.datasets.conftest import tiny_pipeline
+from tests.datasets.helpers import tiny_pipeline
+from tests.helpers import TINY, tiny_pretrain_cfg
 
 
 def make(root, **kwargs):

@@ -9,7 +9,7 @@ from cavmae_mm.datasets import (AudioVisualDataset, AudioVisualMixupDataset,
                                 BalancedSampler, compute_sample_weights,
                                 mix_samples)
 from cavmae_mm.datasets.transforms import EncodeLabels
-from tests.datasets.conftest import tiny_pipeline
+from tests.datasets.helpers import tiny_pipeline
 from tests.tool_loader import load_tool
 
 gen_sample_weights = load_tool('tools/data/gen_sample_weights.py')
@@ -74,7 +74,7 @@ def after_mix_pipeline(prob=0.5):
     ]
 
 
-def test_mixup_wrapper_rate_and_lambda(datalist):  # noqa: F811
+def test_mixup_wrapper_rate_and_lambda(datalist):
     dataset = dict(
         type='AudioVisualDataset',
         ann_file=str(datalist / 'data.json'),
@@ -97,7 +97,7 @@ def test_mixup_wrapper_rate_and_lambda(datalist):  # noqa: F811
     assert wrapper.metainfo['num_classes'] == 3
 
 
-def test_sample_weight_rule_and_tool(datalist, tmp_path):  # noqa: F811
+def test_sample_weight_rule_and_tool(datalist, tmp_path):
     weights = compute_sample_weights([[0], [1, 2], [2], [0, 1]], 3)
     per_class = 1000 / (np.array([2, 2, 2]) + 0.01)
     assert np.allclose(weights, [
@@ -159,7 +159,7 @@ def test_bad_weight_files(tmp_path, content, match):
         BalancedSampler([0, 1, 2], str(tmp_path / 'missing.csv'), seed=0)
 
 
-def test_dataset_builds_in_tool_without_pipeline(datalist):  # noqa: F811
+def test_dataset_builds_in_tool_without_pipeline(datalist):
     ds = AudioVisualDataset(
         str(datalist / 'data.json'), str(datalist / 'labels.csv'))
     assert len(ds) == 4

@@ -22,8 +22,8 @@ from mmengine.runner import Runner
 
 from cavmae_mm.datasets import DatumError
 from cavmae_mm.engine.hooks import ReplacedSamplesHook
-from tests.conftest import logged_lines
-from tests.datasets.conftest import write_tone
+from tests.datasets.helpers import write_tone
+from tests.helpers import logged_lines
 from tests.media_fixtures import write_video
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'

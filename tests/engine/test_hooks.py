@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.logging import MessageHub
 
 from cavmae_mm.engine.hooks import FiniteLossHook
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_every_config_runs_the_checks():

@@ -1,6 +1,6 @@
 """Frozen parameters are summarised in one log line."""
 from cavmae_mm.registry import OPTIM_WRAPPER_CONSTRUCTORS
-from tests.conftest import logged_lines, tiny_recognizer_cfg
+from tests.helpers import logged_lines, tiny_recognizer_cfg
 
 
 def test_one_line_for_frozen_parameters(build):

@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from cavmae_mm.utils.runtime import adapt_to_machine
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 VAL = '''
 val_dataloader = test_dataloader

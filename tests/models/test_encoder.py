@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from cavmae_mm.models.backbones import PATHS
-from tests.conftest import TINY, TINY_ENCODER, tiny_inputs
+from tests.helpers import TINY, TINY_ENCODER, tiny_inputs
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_shorter_audio_loads_longer_checkpoint_with_trimmed_table(build):
 def test_the_decoder_trims_its_audio_table_by_the_same_hook(build):
     """One load pre-hook (layers/pos_embed.py) serves encoder and decoder;
     a whole pretraining model of 10 s clips loads into one of 5 s."""
-    from tests.conftest import tiny_pretrain_cfg
+    from tests.helpers import tiny_pretrain_cfg
     long = build(tiny_pretrain_cfg())
     long.init_weights()
     half = TINY['audio_length'] // 2

@@ -8,7 +8,7 @@ from cavmae_mm.models.flops import (encoder_flops, model_flops,
                                     recognizer_flops)
 from cavmae_mm.models.layers import set_fused_attention
 from cavmae_mm.models.modality import MODALITY_PATHS
-from tests.conftest import tiny_inputs, tiny_pretrain_cfg, tiny_recognizer_cfg
+from tests.helpers import tiny_inputs, tiny_pretrain_cfg, tiny_recognizer_cfg
 
 
 def counted(model, inputs, mode):

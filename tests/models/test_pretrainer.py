@@ -4,8 +4,8 @@ import torch
 from mmaction.structures import ActionDataSample
 from mmengine.optim import OptimWrapper
 
-from tests.conftest import (logged_lines, seed_all, tiny_inputs,
-                            tiny_pretrain_cfg)
+from tests.helpers import (logged_lines, seed_all, tiny_inputs,
+                           tiny_pretrain_cfg)
 
 
 @pytest.fixture

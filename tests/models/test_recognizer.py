@@ -6,7 +6,7 @@ from mmaction.structures import ActionDataSample
 from mmengine.optim import OptimWrapper
 
 from cavmae_mm.models.recognizers import MODALITY_PATHS
-from tests.conftest import randomize_, tiny_inputs, tiny_recognizer_cfg
+from tests.helpers import randomize_, tiny_inputs, tiny_recognizer_cfg
 
 
 def samples_with(labels):

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from cavmae_mm.models.layers import set_fused_attention
-from tests.conftest import (randomize_, tiny_inputs, tiny_pretrain_cfg,
-                            tiny_recognizer_cfg)
+from tests.helpers import (randomize_, tiny_inputs, tiny_pretrain_cfg,
+                           tiny_recognizer_cfg)
 
 
 def loss_and_grads(model, inputs, seed=0):

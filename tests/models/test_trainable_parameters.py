@@ -3,8 +3,8 @@ DistributedDataParallel needs without find_unused_parameters)."""
 import pytest
 
 from cavmae_mm.models.recognizers import MODALITY_PATHS
-from tests.conftest import (seed_all, tiny_inputs, tiny_pretrain_cfg,
-                            tiny_recognizer_cfg)
+from tests.helpers import (seed_all, tiny_inputs, tiny_pretrain_cfg,
+                           tiny_recognizer_cfg)
 
 
 def grads_match_requires_grad(model, loss):

@@ -5,7 +5,7 @@ import torch
 
 from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
                                                  mm_to_official)
-from tests.conftest import tiny_pretrain_cfg
+from tests.helpers import tiny_pretrain_cfg
 from tests.tool_loader import load_tool
 
 test_tool = load_tool('tools/test.py')

@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
 from cavmae_mm.utils.compat_torch_load import history_buffer_method
-from tests.conftest import TINY, tiny_pretrain_cfg
+from tests.helpers import TINY, tiny_pretrain_cfg
 
 
 class RandomAVDataset(Dataset):

@@ -76,7 +76,7 @@ def test_gpu_runs_the_config_as_written(cfg, monkeypatch, bf16):
 
 
 def test_cpu_changes_are_one_line_naming_the_keys(cfg, monkeypatch):
-    from tests.conftest import logged_lines
+    from tests.helpers import logged_lines
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     monkeypatch.setattr(runtime, 'cpu_has_native_bf16', lambda: False)
     cfg.launcher = 'pytorch'

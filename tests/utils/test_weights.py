@@ -11,8 +11,8 @@ from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
                                                  mm_to_official)
 from cavmae_mm.utils.weights import (CheckpointError, load_pretrained,
                                      load_weights, read_checkpoint)
-from tests.conftest import (logged_lines, randomize_, tiny_pretrain_cfg,
-                            tiny_recognizer_cfg)
+from tests.helpers import (logged_lines, randomize_, tiny_pretrain_cfg,
+                           tiny_recognizer_cfg)
 
 
 def recognizer(build, seed=None, **kwargs):

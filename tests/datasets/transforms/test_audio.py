@@ -6,8 +6,8 @@ import torch
 from cavmae_mm.datasets.transforms import (FbankNoiseRoll, KaldiFbank,
                                            LoadAudio, NormalizeFbank,
                                            PadCropFbank, SpecAugment)
-from tests.datasets.conftest import pipeline as Compose
-from tests.datasets.conftest import write_tone
+from tests.datasets.helpers import pipeline as Compose
+from tests.datasets.helpers import write_tone
 from tests.reference.official_inputs import ref_fbank
 
 EVAL_AUDIO = [

@@ -9,7 +9,7 @@ import torch
 from cavmae_mm.datasets.transforms import (LoadFrames, ResizeCenterCrop,
                                            SelectFrames)
 from cavmae_mm.models.data_preprocessors import AVDataPreprocessor
-from tests.datasets.conftest import pipeline, write_frames
+from tests.datasets.helpers import pipeline, write_frames
 from tests.reference.official_inputs import ref_fbank, ref_image
 
 EVAL = [

@@ -12,7 +12,7 @@ from cavmae_mm.datasets.transforms import (KaldiFbank, LoadAudio,
 from cavmae_mm.models.data_preprocessors.fbank_on_device import (
     FbankOnDevice, KaldiFbankBatch)
 from cavmae_mm.registry import MODELS
-from tests.datasets.conftest import write_tone
+from tests.datasets.helpers import write_tone
 
 LENGTHS = (400, 559, 16000, 23_917, 164_080 + 333)
 MASKED = (0 + 5.081) / 4.4849  # a masked (zero) fbank value, normalised
@@ -148,7 +148,7 @@ def test_waveform_as_input_contract(tmp_path):
 
 
 def test_a_training_step_on_device_fbank(build):
-    from tests.conftest import tiny_pretrain_cfg
+    from tests.helpers import tiny_pretrain_cfg
     cfg = tiny_pretrain_cfg(
         data_preprocessor=dict(
             type='AVDataPreprocessor',

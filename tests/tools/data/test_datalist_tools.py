@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from cavmae_mm.datasets import AudioVisualDataset
-from tests.datasets.conftest import write_tone
+from tests.datasets.helpers import write_tone
 from tests.tool_loader import load_tool
 
 build_datalist = load_tool('tools/data/build_datalist.py')

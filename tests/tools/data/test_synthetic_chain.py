@@ -6,8 +6,8 @@ from PIL import Image
 
 from cavmae_mm.datasets import AudioVisualDataset
 from cavmae_mm.registry import MODELS
-from tests.conftest import tiny_pretrain_cfg
-from tests.datasets.conftest import tiny_pipeline
+from tests.datasets.helpers import tiny_pipeline
+from tests.helpers import tiny_pretrain_cfg
 from tests.tool_loader import load_tool
 
 extract_audio = load_tool('tools/data/extract_audio.py')
@@ -65,7 +65,7 @@ def test_chain_feeds_the_model(synthetic):
 
 
 def test_multi_frame_testing_averages_all_ten_frames(synthetic):
-    from tests.conftest import tiny_recognizer_cfg
+    from tests.helpers import tiny_recognizer_cfg
     pipeline = [
         dict(t, mode='all') if t['type'] == 'SelectFrames' else t
         for t in tiny_pipeline(test=True)

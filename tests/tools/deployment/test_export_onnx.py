@@ -10,8 +10,8 @@ import torch
 
 from cavmae_mm.apis import init_model
 from cavmae_mm.registry import MODELS
-from tests.conftest import (TINY, randomize_, tiny_pretrain_cfg,
-                            tiny_recognizer_cfg)
+from tests.helpers import (TINY, randomize_, tiny_pretrain_cfg,
+                           tiny_recognizer_cfg)
 
 ort = pytest.importorskip('onnxruntime')
 pytest.importorskip('onnx')

@@ -9,7 +9,7 @@ import torch
 
 from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.official_checkpoint import mm_to_official
-from tests.conftest import randomize_, tiny_inputs, tiny_recognizer_cfg
+from tests.helpers import randomize_, tiny_inputs, tiny_recognizer_cfg
 from tests.tool_loader import load_tool
 
 convert_checkpoint = load_tool('tools/model_converters/convert_checkpoint.py')

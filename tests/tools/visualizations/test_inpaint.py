@@ -4,7 +4,7 @@ from PIL import Image
 
 from cavmae_mm.apis import inpaint
 from cavmae_mm.registry import MODELS
-from tests.conftest import seed_all, tiny_inputs, tiny_pretrain_cfg
+from tests.helpers import seed_all, tiny_inputs, tiny_pretrain_cfg
 from tests.tool_loader import load_tool
 
 tool = load_tool('tools/visualizations/inpaint.py')
