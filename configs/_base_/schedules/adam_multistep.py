@@ -1,6 +1,12 @@
 # Optimisation of every official recipe: Adam, betas (0.95, 0.999), weight
 # decay 5e-7, fp16 autocast (AmpOptimWrapper), per-epoch MultiStep x0.5.
 # Recipes set lr, epochs, milestones and (finetuning) the head's lr_mult.
+# The precision is the official one (fp16 with loss scaling); on Ampere or
+# newer GPUs bf16 and the fused Adam kernel are one option each:
+#   --cfg-options optim_wrapper.dtype=bfloat16 \
+#       optim_wrapper.optimizer.fused=True
+# The tools run this as written on a GPU; without CUDA they say in one line
+# what they change (AmpOptimWrapper needs a GPU).
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     # frozen parameters in one log line instead of one line each
