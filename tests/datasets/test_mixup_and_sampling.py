@@ -74,13 +74,18 @@ def after_mix_pipeline(prob=0.5):
     ]
 
 
-def test_mixup_wrapper_rate_and_lambda(datalist):
-    dataset = dict(
+def clips_to_mix(datalist):
+    """The datalist's clips, loaded up to the point where they mix."""
+    return dict(
         type='AudioVisualDataset',
         ann_file=str(datalist / 'data.json'),
         label_file='labels.csv',
         data_root=str(datalist),
         pipeline=loading_pipeline())
+
+
+def test_mixup_wrapper_rate_and_lambda(datalist):
+    dataset = clips_to_mix(datalist)
     wrapper = AudioVisualMixupDataset(dataset, after_mix_pipeline(prob=0.5))
     random.seed(0)
     np.random.seed(0)
@@ -166,12 +171,7 @@ def test_dataset_builds_in_tool_without_pipeline(datalist):
 
 
 def test_frames_mixed_on_the_device_need_mix_lambda_packed(datalist):
-    dataset = dict(
-        type='AudioVisualDataset',
-        ann_file=str(datalist / 'data.json'),
-        label_file='labels.csv',
-        data_root=str(datalist),
-        pipeline=loading_pipeline())
+    dataset = clips_to_mix(datalist)
     pipeline = after_mix_pipeline(prob=1.0)
     pipeline[0]['frames_on_device'] = True
     wrapper = AudioVisualMixupDataset(dataset, pipeline)

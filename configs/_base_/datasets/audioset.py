@@ -78,13 +78,16 @@ test_pipeline_videos = [
     eval_pack,
 ]
 
-val_dataloader = dict(
-    batch_size=12,
+# what every loader of the recipes shares (per GPU)
+loader_settings = dict(
     num_workers=8,
     persistent_workers=True,
     pin_memory=True,
+    collate_fn=dict(type='pseudo_collate'))
+val_dataloader = dict(
+    loader_settings,
+    batch_size=12,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_val,

@@ -46,14 +46,11 @@ train_pipeline = [
 ]
 
 train_dataloader = dict(
+    _base_.loader_settings,
     batch_size=12,
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
     # every official training loader drops the last incomplete batch
     drop_last=True,
     sampler=dict(type='BalancedSampler', weights_file=weights_file_train),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='AudioVisualMixupDataset',
         pipeline=train_pipeline,

@@ -35,14 +35,11 @@ train_pipeline_videos = [
 ]
 
 train_dataloader = dict(
+    _base_.loader_settings,
     batch_size=64,
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
     # every official training loader drops the last incomplete batch
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type=_base_.dataset_type,
         ann_file=ann_file_train,
