@@ -5,7 +5,7 @@
 # 48/192, noise, label smoothing 0.1, weight averaging of epochs 1-10 (the
 # tools/misc/average_checkpoints.py). Published: 51.2 mAP.
 _base_ = [
-    '_base_/models/cavmae_ft.py', '_base_/datasets/audioset_finetune.py',
+    '_base_/models/cavmae_ft.py', '_base_/datasets/audioset.py',
     '_base_/schedules/adam_multistep.py', '_base_/default_runtime.py'
 ]
 

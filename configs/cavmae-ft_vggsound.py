@@ -5,7 +5,7 @@
 # top-1 accuracy, weight averaging of epochs 3-10. Published: 65.5 (65.9
 # from the additionally VGGSound-pretrained model).
 _base_ = [
-    '_base_/models/cavmae_ft.py', '_base_/datasets/vggsound_finetune.py',
+    '_base_/models/cavmae_ft.py', '_base_/datasets/vggsound.py',
     '_base_/schedules/adam_multistep.py', '_base_/default_runtime.py'
 ]
 

@@ -5,7 +5,7 @@
 #   python tools/test.py configs/cavmae-retrieval_as.py cav-mae-scale++_mm.pth
 # Published: R@1 video->audio 16.1 (Scale+ 18.8) = retrieval/v2a_R@1.
 _base_ = [
-    '_base_/models/cavmae.py', '_base_/datasets/audioset.py',
+    '_base_/models/cavmae.py', '_base_/datasets/audioset_common.py',
     '_base_/default_runtime.py'
 ]
 

@@ -138,8 +138,7 @@ def test_pretrain_dataset_has_no_spec_augment_or_mixup(pretrain_cfg):
 
 def test_vggsound_variant_is_single_label_with_accuracy(synthetic):
     from cavmae_mm.registry import DATASETS
-    cfg = Config.fromfile(
-        str(CONFIGS / '_base_' / 'datasets' / 'vggsound_finetune.py'))
+    cfg = Config.fromfile(str(CONFIGS / '_base_' / 'datasets' / 'vggsound.py'))
     assert cfg.val_evaluator.metric_list == ('top_k_accuracy', )
     inner = cfg.train_dataloader.dataset.dataset
     assert inner.multi_label is False

@@ -1,108 +1,63 @@
-# AudioSet data shared by every recipe: 527 classes, multi-label; the audio
-# front end and the evaluation inputs (frame 5 for validation, all 10 frames
-# for the test). The training data are in audioset_pretrain.py and
-# audioset_finetune.py, which inherit this file.
-# Files as released with the official code (see docs/data_preparation.md):
-# datalists with wav/video_path relative to data_root (or absolute), the
-# label CSV and the per-sample weight file for balanced sampling.
-dataset_type = 'AudioVisualDataset'
-data_root = 'data/audioset'
-label_file = 'class_labels_indices.csv'
-ann_file_val = 'audioset_eval_cleaned.json'
-ann_file_test = 'audioset_eval_cleaned.json'
-multi_label = True
+# AudioSet finetuning data (the official finetuning scripts): balanced
+# sampling, mixup 0.5, SpecAugment 48/192, noise, label smoothing 0.1;
+# evaluation data from audioset_common.py.
+_base_ = ['./audioset_common.py']
 
-# The audio front end: kaldi fbank of 10 ms frames, 10 s clips. The model's
-# num_mel_bins, audio_length and img_size (_base_/models/cavmae.py) must
-# agree; the encoder names both shapes when they do not.
-mel_bins = 128
-target_length = 1024
-frame_size = 224
-# fbank statistics of AudioSet (the reference uses them for VGGSound too)
-audio_norm = dict(type='NormalizeFbank', mean=-5.081, std=4.4849)
+ann_file_train = 'audioset_2m_cleaned.json'
+weights_file_train = 'data/audioset/audioset_2m_cleaned_weight.csv'
+freqm, timem = 48, 192
+label_smooth = 0.1
+mixup = 0.5
 
-# evaluation: one-hot targets (mAP); single-label data index them
-eval_targets = dict(type='EncodeLabels', label_smooth=0.0)
-eval_pack = dict(
-    type='PackActionInputs',
-    collect_keys=('audios', 'imgs'),
-    meta_keys=('video_id', 'frame_inds'))
-val_pipeline = [
+# train: load up to the point where clips are mixed ...
+train_load_pipeline = [
     dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
-    dict(type='SelectFrames', mode='fixed', frame_use=5),
+    dict(type='SelectFrames', mode='random'),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=frame_size),
-    eval_targets,
-    eval_pack,
+    dict(type='ResizeCenterCrop', size=_base_.frame_size),
 ]
-# test: all 10 frames of a clip in one pass, predictions averaged
-test_pipeline = [
-    dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
-    dict(type='SelectFrames', mode='all'),
-    dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=frame_size),
-    eval_targets,
-    eval_pack,
+# ... the same straight from video files (see audioset_common.py) ...
+train_load_pipeline_videos = [
+    dict(type='DecodeAudio'),
+    dict(type='DecodeOfficialFrames', mode='random'),
+    dict(type='ResizeCenterCrop', size=_base_.frame_size),
+]
+# ... then, in the mixup wrapper (which fetches the partner): mixing, the
+# (mixed) target, and the reference's audio order. The frames of a mixed
+# sample stay uint8 and are mixed on the device by the data preprocessor
+# (the same values; mix_lambda in meta_keys).
+mix_and_label = [
+    dict(
+        type='AudioVisualMixup', prob=mixup, alpha=10.0,
+        frames_on_device=True),
+    dict(type='EncodeLabels', label_smooth=label_smooth),
+]
+train_pipeline = [
+    *mix_and_label,
+    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
+    dict(type='PadCropFbank', target_length=_base_.target_length),
+    dict(type='SpecAugment', freqm=freqm, timem=timem),
+    _base_.audio_norm,
+    dict(type='FbankNoiseRoll'),
+    dict(
+        type='PackActionInputs',
+        collect_keys=('audios', 'imgs'),
+        meta_keys=('video_id', 'mix_lambda')),
 ]
 
-# Straight from video files (datalists written by
-# tools/data/build_datalist.py --video-dir: a video path, no wav): each sample
-# decodes the audio track (16 kHz, first channel, as the extraction) and the
-# frames at the official extraction points (OpenCV seeks, the extraction's
-# 224 resize); everything after loading is the offline pipeline's. Use them
-# in place of the offline pipelines, e.g. configs/cavmae-ft_as20k-videos.py.
-val_pipeline_videos = [
-    dict(type='DecodeAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
-    dict(type='DecodeOfficialFrames', mode='fixed', frame_use=5),
-    dict(type='ResizeCenterCrop', size=frame_size),
-    eval_targets,
-    eval_pack,
-]
-test_pipeline_videos = [
-    dict(type='DecodeAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
-    dict(type='DecodeOfficialFrames', mode='all'),
-    dict(type='ResizeCenterCrop', size=frame_size),
-    eval_targets,
-    eval_pack,
-]
-
-# what every loader of the recipes shares (per GPU)
-loader_settings = dict(
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
-    collate_fn=dict(type='pseudo_collate'))
-val_dataloader = dict(
-    loader_settings,
+train_dataloader = dict(
+    _base_.loader_settings,
     batch_size=12,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    # every official training loader drops the last incomplete batch
+    drop_last=True,
+    sampler=dict(type='BalancedSampler', weights_file=weights_file_train),
     dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_val,
-        label_file=label_file,
-        data_root=data_root,
-        multi_label=multi_label,
-        pipeline=val_pipeline,
-        test_mode=True))
-test_dataloader = dict(
-    val_dataloader,
-    batch_size=4,
-    dataset=dict(
-        val_dataloader['dataset'],
-        ann_file=ann_file_test,
-        pipeline=test_pipeline))
-# mAP (the main metric), mean AUC and d-prime, as the reference reports
-val_evaluator = dict(type='AudioSetMetric')
-test_evaluator = val_evaluator
+        type='AudioVisualMixupDataset',
+        pipeline=train_pipeline,
+        dataset=dict(
+            type=_base_.dataset_type,
+            ann_file=ann_file_train,
+            label_file=_base_.label_file,
+            data_root=_base_.data_root,
+            multi_label=_base_.multi_label,
+            pipeline=train_load_pipeline)))

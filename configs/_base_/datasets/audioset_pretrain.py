@@ -1,7 +1,7 @@
 # AudioSet-2M pretraining data (the official pretraining scripts): noise
 # augmentation, no SpecAugment, no mixup, no balanced sampling; evaluation
-# data from audioset.py.
-_base_ = ['./audioset.py']
+# data from audioset_common.py.
+_base_ = ['./audioset_common.py']
 
 ann_file_train = 'audioset_2m_cleaned.json'
 
@@ -19,7 +19,7 @@ train_pipeline = [
         collect_keys=('audios', 'imgs'),
         meta_keys=('video_id', )),
 ]
-# the same straight from video files (see audioset.py)
+# the same straight from video files (see audioset_common.py)
 train_pipeline_videos = [
     dict(type='DecodeAudio'),
     dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),

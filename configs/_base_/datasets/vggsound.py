@@ -2,7 +2,7 @@
 # label, top-k accuracy. AudioSet's pipelines (including its fbank
 # statistics, as the reference) except that evaluation targets are class
 # indices.
-_base_ = ['./audioset_finetune.py']
+_base_ = ['./audioset.py']
 
 data_root = 'data/vggsound'
 label_file = 'class_labels_indices_vgg.csv'
