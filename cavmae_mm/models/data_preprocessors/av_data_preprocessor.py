@@ -93,8 +93,9 @@ class AVDataPreprocessor(BaseDataPreprocessor):
                              f'-3, expected {self.mean.shape[0]}')
         return (imgs.float() / 255.0 - self.mean) / self.std
 
-    def mix_frame_pairs(self, imgs: Union[Tensor, Sequence[Tensor]],
-                        data_samples: Optional[list]) -> list:
+    def mix_frame_pairs(
+            self, imgs: Union[Tensor, Sequence[Tensor]],
+            data_samples: Optional[list]) -> Union[Tensor, Sequence[Tensor]]:
         """Moves each sample's frames to the device and mixes the uint8
         pairs of mixed-up samples there.
 
