@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
@@ -195,3 +196,29 @@ def test_pipelines_feed_the_model_its_input_size(name):
         assert on_device.target_length == backbone.audio_length
         seen.update({'KaldiFbank', 'PadCropFbank'})
     assert seen == {kind for kind, _ in expected}, seen
+
+
+def test_new_dataset_template_keeps_nothing_of_its_base_data(synthetic):
+    """configs/cavmae-ft_custom.py (the README's template for new data):
+    no VGGSound path, 10 s length or AudioSet statistic is left anywhere in
+    the config, and its model takes 5 s clips."""
+    import json
+    cfg = Config.fromfile(str(CONFIGS / 'cavmae-ft_custom.py'))
+    text = json.dumps(cfg.to_dict(), default=str)
+    for stale in ('vgg', '1024', '-5.081', '4.4849', 'audioset'):
+        assert stale not in text, stale
+    norms = [
+        step for _, pipeline in _pipelines(cfg) for step in pipeline
+        if step.type == 'NormalizeFbank'
+    ]
+    assert len(norms) == 3  # train (after mixing), validation, test
+    assert all((n.mean, n.std) == (-4.0, 4.0) for n in norms)
+    assert cfg.model.cls_head.num_classes == 10
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    # 512 frames x 128 bins in 16 x 16 patches
+    assert model.backbone.pos_embed_a.shape == (1, 256, 768)
+    point_at(cfg.test_dataloader.dataset, synthetic)
+    from cavmae_mm.registry import DATASETS
+    packed = DATASETS.build(cfg.test_dataloader.dataset)[0]
+    assert packed['inputs']['audios'].shape == (512, 128)

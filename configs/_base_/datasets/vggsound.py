@@ -10,7 +10,7 @@ multi_label = False
 ann_file_train = 'vgg_train_cleaned.json'
 weights_file_train = 'data/vggsound/vgg_train_cleaned_weight.csv'
 ann_file_test = 'vgg_test_cleaned.json'
-vgg_dataset = dict(
+dataset_args = dict(
     data_root=data_root, label_file=label_file, multi_label=multi_label)
 
 # the AudioSet evaluation pipelines with this target step
@@ -26,12 +26,13 @@ test_pipeline_videos = [
 
 train_dataloader = dict(
     sampler=dict(weights_file=weights_file_train),
-    dataset=dict(dataset=dict(ann_file=ann_file_train, **vgg_dataset)))
+    dataset=dict(dataset=dict(ann_file=ann_file_train, **dataset_args)))
 val_dataloader = dict(
-    dataset=dict(ann_file=ann_file_test, pipeline=val_pipeline, **vgg_dataset))
+    dataset=dict(
+        ann_file=ann_file_test, pipeline=val_pipeline, **dataset_args))
 test_dataloader = dict(
     dataset=dict(
-        ann_file=ann_file_test, pipeline=test_pipeline, **vgg_dataset))
+        ann_file=ann_file_test, pipeline=test_pipeline, **dataset_args))
 val_evaluator = dict(
     type='AccMetric',
     metric_list=('top_k_accuracy', ),
