@@ -1,5 +1,6 @@
 """Reads audio: soundfile for wavs (torchaudio 2.11's ``load`` needs
 torchcodec), PyAV for everything that must be converted first."""
+import io
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
@@ -22,14 +23,18 @@ def check_samples(waveform: Tensor, path: Union[str, Path]) -> None:
         raise MediaError(f'{path}: audio has {bad} NaN or infinite samples')
 
 
-def load_wav(path: Union[str, Path]) -> Tuple[Tensor, int]:
+def load_wav(path: Union[str, Path],
+             data: Optional[bytes] = None) -> Tuple[Tensor, int]:
     """Reads an audio file as float32 [channels, samples] and its rate.
 
     The scaling is ``torchaudio.load``'s (and so the reference's): integer
     PCM is divided by 2**(bits - 1), e.g. int16 by 32768, into [-1, 1).
 
     Args:
-        path: Audio file (wav, flac, ... anything libsndfile reads).
+        path: Audio file (wav, flac, ... anything libsndfile reads), or the
+            name of ``data`` in the messages.
+        data (bytes, optional): The file's bytes (e.g. a shard member),
+            decoded exactly as the file would be.
 
     Returns:
         tuple: waveform [C, N] float32 and the sample rate.
@@ -40,15 +45,15 @@ def load_wav(path: Union[str, Path]) -> Tuple[Tensor, int]:
             holds NaN / infinite samples; the message names the file and the
             reason.
     """
-    path = Path(path)
-    if not path.is_file():
+    if data is None and not Path(path).is_file():
         raise FileNotFoundError(f'{path}: audio file not found')
+    source = io.BytesIO(data) if data is not None else str(path)
     try:
-        data, sample_rate = soundfile.read(
-            str(path), dtype='float32', always_2d=True)
+        samples, sample_rate = soundfile.read(
+            source, dtype='float32', always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError) as err:
         raise MediaError(f'{path}: cannot decode audio ({err})') from err
-    waveform = torch.from_numpy(data.T.copy())
+    waveform = torch.from_numpy(samples.T.copy())
     check_samples(waveform, path)
     return waveform, sample_rate
 

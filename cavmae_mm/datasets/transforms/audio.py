@@ -32,6 +32,8 @@ class LoadAudio(BaseTransform):
 
     Required Keys:
         - audio_path
+        - audio_bytes (optional: the file's bytes, e.g. from a shard; None
+          when the shard's sample has no wav)
 
     Added Keys:
         - waveform (Tensor [1, N], float32)
@@ -61,7 +63,9 @@ class LoadAudio(BaseTransform):
                 f'(its datalist lists video files: {results.get("filename")});'
                 ' use the on-the-fly pipeline of the dataset base '
                 '(LoadAudioFromVideo and SelectVideoFrames)')
-        waveform, rate = load_wav(path)
+        if 'audio_bytes' in results and results['audio_bytes'] is None:
+            raise FileNotFoundError(f'{path}: the sample has no wav')
+        waveform, rate = load_wav(path, results.get('audio_bytes'))
         if waveform.shape[0] != 1:
             raise ValueError(
                 f'{path}: audio has {waveform.shape[0]} channels; CAV-MAE '

@@ -1,7 +1,8 @@
 """Frame transforms: which extracted frame to use, decoding, resizing."""
+import io
 import random
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 import torch
@@ -76,6 +77,8 @@ class SelectFrames(_FrameChoice):
     Required Keys:
         - video_path
         - video_id
+        - frame_bytes (optional: ``{index: bytes}`` of the clip's frames,
+          e.g. from a shard, used instead of the files)
 
     Added Keys:
         - frame_paths (list[str])
@@ -87,12 +90,13 @@ class SelectFrames(_FrameChoice):
         num_frames (int): Frames extracted per clip. Defaults to 10.
     """
 
-    def _existing(self, video_path: str, video_id: str, index: int) -> int:
+    @staticmethod
+    def _existing(video_path: str, video_id: str, index: int,
+                  exists: Callable[[int], bool]) -> int:
         wanted = index
-        while index >= 1 and not frame_file(video_path, video_id,
-                                            index).is_file():
+        while index >= 1 and not exists(index):
             index -= 1
-        if not frame_file(video_path, video_id, index).is_file():
+        if not exists(index):
             raise FileNotFoundError(
                 f'{frame_file(video_path, video_id, wanted)}: no frame '
                 f'{wanted} or earlier of {video_id} under {video_path}')
@@ -101,7 +105,17 @@ class SelectFrames(_FrameChoice):
     def transform(self, results: Dict) -> Dict:
         wanted = choose_slots(self.mode, self.frame_use, self.num_frames)
         video_path, video_id = results['video_path'], results['video_id']
-        inds = [self._existing(video_path, video_id, i) for i in wanted]
+        stored = results.get('frame_bytes')
+        if stored is not None:
+            exists = stored.__contains__
+        else:
+
+            def exists(i: int) -> bool:
+                return frame_file(video_path, video_id, i).is_file()
+
+        inds = [
+            self._existing(video_path, video_id, i, exists) for i in wanted
+        ]
         results['frame_inds'] = inds
         results['frame_paths'] = [
             str(frame_file(video_path, video_id, i)) for i in inds
@@ -160,6 +174,8 @@ class LoadFrames(BaseTransform):
 
     Required Keys:
         - frame_paths
+        - frame_inds and frame_bytes (optional: the frames' bytes, decoded
+          instead of the files)
 
     Added Keys:
         - imgs (list[PIL.Image.Image])
@@ -167,9 +183,12 @@ class LoadFrames(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         images: List[Image.Image] = []
-        for path in results['frame_paths']:
+        stored = results.get('frame_bytes')
+        for i, path in enumerate(results['frame_paths']):
+            source = path if stored is None else io.BytesIO(
+                stored[results['frame_inds'][i]])
             try:
-                with Image.open(path) as image:
+                with Image.open(source) as image:
                     images.append(image.convert('RGB'))
             except (UnidentifiedImageError, OSError) as err:
                 raise ValueError(f'{path}: cannot decode frame ({err})') \
