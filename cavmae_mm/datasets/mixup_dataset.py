@@ -17,7 +17,7 @@ class AudioVisualMixupDataset:
     The wrapped dataset's pipeline loads a clip up to the point where the
     reference mixes (waveform and resized frame); this wrapper's
     ``pipeline`` continues from there. Before each transform that has a
-    ``get_indexes(dataset)`` method (``AudioVisualMixup``), the wrapper
+    ``get_indexes(dataset, index)`` method (``AudioVisualMixup``), the wrapper
     loads the samples at those indices and hands them over under
     ``mix_results``; the transform mixes. The rest (``EncodeLabels``, which
     encodes the mixed target once, fbank, SpecAugment, normalisation,
@@ -77,7 +77,7 @@ class AudioVisualMixupDataset:
         partner_name = ''
         for transform in self.pipeline.transforms:
             if hasattr(transform, 'get_indexes'):
-                indexes = transform.get_indexes(self.dataset)
+                indexes = transform.get_indexes(self.dataset, idx)
                 partners = [self.dataset[i] for i in indexes]
                 for partner in partners:
                     reasons += pop_replacements(partner)

@@ -72,6 +72,7 @@ class ShardedAudioVisualDataset(AudioVisualDataset):
         self.store: Optional[ShardStore] = None
         self.source_datums = np.zeros(0, dtype=np.int64)
         self.sample_shards = np.zeros(0, dtype=np.int64)
+        self._shard_members: Optional[List[np.ndarray]] = None
         self.datalist_size = 0
         if is_remote(ann_file):  # BaseDataset would join it to data_root
             self.manifest_url, data_prefix = ann_file, ''
@@ -125,6 +126,16 @@ class ShardedAudioVisualDataset(AudioVisualDataset):
         if not self._fully_initialized:
             self.full_init()
         return self.sample_shards
+
+    def partner_pool(self, index: int) -> np.ndarray:
+        """The samples of ``index``'s shard: where mixup draws its partner
+        (a random part of the datalist, as the shards are packed in a
+        seeded random order, and already being read)."""
+        if self._shard_members is None:
+            order = np.argsort(self.shard_of(), kind='stable')
+            bounds = np.cumsum(np.bincount(self.sample_shards))[:-1]
+            self._shard_members = np.split(order, bounds)
+        return self._shard_members[self.sample_shards[index]]
 
     def _where(self, info: Dict, key: Optional[str] = None) -> str:
         key = key or f'at byte {info["offset"]}'

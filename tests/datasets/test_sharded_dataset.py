@@ -155,6 +155,12 @@ def test_mixup_wrapper_reads_partners_from_shards(tmp_path):
     sample = mixed[0]
     assert sample['inputs']['audios'].shape == (64, 32)
     assert 0 <= sample['data_samples'].metainfo['mix_lambda'] <= 1
+    # the partner comes from the clip's own shard (no other shard is read)
+    mixing = mixed.pipeline.transforms[0]
+    partners = {mixing.get_indexes(mixed.dataset, 2)[0] for _ in range(50)}
+    assert partners == {2}  # clip 2 is alone in the second shard
+    partners = {mixing.get_indexes(mixed.dataset, 0)[0] for _ in range(50)}
+    assert partners == {0, 1}
 
 
 class _Server:

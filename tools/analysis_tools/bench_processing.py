@@ -7,6 +7,9 @@
     python tools/analysis_tools/bench_processing.py --data-root DATA \
         --datalist train.json --workers 0 4 8 16
 
+    python tools/analysis_tools/bench_processing.py --shards [--clips 2000]
+        [--official-repo path/to/cav-mae]     # files vs shards (I/O)
+
 Runs the real dataset + transforms + collate path of a recipe (its train
 and test pipelines): the CPU milliseconds of every transform per sample
 (for the mixup wrapper: the wrapped pipeline, the mixing, then the
@@ -16,6 +19,17 @@ generated in a temporary folder (tools/data/make_synthetic.py and the
 extraction tools), with an offline datalist and a datalist of the video
 files; the one the recipe reads is used. Prints a table and writes --out
 (JSON).
+
+With --shards it compares the data sources instead (see shard_io.py in
+this folder): a generated set of --clips extracted clips (10 s wav, ten
+224 px JPEG frames), packed into shards, read by the training dataset of
+the CPU-fbank recipe (cavmae-ft_as20k.py) and the device-fbank recipe
+(cavmae-ft_as20k-gpufbank.py) from the files, the local shards and the
+shards over HTTP from a local server, cold and warm: ms and CPU ms per
+sample (one thread), storage and read bytes per sample, data files opened
+per 1,000 samples (strace). With --official-repo (a checkout of
+YuanGongND/cav-mae) the official pretraining loader and the pretraining
+recipe's are timed side by side on the same files.
 """
 import argparse
 import copy
@@ -179,6 +193,117 @@ def benchmark_data(args) -> Dict:
     return out
 
 
+RECIPES = {
+    'CPU fbank': 'configs/cavmae-ft_as20k.py',
+    'device fbank': 'configs/cavmae-ft_as20k-gpufbank.py',
+}
+
+
+def folder_bytes(folder: Path, pattern: str) -> int:
+    return sum(p.stat().st_size for p in folder.glob(pattern) if p.is_file())
+
+
+def benchmark_shards(args) -> Dict:
+    """Files vs shards, local and over HTTP, cold and warm."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import shard_io
+    with tempfile.TemporaryDirectory(dir=args.tmp_dir) as tmp:
+        folder = Path(tmp) / 'set'
+        print(f'shards: writing {args.clips} clips ...', flush=True)
+        shard_io.write_realistic_set(folder, args.clips)
+        print('shards: packing ...', flush=True)
+        manifest = shard_io.pack(folder, args.samples_per_shard,
+                                 max(args.workers + [1]))
+        clip_bytes = (folder_bytes(folder, 'audio/*.wav') +
+                      folder_bytes(folder, 'frames/*/*.jpg')) / args.clips
+        shard_bytes = folder_bytes(folder, 'shards/*.tar') / args.clips
+        server = shard_io.LocalServer(folder)
+        sources = {
+            'files': None,
+            'shards': str(manifest),
+            'shards over HTTP': f'{server.url}/shards/manifest.json'
+        }
+        rows = []
+        try:
+            for recipe, config in RECIPES.items():
+                for source, location in sources.items():
+                    cache = Path(tmp) / f'cache-{len(rows)}'
+                    spec = dict(
+                        config=str(ROOT / config),
+                        folder=str(folder),
+                        source=location,
+                        cache_dir=str(cache),
+                        samples=args.io_samples)
+                    for state in ('cold', 'warm'):
+                        if state == 'cold':
+                            shard_io.evict(folder)
+                        print(
+                            f'shards: {recipe}, {source}, {state} ...',
+                            flush=True)
+                        rows.append(
+                            dict(
+                                recipe=recipe,
+                                source=source,
+                                cache=state,
+                                **shard_io.read_samples(spec)))
+                    if recipe == 'CPU fbank':  # the same reads in both
+                        rows[-1]['opens_per_1000'] = shard_io.count_opens(
+                            spec, [folder, cache])
+        finally:
+            server.close()
+        out = dict(
+            clips=args.clips,
+            samples_per_shard=args.samples_per_shard,
+            samples_read=args.io_samples,
+            clip_bytes_files=clip_bytes,
+            clip_bytes_shards=shard_bytes,
+            rows=rows)
+        if args.official_repo:
+            out['official_loader'] = official_side_by_side(
+                args, shard_io, folder)
+    return out
+
+
+def official_side_by_side(args, shard_io, folder: Path) -> Dict:
+    """Ours (the pretraining recipe, CPU fbank) and the official loader on
+    the same files, alternating, two rounds each, warm cache."""
+    spec = dict(
+        config=str(ROOT / 'configs/cavmae_as2m.py'),
+        folder=str(folder),
+        source=None,
+        samples=args.io_samples)
+    _, order = shard_io.build_dataset(spec)
+    ours, theirs = [], []
+    for _ in range(2):
+        ours.append(shard_io.read_samples(spec)['ms_per_sample'])
+        theirs.append(
+            shard_io.official_loader_ms(
+                Path(args.official_repo), folder, args.io_samples, order))
+    return dict(ours_ms=ours, official_ms=theirs)
+
+
+def print_shards_table(report: Dict) -> None:
+    print(f'\n{report["clips"]} clips, {report["samples_read"]} read per '
+          f'row; {report["clip_bytes_files"] / 1024:.0f} KiB per clip as '
+          f'files, {report["clip_bytes_shards"] / 1024:.0f} KiB in shards '
+          f'of {report["samples_per_shard"]}')
+    print(f'{"recipe":<13}{"source":<18}{"cache":<6}{"ms":>7}{"cpu ms":>8}'
+          f'{"storage KiB":>13}{"read KiB":>10}{"opens/1000":>11}')
+    for row in report['rows']:
+        opens = row.get('opens_per_1000')
+        print(f'{row["recipe"]:<13}{row["source"]:<18}{row["cache"]:<6}'
+              f'{row["ms_per_sample"]:7.2f}{row["cpu_ms_per_sample"]:8.2f}'
+              f'{row["storage_kb_per_sample"]:13.1f}'
+              f'{row["read_kb_per_sample"]:10.1f}' +
+              (f'{opens:11.1f}' if opens is not None else ''))
+    official = report.get('official_loader')
+    if official:
+        print('pretraining loader, ms per sample (two rounds): ours ' +
+              ' / '.join(f'{v:.2f}' for v in official['ours_ms']) +
+              ', official ' + ' / '.join(f'{v:.2f}'
+                                         for v in official['official_ms']))
+
+
 def print_table(report: Dict) -> None:
     for name, p in report['data']['pipelines'].items():
         print(f'\ndata, {name} pipeline: ms per sample and transform')
@@ -213,7 +338,31 @@ def parse_args(argv=None) -> argparse.Namespace:
         default='labels.csv',
         help='label CSV under --data-root')
     parser.add_argument(
-        '--clips', type=int, default=16, help='clips of the synthetic set')
+        '--clips',
+        type=int,
+        help='clips of the synthetic set (default 16; with --shards 2000)')
+    parser.add_argument(
+        '--shards',
+        action='store_true',
+        help='compare files and shards (I/O) instead')
+    parser.add_argument(
+        '--io-samples',
+        type=int,
+        default=400,
+        help='with --shards: samples read per measurement')
+    parser.add_argument(
+        '--samples-per-shard',
+        type=int,
+        default=100,
+        help='with --shards: clips per shard of the generated set')
+    parser.add_argument(
+        '--official-repo',
+        help='with --shards: a checkout of YuanGongND/cav-mae, whose '
+        'loader is timed beside ours')
+    parser.add_argument(
+        '--tmp-dir',
+        help='where the generated sets go (default: the system temporary '
+        'folder)')
     parser.add_argument(
         '--samples',
         type=int,
@@ -244,6 +393,18 @@ def main(argv=None) -> Dict:
     args = parse_args(argv)
     if not Path(args.config).is_file():
         args.config = str(ROOT / args.config)
+    if args.official_repo and not (Path(args.official_repo) / 'src' /
+                                   'dataloader.py').is_file():
+        raise SystemExit(f'{args.official_repo}: no src/dataloader.py (a '
+                         'checkout of YuanGongND/cav-mae expected)')
+    if args.clips is None:
+        args.clips = 2000 if args.shards else 16
+    if args.shards:
+        report = dict(shards=benchmark_shards(args))
+        print_shards_table(report['shards'])
+        Path(args.out).write_text(json.dumps(report, indent=1))
+        print(f'\nwritten: {args.out}')
+        return report
     report = dict(data=benchmark_data(args))
     print_table(report)
     Path(args.out).write_text(json.dumps(report, indent=1))

@@ -120,11 +120,21 @@ class AudioVisualMixup(BaseTransform):
         self.alpha = alpha
         self.frames_on_device = frames_on_device
 
-    def get_indexes(self, dataset) -> List[int]:
-        """The partner to load: one random index, or none (no mixing)."""
-        if random.random() < self.prob:
+    def get_indexes(self, dataset, index: Optional[int] = None) -> List[int]:
+        """The partner to load: one random index, or none (no mixing).
+
+        The partner is drawn uniformly from the whole dataset, as the
+        reference draws it, or, for a dataset that offers
+        ``partner_pool(index)`` (data read from shards), uniformly from
+        that pool (the clip's own shard, which is already being read).
+        """
+        if random.random() >= self.prob:
+            return []
+        pool = getattr(dataset, 'partner_pool', None)
+        if pool is None or index is None:
             return [random.randint(0, len(dataset) - 1)]
-        return []
+        candidates = pool(index)
+        return [int(candidates[random.randint(0, len(candidates) - 1)])]
 
     def transform(self, results: Dict) -> Optional[Dict]:
         partners = results.pop('mix_results', None) or []
