@@ -1,4 +1,4 @@
-"""An epoch-based training loop that resumes in the middle of an epoch.
+"""An epoch-based training loop that resumes exactly where it stopped.
 
 MMEngine's ``EpochBasedTrainLoop`` restarts the interrupted epoch from its
 first batch when a run is resumed from an iteration checkpoint (and, without
@@ -7,10 +7,14 @@ are trained on twice and the iteration counter runs past ``max_iters``. An
 AudioSet-2M epoch is thousands of iterations, so pre-empted jobs lose hours.
 
 :class:`ResumableEpochBasedTrainLoop` records the train sampler's seed in the
-message hub (saved in every checkpoint) and, on resuming mid-epoch, restores
-that seed and skips the batches that were already trained on, at the index
-level (no sample is loaded to be thrown away). The resumed run then sees
-exactly the batches the interrupted one had left.
+message hub (saved in every checkpoint) and, on resuming, restores that seed
+and skips the batches that were already trained on, at the index level (no
+sample is loaded to be thrown away). Every sample is fetched with a seed of
+its own (:mod:`cavmae_mm.engine.seeded_loading`), so its random
+augmentation does not depend on which loader worker fetched it; with
+``RandomStateHook`` restoring each rank's generators, a resumed run trains
+on exactly the batches, augmentations and masks the interrupted one would
+have: it ends bit-identical to an uninterrupted run.
 
 Save iteration checkpoints next to the epoch ones with a second hook::
 
@@ -18,33 +22,18 @@ Save iteration checkpoints next to the epoch ones with a second hook::
                          interval=2000, max_keep_ckpts=1)]
 """
 import logging
-from typing import Iterator, List
+from typing import Optional
 
 import torch
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop, ValLoop
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import DataLoader
 
 from cavmae_mm.registry import LOOPS
+from .seeded_loading import seeded_loader
 
 SEED_KEY = 'train_sampler_seed'
-
-
-class _SkipBatches(Sampler):
-    """The batches of ``batch_sampler`` after its first ``skip``."""
-
-    def __init__(self, batch_sampler, skip: int) -> None:
-        self.batch_sampler = batch_sampler
-        self.skip = skip
-
-    def __iter__(self) -> Iterator[List[int]]:
-        for position, batch in enumerate(self.batch_sampler):
-            if position >= self.skip:
-                yield batch
-
-    def __len__(self) -> int:
-        return len(self.batch_sampler) - self.skip
 
 
 def _sampler_of(dataloader: DataLoader):
@@ -53,38 +42,71 @@ def _sampler_of(dataloader: DataLoader):
         dataloader.sampler
 
 
-def remaining_batches(dataloader: DataLoader, skip: int) -> DataLoader:
-    """A one-epoch loader over the batches of ``dataloader`` after ``skip``.
-
-    It shares the dataset, batch sampler (whose epoch is already set),
-    collate function and worker settings of ``dataloader``.
-    """
-    if dataloader.batch_sampler is None:
-        raise ValueError('resuming mid-epoch needs a loader with a batch '
-                         'sampler (batch_size set)')
-    options = dict(
-        num_workers=dataloader.num_workers,
-        collate_fn=dataloader.collate_fn,
-        pin_memory=dataloader.pin_memory,
-        timeout=dataloader.timeout,
-        worker_init_fn=dataloader.worker_init_fn,
-        multiprocessing_context=dataloader.multiprocessing_context,
-        generator=dataloader.generator)
-    if dataloader.num_workers > 0:
-        options['prefetch_factor'] = dataloader.prefetch_factor
-    return DataLoader(
-        dataloader.dataset,
-        batch_sampler=_SkipBatches(dataloader.batch_sampler, skip),
-        **options)
+def _has_random_state_hook(runner) -> bool:
+    return any(
+        type(hook).__name__ == 'RandomStateHook' for hook in runner.hooks)
 
 
 @LOOPS.register_module()
 class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
-    """``EpochBasedTrainLoop`` that continues an epoch where it stopped.
+    """``EpochBasedTrainLoop`` that continues an epoch where it stopped and
+    seeds every sample by its place in the run.
 
-    Takes the same arguments as MMEngine's loop. Outside a mid-epoch resume
-    it behaves exactly like it.
+    Takes the same arguments as MMEngine's loop. ``runner.train_dataloader``
+    stays the loader MMEngine built (hooks read its dataset, sampler and
+    batch size); the loop iterates a loader built once from it (same
+    dataset, batch sampler, collate function and worker settings, workers
+    kept across epochs when ``persistent_workers``) that yields the
+    batches from the resume point on and fetches each sample with its seed.
+    A loader without a batch sampler is iterated as MMEngine does (and
+    cannot be resumed mid-epoch).
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._seeded: Optional[DataLoader] = None
+        self._seeded_built = False
+
+    def run(self) -> torch.nn.Module:
+        """Trains; then stops the loader's persistent workers."""
+        try:
+            return super().run()
+        finally:
+            self._stop_workers()
+
+    def _stop_workers(self) -> None:
+        """Stops the workers of the loop's loader now: left to the garbage
+        collector (``tools/train.py`` collects before it shuts a process
+        group down) their shutdown waits ~5 s per worker on its timeout."""
+        iterator = getattr(self._seeded, '_iterator', None)
+        if iterator is not None and hasattr(iterator, '_shutdown_workers'):
+            iterator._shutdown_workers()
+            self._seeded._iterator = None
+
+    def _base_seed(self, sampler) -> int:
+        """The train sampler's seed, the one of the checkpoint when it has
+        one (recorded in the message hub)."""
+        hub = self.runner.message_hub
+        saved_seed = hub.get_info(SEED_KEY)
+        if hasattr(sampler, 'seed'):
+            if saved_seed is not None:
+                sampler.seed = saved_seed
+            hub.update_info(SEED_KEY, int(sampler.seed))
+            return int(sampler.seed)
+        return int(self.runner.seed or 0)
+
+    def _loader(self, base_seed: int) -> Optional[DataLoader]:
+        if not self._seeded_built:
+            self._seeded_built = True
+            self._seeded = seeded_loader(self.dataloader, base_seed)
+            if self._seeded is None:
+                print_log(
+                    'the training loader has no batch sampler: its samples '
+                    'are not seeded by their position and a resumed run '
+                    'is not bit-identical',
+                    logger='current',
+                    level=logging.WARNING)
+        return self._seeded
 
     def run_epoch(self) -> None:
         """Train one epoch, or the rest of a resumed one."""
@@ -92,34 +114,36 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
         self.runner.model.train()
         per_epoch = len(self.dataloader)
         done = self._iter - self._epoch * per_epoch
+        if not 0 <= done <= per_epoch:
+            raise RuntimeError(
+                f'cannot resume: the checkpoint is at iteration '
+                f'{self._iter} of epoch {self._epoch + 1}, but epochs '
+                f'of {per_epoch} iterations put that epoch at '
+                f'{self._epoch * per_epoch}..'
+                f'{(self._epoch + 1) * per_epoch}; was the batch size, '
+                'GPU count or dataset changed since it was saved?')
         sampler = _sampler_of(self.dataloader)
-        hub = self.runner.message_hub
-        batches = self.dataloader
-        if done != 0:
-            if not 0 < done <= per_epoch:
-                raise RuntimeError(
-                    f'cannot resume: the checkpoint is at iteration '
-                    f'{self._iter} of epoch {self._epoch + 1}, but epochs '
-                    f'of {per_epoch} iterations put that epoch at '
-                    f'{self._epoch * per_epoch}..'
-                    f'{(self._epoch + 1) * per_epoch}; was the batch size, '
-                    'GPU count or dataset changed since it was saved?')
-            saved_seed = hub.get_info(SEED_KEY)
-            if saved_seed is not None and hasattr(sampler, 'seed'):
-                sampler.seed = saved_seed
-            elif hasattr(sampler, 'seed'):
-                print_log(
-                    'the checkpoint has no sampler seed; the rest of '
-                    'the epoch may repeat or miss samples',
-                    logger='current',
-                    level=logging.WARNING)
+        seed_saved = self.runner.message_hub.get_info(SEED_KEY) is not None
+        base_seed = self._base_seed(sampler)
+        if done and not seed_saved and hasattr(sampler, 'seed'):
+            print_log(
+                'the checkpoint has no sampler seed; the rest of '
+                'the epoch may repeat or miss samples',
+                logger='current',
+                level=logging.WARNING)
+        batches = self._loader(base_seed)
+        if batches is None:
+            if done:
+                raise ValueError('resuming mid-epoch needs a loader with a '
+                                 'batch sampler (batch_size set)')
+            batches = self.dataloader
+        else:
+            batches.batch_sampler.start_epoch(self._epoch, done, base_seed)
+        if done and not _has_random_state_hook(self.runner):
             print_log(
                 f'resuming epoch {self._epoch + 1} after its first '
                 f'{done} of {per_epoch} iterations',
                 logger='current')
-            batches = remaining_batches(self.dataloader, done)
-        if hasattr(sampler, 'seed'):
-            hub.update_info(SEED_KEY, int(sampler.seed))
         for idx, data_batch in enumerate(batches, start=done):
             self.run_iter(idx, data_batch)
 
