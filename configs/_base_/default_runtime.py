@@ -11,6 +11,8 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # cavmae_mm's CheckpointHook: atomic writes (a kill during a save
+    # leaves the previous checkpoint as the latest, complete)
     checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
@@ -20,7 +22,10 @@ default_hooks = dict(
     finite_loss=dict(type='FiniteLossHook'),
     # with a training set's on_error='skip': each replaced datum logged
     # once, the count per epoch, and a stop above 10% of an epoch
-    replaced_samples=dict(type='ReplacedSamplesHook', max_fraction=0.1))
+    replaced_samples=dict(type='ReplacedSamplesHook', max_fraction=0.1),
+    # every rank's random generators saved in each checkpoint and restored
+    # on --resume: a resumed run ends bit-identical to an uninterrupted one
+    random_state=dict(type='RandomStateHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

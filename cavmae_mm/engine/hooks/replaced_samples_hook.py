@@ -3,11 +3,14 @@ import logging
 from typing import Optional, Set
 
 import torch
-from mmengine.dist import all_reduce, get_world_size
+from mmengine.dist import all_reduce, get_rank, get_world_size
 from mmengine.hooks import Hook
 
 from cavmae_mm.datasets.skip_policy import replacements_of
 from cavmae_mm.registry import HOOKS
+
+#: Where the counts are in a checkpoint.
+CHECKPOINT_KEY = 'replaced_samples'
 
 
 @HOOKS.register_module()
@@ -24,7 +27,13 @@ class ReplacedSamplesHook(Hook):
       and logs the total of an epoch that had any;
     - stops the run with an error when more than ``max_fraction`` of an
       epoch's samples were replacements (at once on one process; at the
-      epoch's end, on every rank together, in a distributed run).
+      epoch's end, on every rank together, in a distributed run);
+    - keeps its counts in the checkpoints (``'replaced_samples'``: the
+      current epoch's count summed over ranks, gathered on every rank by
+      ``collect_checkpoint_state``, which this package's ``CheckpointHook``
+      calls, and the run's total), so that a run resumed mid-epoch checks
+      the whole epoch. Which data were already logged is not kept: a
+      resumed run logs a bad datum again once.
 
     Args:
         max_fraction (float): The largest tolerated fraction of an epoch's
@@ -41,6 +50,8 @@ class ReplacedSamplesHook(Hook):
         self.epoch_count = 0
         self.total_count = 0
         self._logged: Set[str] = set()
+        self._gathered: Optional[tuple] = None
+        self._loaded: Optional[dict] = None
 
     @staticmethod
     def _samples_per_epoch(runner) -> int:
@@ -76,11 +87,8 @@ class ReplacedSamplesHook(Hook):
                         self._samples_per_epoch(runner))
 
     def after_train_epoch(self, runner) -> None:
-        count = torch.tensor([float(self.epoch_count)])
         world = get_world_size()
-        if world > 1:
-            all_reduce(count)
-        epoch_count = int(count.item())
+        epoch_count = self._epoch_count_of_all_ranks()
         self.epoch_count = 0
         self.total_count += epoch_count
         runner.message_hub.update_info('replaced_samples', epoch_count)
@@ -90,3 +98,41 @@ class ReplacedSamplesHook(Hook):
                 f'were replaced ({self.total_count} so far)')
         self._check(runner, epoch_count,
                     self._samples_per_epoch(runner) * world)
+
+    def _epoch_count_of_all_ranks(self) -> int:
+        count = torch.tensor([float(self.epoch_count)])
+        if get_world_size() > 1:
+            all_reduce(count)
+        return int(count.item())
+
+    def collect_checkpoint_state(self, runner) -> None:
+        """Sums the epoch's count over the ranks for the checkpoint about
+        to be saved (a collective: call it on every rank)."""
+        self._gathered = (runner.iter, self._epoch_count_of_all_ranks())
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if self._gathered is not None and self._gathered[0] == runner.iter:
+            epoch_count = self._gathered[1]
+        elif get_world_size() == 1:
+            epoch_count = self.epoch_count
+        else:
+            return
+        checkpoint[CHECKPOINT_KEY] = dict(
+            epoch_count=epoch_count, total_count=self.total_count)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        meta = checkpoint.get('meta') or {}
+        self._loaded = dict(
+            iter=meta.get('iter'), counts=checkpoint.get(CHECKPOINT_KEY))
+
+    def before_train(self, runner) -> None:
+        loaded, self._loaded = self._loaded, None
+        if loaded is None or loaded['counts'] is None or \
+                loaded['iter'] != runner.iter or runner.iter == 0:
+            return  # not a resumed run, or a checkpoint without counts
+        counts = loaded['counts']
+        self.total_count = int(counts['total_count'])
+        # the sum of the ranks' counts goes to rank 0: the epoch's check
+        # sums them again
+        self.epoch_count = int(counts['epoch_count']) if get_rank() == 0 \
+            else 0
