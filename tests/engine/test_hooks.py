@@ -38,3 +38,21 @@ def test_non_finite_loss_stops_training_and_names_the_batch():
                 match=r"iteration 42 \(epoch 3, batch 3\).*"
                 r"\['clip_a', 'clip_b'\]"):
             hook.after_train_iter(fake_runner(bad), 3, batch)
+
+
+def test_replaced_samples_counts_survive_a_resume():
+    from cavmae_mm.engine.hooks import ReplacedSamplesHook
+    runner = SimpleNamespace(iter=4, epoch=1)
+    hook = ReplacedSamplesHook()
+    hook.epoch_count, hook.total_count = 3, 5
+    checkpoint = dict(meta=dict(iter=4, epoch=1))
+    hook.before_save_checkpoint(runner, checkpoint)
+    resumed = ReplacedSamplesHook()
+    resumed.after_load_checkpoint(runner, checkpoint)
+    resumed.before_train(runner)
+    assert (resumed.epoch_count, resumed.total_count) == (3, 5)
+    # weights loaded to start another run (load_from) leave them at 0
+    fresh = ReplacedSamplesHook()
+    fresh.after_load_checkpoint(runner, checkpoint)
+    fresh.before_train(SimpleNamespace(iter=0, epoch=0))
+    assert (fresh.epoch_count, fresh.total_count) == (0, 0)
