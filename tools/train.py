@@ -2,6 +2,7 @@
 """Train a cavmae_mm config with MMEngine's runner.
 
     python tools/train.py configs/cavmae-ft_as2m.py [--work-dir DIR] [--resume]
+        [--resume-fallback]
     tools/dist_train.sh configs/cavmae_as2m.py 4        # 4 GPUs, torchrun
 """
 import argparse
@@ -24,6 +25,12 @@ def parse_args(argv=None):
         const='auto',
         help='resume from the given checkpoint, or from the '
         "work dir's last one when no path is given")
+    parser.add_argument(
+        '--resume-fallback',
+        action='store_true',
+        help='when the checkpoint to resume from cannot be read (truncated, '
+        'not a checkpoint), resume from the newest readable training '
+        'checkpoint of the work dir instead (logged); implies --resume')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
@@ -57,10 +64,12 @@ def build_config(args):
     from cavmae_mm.utils.tool_config import parse_cfg_options
     cfg = load_run_config(args.config, parse_cfg_options(args.cfg_options),
                           args.launcher, args.work_dir)
-    if args.resume == 'auto':
+    if args.resume == 'auto' or (args.resume is None and args.resume_fallback):
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    if args.resume_fallback:
+        cfg.resume_fallback = True
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.seed is not None:

@@ -37,3 +37,45 @@ def test_start_up_log_is_short_and_names_the_config(tiny_config, tmp_path):
     assert 'PyTorch' in env and 'Distributed training: False' in env
     assert f'Config: {tmp_path / "work" / "tiny_cavmae.py"}' in text
     assert (tmp_path / 'work' / 'tiny_cavmae.py').is_file()
+
+
+def test_a_checkpoint_that_cannot_be_resumed_from_is_named_with_why(tmp_path):
+    import pytest
+    import torch
+
+    from cavmae_mm.engine.runner import (CheckpointReadError,
+                                         read_resume_checkpoint)
+    text = tmp_path / 'notes.pth'
+    text.write_text('not a checkpoint')
+    weights = tmp_path / 'weights.pth'
+    torch.save(dict(state_dict={}), weights)
+    best = tmp_path / 'best.pth'
+    torch.save(
+        dict(meta=dict(epoch=1, iter=3), state_dict={}, message_hub={}), best)
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(best.read_bytes()[:best.stat().st_size // 2])
+    cases = [(tmp_path / 'missing.pth', 'FileNotFoundError'),
+             (text, 'UnpicklingError: the weights-only unpickler refused '
+              'it: Unsupported operand'),
+             (truncated, 'RuntimeError: PytorchStreamReader failed reading '
+              'zip archive: failed finding central directory'),
+             (weights, 'has no meta, message_hub')]
+    for path, reason in cases:
+        with pytest.raises(CheckpointReadError) as error:
+            read_resume_checkpoint(str(path))
+        assert str(error.value).startswith(f'{path}: cannot resume')
+        assert reason in error.value.reason
+    assert read_resume_checkpoint(str(best))['meta']['iter'] == 3
+    with pytest.raises(CheckpointReadError, match='has no optimizer'):
+        read_resume_checkpoint(str(best), training_state=True)
+
+
+def test_resume_fallback_flag_resumes(tiny_config):
+    from tests.tool_loader import load_tool
+    train_tool = load_tool('tools/train.py')
+    cfg = train_tool.build_config(
+        train_tool.parse_args([str(tiny_config), '--resume-fallback']))
+    assert cfg.resume and cfg.load_from is None and cfg.resume_fallback
+    cfg = train_tool.build_config(
+        train_tool.parse_args([str(tiny_config), '--resume', 'x.pth']))
+    assert cfg.load_from == 'x.pth' and 'resume_fallback' not in cfg
