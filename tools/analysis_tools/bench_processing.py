@@ -223,7 +223,7 @@ def benchmark_shards(args) -> Dict:
             'shards': str(manifest),
             'shards over HTTP': f'{server.url}/shards/manifest.json'
         }
-        rows = []
+        rows, traced = [], []
         try:
             for recipe, config in RECIPES.items():
                 for source, location in sources.items():
@@ -247,8 +247,12 @@ def benchmark_shards(args) -> Dict:
                                 cache=state,
                                 **shard_io.read_samples(spec)))
                     if recipe == 'CPU fbank':  # the same reads in both
-                        rows[-1]['opens_per_1000'] = shard_io.count_opens(
-                            spec, [folder, cache])
+                        traced.append((rows[-1], spec))
+            counts = shard_io.count_opens(
+                [spec for _, spec in traced],
+                [folder] + [Path(spec['cache_dir']) for _, spec in traced])
+            for (row, _), count in zip(traced, counts):
+                row['opens_per_1000'] = count
         finally:
             server.close()
         out = dict(

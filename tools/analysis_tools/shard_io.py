@@ -28,6 +28,8 @@ from typing import Dict, List, Optional
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 NUM_FRAMES = 10
+#: What counts as a data file opened (not the datalist, manifest or CSV).
+DATA_FILES = ('.wav', '.jpg', '.tar')
 CLASSES = 10
 
 
@@ -192,23 +194,30 @@ def read_samples(spec: Dict) -> Dict[str, float]:
         read_kb_per_sample=(after['rchar'] - before['rchar']) / 1024 / count)
 
 
-def child(spec_json: str) -> None:
-    """Entry of the process that ``count_opens`` traces."""
-    spec = json.loads(spec_json)
-    dataset, order = build_dataset(spec)
-    for index in order[:spec['samples']]:
-        dataset[index]
+def child(specs_json: str) -> None:
+    """Entry of the process that ``count_opens`` traces: reads each spec's
+    samples, after trying to open a marker that names the spec."""
+    for number, spec in enumerate(json.loads(specs_json)):
+        dataset, order = build_dataset(spec)
+        try:
+            open(f'{spec["folder"]}/MARK{number}', 'rb').close()
+        except FileNotFoundError:
+            pass  # only the attempt is wanted, in strace's log
+        for index in order[:spec['samples']]:
+            dataset[index]
 
 
-def count_opens(spec: Dict, data_dirs: List[Path]) -> Optional[float]:
-    """Data files opened per 1,000 samples, counted by ``strace`` in a
-    child process (None when strace is not installed)."""
+def count_opens(specs: List[Dict],
+                data_dirs: List[Path]) -> List[Optional[float]]:
+    """Data files (wavs, frames, shards) opened per 1,000 samples by each
+    spec's dataset, counted by ``strace`` in one child process (None when
+    strace is not installed)."""
     from shutil import which
     if which('strace') is None:
-        return None
-    log = Path(spec['folder']) / 'strace.log'
+        return [None] * len(specs)
+    log = Path(specs[0]['folder']) / 'strace.log'
     code = ('import sys; sys.path.insert(0, {!r}); import shard_io; '
-            'shard_io.child({!r})').format(str(HERE), json.dumps(spec))
+            'shard_io.child({!r})').format(str(HERE), json.dumps(specs))
     subprocess.run([
         'strace', '-f', '-qq', '-e', 'trace=open,openat', '-o',
         str(log), sys.executable, '-c', code
@@ -216,13 +225,21 @@ def count_opens(spec: Dict, data_dirs: List[Path]) -> Optional[float]:
                    check=True,
                    capture_output=True)
     prefixes = tuple(str(d) for d in data_dirs)
-    opened = 0
+    opened = [0] * len(specs)
+    current = None
     for line in log.read_text(errors='replace').splitlines():
-        match = re.search(r'open(?:at)?\(.*?"([^"]+)".*\)\s+=\s+(\d+)', line)
-        if match and match.group(1).startswith(prefixes):
-            opened += 1
+        match = re.search(r'open(?:at)?\(.*?"([^"]+)".*\)\s+=\s+(-?\d+)', line)
+        if not match:
+            continue
+        marker = re.search(r'/MARK(\d+)$', match.group(1))
+        if marker:
+            current = int(marker.group(1))
+        elif current is not None and int(match.group(2)) >= 0 and \
+                match.group(1).startswith(prefixes) and \
+                match.group(1).endswith(DATA_FILES):
+            opened[current] += 1
     log.unlink()
-    return 1000 * opened / spec['samples']
+    return [1000 * n / spec['samples'] for n, spec in zip(opened, specs)]
 
 
 def official_loader_ms(repo: Path, folder: Path, samples: int,

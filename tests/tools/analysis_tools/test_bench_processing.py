@@ -54,3 +54,30 @@ def test_data_pipeline_of_the_video_recipe(tmp_path):
     assert {'DecodeAudio', 'DecodeOfficialFrames'} <= train & test
     assert 'LoadAudio' not in train | test
     assert report['pipelines']['test']['samples_per_s']['0'] > 0
+
+
+def test_files_against_shards(tmp_path):
+    """--shards: every source, recipe and cache state measured; the shards
+    open far fewer files than the files route (counted by strace)."""
+    report = bench_processing.main([
+        '--shards', '--clips', '12', '--io-samples', '5',
+        '--samples-per-shard', '6', '--workers', '1', '--tmp-dir',
+        str(tmp_path), '--out',
+        str(tmp_path / 'io.json')
+    ])['shards']
+    rows = report['rows']
+    assert len(rows) == 12
+    assert {(r['source'], r['cache'])
+            for r in rows} == {(s, c)
+                               for s in ('files', 'shards', 'shards over HTTP')
+                               for c in ('cold', 'warm')}
+    assert all(r['ms_per_sample'] > 0 for r in rows)
+    opens = {
+        r['source']: r['opens_per_1000']
+        for r in rows if r.get('opens_per_1000') is not None
+    }
+    if opens:  # strace installed
+        # a wav and a frame per sample (and a partner's with mixup) against
+        # at most the two shards of the set
+        assert opens['files'] >= 2000
+        assert opens['shards'] <= 2 * 1000 / 5
