@@ -9,7 +9,10 @@ small CAV-MAE, 5. tests zero-shot retrieval, 6. finetunes it as a
 classifier, 7. tests it (top-1 accuracy over 10 frames), 8. draws
 inpainting figures and training curves, 9. classifies one raw test video
 with tools/infer.py (no extraction), and ends with a report of every
-output. ``--small`` is the quicker setting the test suite runs.
+output. ``--small`` is the quicker setting the test suite runs. With
+``--shards`` step 3 also packs the datalists into WebDataset shards
+(tools/data/pack_shards.py) and the pretraining and retrieval steps read
+them (configs/demo/cavmae_demo_pretrain-shards.py).
 """
 import argparse
 import json
@@ -79,6 +82,15 @@ def run(args) -> dict:
 
     options = data_options(data, args.workers)
     pre_cfg = CONFIGS / 'cavmae_demo_pretrain.py'
+    if args.shards:
+        # training lists shuffled across shards, evaluation lists in order
+        tool('tools/data/pack_shards.py', data / 'train.json',
+             data / 'shards' / 'train', '--data-root', data,
+             '--samples-per-shard', 16, '--workers', max(args.workers, 1))
+        tool('tools/data/pack_shards.py', data / 'test.json',
+             data / 'shards' / 'test', '--data-root', data, '--no-shuffle',
+             '--workers', max(args.workers, 1))
+        pre_cfg = CONFIGS / 'cavmae_demo_pretrain-shards.py'
     ft_cfg = CONFIGS / 'cavmae-ft_demo.py'
     step('4/9 pretrain CAV-MAE')
     tool('tools/train.py', pre_cfg, '--work-dir', out / 'pretrain',
@@ -134,6 +146,8 @@ def run(args) -> dict:
             audio=str(data / 'audio'),
             frames=str(data / 'frames'),
             datalists=str(data / '{train,test}.json'),
+            **(dict(shards=str(data /
+                               'shards/{train,test}')) if args.shards else {}),
             pretrained=str(pretrained),
             finetuned=str(finetuned),
             inpainting=str(out / 'inpainting'),
@@ -159,6 +173,10 @@ def main(argv=None) -> dict:
         type=Path,
         default=Path('work_dirs/demo'),
         help='folder of every output')
+    parser.add_argument(
+        '--shards',
+        action='store_true',
+        help='pack the datalists into shards and pretrain from them')
     parser.add_argument(
         '--num-classes', type=int, default=4, help='synthetic classes')
     parser.add_argument(

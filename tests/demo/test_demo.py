@@ -10,8 +10,14 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_chain_learns(tmp_path):
+    """The chain with its pretraining read from shards (``--shards``: the
+    datalists packed by tools/data/pack_shards.py; the file route of the
+    same recipe is what every other training test runs)."""
     out = tmp_path / 'demo'
-    report = demo.main(['--small', '--out', str(out)])
+    report = demo.main(['--small', '--shards', '--out', str(out)])
+    assert (out /
+            report['outputs']['shards'].replace('{train,test}', 'train') /
+            'manifest.json').is_file()
 
     retrieval, chance = report['retrieval'], report['chance']
     mean_r1 = (retrieval['retrieval/a2v_R@1'] +

@@ -237,6 +237,8 @@ def benchmark_shards(args) -> Dict:
                     for state in ('cold', 'warm'):
                         if state == 'cold':
                             shard_io.evict(folder)
+                        else:
+                            shard_io.load_into_cache([folder, cache])
                         print(
                             f'shards: {recipe}, {source}, {state} ...',
                             flush=True)
@@ -270,20 +272,15 @@ def benchmark_shards(args) -> Dict:
 
 def official_side_by_side(args, shard_io, folder: Path) -> Dict:
     """Ours (the pretraining recipe, CPU fbank) and the official loader on
-    the same files, alternating, two rounds each, warm cache."""
+    the same files, alternating sample by sample, warm cache."""
     spec = dict(
         config=str(ROOT / 'configs/cavmae_as2m.py'),
         folder=str(folder),
         source=None,
         samples=args.io_samples)
-    _, order = shard_io.build_dataset(spec)
-    ours, theirs = [], []
-    for _ in range(2):
-        ours.append(shard_io.read_samples(spec)['ms_per_sample'])
-        theirs.append(
-            shard_io.official_loader_ms(
-                Path(args.official_repo), folder, args.io_samples, order))
-    return dict(ours_ms=ours, official_ms=theirs)
+    ours, order = shard_io.build_dataset(spec)
+    theirs = shard_io.official_dataset(Path(args.official_repo), folder)
+    return shard_io.side_by_side(ours, theirs, order[:args.io_samples])
 
 
 def print_shards_table(report: Dict) -> None:
@@ -302,10 +299,11 @@ def print_shards_table(report: Dict) -> None:
               (f'{opens:11.1f}' if opens is not None else ''))
     official = report.get('official_loader')
     if official:
-        print('pretraining loader, ms per sample (two rounds): ours ' +
-              ' / '.join(f'{v:.2f}' for v in official['ours_ms']) +
-              ', official ' + ' / '.join(f'{v:.2f}'
-                                         for v in official['official_ms']))
+        print('pretraining loader, ms per sample (median / mean): ours '
+              f'{official["ours_median_ms"]:.2f} / '
+              f'{official["ours_mean_ms"]:.2f}, official '
+              f'{official["official_median_ms"]:.2f} / '
+              f'{official["official_mean_ms"]:.2f}')
 
 
 def print_table(report: Dict) -> None:

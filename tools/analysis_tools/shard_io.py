@@ -7,7 +7,8 @@ each, as the official extraction writes them) is packed into shards with
 shards in a local folder, the shards over HTTP from a local server) runs a
 recipe's training dataset in its sampler's order, one process, one thread,
 with a cold page cache (the set's pages evicted with
-``posix_fadvise(DONTNEED)``; for HTTP an empty shard cache) and warm. For
+``posix_fadvise(DONTNEED)``; for HTTP an empty shard cache) and warm
+(every file of the set and of the shard cache read once before). For
 each: wall and CPU milliseconds per sample, bytes read from storage
 (``/proc/self/io`` ``read_bytes``) and through read calls (``rchar``) per
 sample, and, under ``strace`` when it is installed, the data files opened
@@ -136,6 +137,16 @@ def evict(folder: Path) -> None:
                 os.close(fd)
 
 
+def load_into_cache(folders: List[Path]) -> None:
+    """Reads every file under ``folders`` once (a warm page cache)."""
+    for folder in folders:
+        for path in Path(folder).rglob('*'):
+            if path.is_file():
+                with open(path, 'rb') as handle:
+                    while handle.read(1 << 22):
+                        pass
+
+
 def proc_io() -> Dict[str, int]:
     """This process's I/O counters (``/proc/self/io``)."""
     text = Path('/proc/self/io').read_text()
@@ -242,19 +253,18 @@ def count_opens(specs: List[Dict],
     return [1000 * n / spec['samples'] for n, spec in zip(opened, specs)]
 
 
-def official_loader_ms(repo: Path, folder: Path, samples: int,
-                       order: List[int]) -> float:
-    """Milliseconds per sample of the official loader
-    (``src/dataloader.py`` of a checkout of YuanGongND/cav-mae) with its
-    pretraining settings on the generated set, one thread; its
-    ``torchaudio.load`` (which needs torchcodec under torchaudio 2.11) is
-    replaced by an equivalent soundfile read."""
+def official_dataset(repo: Path, folder: Path):
+    """The official loader (``src/dataloader.py`` of a checkout of
+    YuanGongND/cav-mae) with its pretraining settings on the generated set.
+    Its ``torchaudio.load`` (which needs torchcodec under torchaudio 2.11)
+    is replaced by the equivalent soundfile read."""
+    import contextlib
     import importlib.util
+    import io
 
     import soundfile
     import torch
     import torchaudio
-    torch.set_num_threads(1)
 
     def load(path):
         data, rate = soundfile.read(path, dtype='float32', always_2d=True)
@@ -284,14 +294,27 @@ def official_loader_ms(repo: Path, folder: Path, samples: int,
         noise=True,
         label_smooth=0,
         im_res=224)
-    import contextlib
-    import io
     with contextlib.redirect_stdout(io.StringIO()):  # it prints settings
-        dataset = module.AudiosetDataset(
+        return module.AudiosetDataset(
             str(absolute), conf, label_csv=str(folder / 'labels.csv'))
-    order = order[:samples]
-    dataset[order[0]]
-    started = time.perf_counter()
+
+
+def side_by_side(ours, theirs, order: List[int]) -> Dict[str, float]:
+    """Milliseconds per sample of two datasets read alternately, sample by
+    sample (the same load on both), one thread, warm cache."""
+    import statistics
+
+    import torch
+    torch.set_num_threads(1)
+    times: Dict[str, List[float]] = dict(ours=[], official=[])
+    ours[order[0]], theirs[order[0]]
     for index in order[1:]:
-        dataset[index]
-    return 1000 * (time.perf_counter() - started) / (len(order) - 1)
+        for name, dataset in (('ours', ours), ('official', theirs)):
+            started = time.perf_counter()
+            dataset[index]
+            times[name].append(1000 * (time.perf_counter() - started))
+    return {
+        f'{name}_{stat}_ms': getattr(statistics, stat)(values)
+        for name, values in times.items()
+        for stat in ('median', 'mean')
+    }

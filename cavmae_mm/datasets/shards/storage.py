@@ -3,8 +3,8 @@ copied once into a local cache.
 
 Every read of a sample is one ``os.pread`` of its byte span from an open
 shard; the open files of a process are kept in a small LRU. Remote shards
-(``http://``, ``https://``, and any scheme WebDataset's ``gopen`` reads,
-e.g. ``gs://`` or ``pipe:`` commands for object storage) are downloaded
+(``http://``, ``https://``, and the schemes WebDataset's ``gopen`` reads,
+e.g. ``gs://`` through gsutil) are downloaded
 whole into ``cache_dir`` under a temporary name, checked against the
 manifest's size and SHA-256, and renamed into place, so that a process
 that is killed mid-download leaves no shard that looks complete; the
@@ -35,8 +35,7 @@ class ShardError(OSError):
 
 def is_remote(location: str) -> bool:
     """Whether ``location`` is a URL (not a local path)."""
-    return location.startswith('pipe:') or '://' in location and \
-        urlparse(location).scheme not in ('', 'file')
+    return '://' in location and urlparse(location).scheme not in ('', 'file')
 
 
 def join_location(base: str, name: str) -> str:
@@ -59,7 +58,7 @@ def _open_remote(url: str):
         except (urllib.error.URLError, OSError) as err:
             reason = getattr(err, 'reason', err)
             raise ShardError(f'{url}: unreachable ({reason})') from err
-    from webdataset.gopen import gopen  # object storage, pipe: commands
+    from webdataset.gopen import gopen  # gs://, ais://, hf:// ...
     try:
         return gopen(url, 'rb')
     except (OSError, ValueError) as err:
