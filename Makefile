@@ -28,9 +28,11 @@ lint: $(STAMP)
 test: lint
 	$(VPY) -m pytest tests
 
-# The whole chain on a synthetic set, CPU only (see README, "make demo").
+# The whole chain on a synthetic set, CPU only (see README, "make demo");
+# `make demo DEMO_ARGS=--shards` pretrains from WebDataset shards.
+DEMO_ARGS ?=
 demo: $(STAMP)
-	$(VPY) demo/demo.py --out work_dirs/demo
+	$(VPY) demo/demo.py --out work_dirs/demo $(DEMO_ARGS)
 
 # Training-step speed vs the reference computation and the data pipeline's
 # speed (see docs/performance.md); writes benchmark.json and
