@@ -75,9 +75,10 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
             self._stop_workers()
 
     def _stop_workers(self) -> None:
-        """Stops the workers of the loop's loader now: left to the garbage
+        """Stops the workers of the loop's loader now. Left to the garbage
         collector (``tools/train.py`` collects before it shuts a process
-        group down) their shutdown waits ~5 s per worker on its timeout."""
+        group down), 2 persistent workers of a gloo run took ~11 s to go
+        (each join waiting out its 5 s timeout)."""
         iterator = getattr(self._seeded, '_iterator', None)
         if iterator is not None and hasattr(iterator, '_shutdown_workers'):
             iterator._shutdown_workers()
