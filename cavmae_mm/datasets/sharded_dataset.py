@@ -12,7 +12,7 @@ from .audio_visual_dataset import AudioVisualDataset
 from .shards.layout import (META_MEMBER, WAV_MEMBER, frame_index,
                             manifest_samples)
 from .shards.storage import ShardStore, is_remote, read_manifest
-from .shards.tar_span import parse_span
+from .shards.tar_span import Buffer, parse_span
 
 #: Where a raw video member is written for OpenCV, which reads paths only.
 _TMP_DIR = '/dev/shm' if osp.isdir('/dev/shm') else None
@@ -141,7 +141,7 @@ class ShardedAudioVisualDataset(AudioVisualDataset):
         key = key or f'at byte {info["offset"]}'
         return f'{self.store.location(info["shard"])}#{key}'
 
-    def _read_members(self, info: Dict) -> Tuple[str, Dict[str, bytes]]:
+    def _read_members(self, info: Dict) -> Tuple[str, Dict[str, Buffer]]:
         data = self.store.read(info['shard'], info['offset'], info['length'])
         return parse_span(data, self._where(info))
 
@@ -174,7 +174,7 @@ class ShardedAudioVisualDataset(AudioVisualDataset):
         return self.pipeline(info)
 
     def _run_on_video(self, info: Dict, where: str, member: str,
-                      data: bytes) -> dict:
+                      data: Buffer) -> dict:
         """The on-the-fly pipelines on a temporary copy of the video."""
         handle, path = tempfile.mkstemp(suffix=f'.{member}', dir=_TMP_DIR)
         try:

@@ -34,3 +34,23 @@ def test_bad_files_name_the_file_and_reason(tmp_path):
     soundfile.write(empty, np.zeros(0, dtype=np.int16), 16000)
     with pytest.raises(ValueError, match='no samples'):
         load_wav(empty)
+
+
+@pytest.mark.parametrize('channels,frames,subtype', [(1, 16000, 'PCM_16'),
+                                                     (2, 1235, 'PCM_16'),
+                                                     (1, 999, 'PCM_24'),
+                                                     (1, 500, 'FLOAT')])
+def test_wav_bytes_read_as_the_file(tmp_path, channels, frames, subtype):
+    """A wav in memory (a shard member) gives the file's tensor to the bit:
+    16-bit PCM through the standard library's wave, the rest soundfile."""
+    samples = np.random.default_rng(0).uniform(-1, 1, (frames, channels))
+    path = tmp_path / 'x.wav'
+    soundfile.write(path, samples, 16000, subtype=subtype)
+    from_file, rate = load_wav(path)
+    from_bytes, rate_bytes = load_wav('shard.tar#x.wav',
+                                      memoryview(path.read_bytes()))
+    assert (rate, rate_bytes) == (16000, 16000)
+    assert from_file.shape == (channels, frames)
+    assert torch.equal(from_file, from_bytes)
+    with pytest.raises(ValueError, match='shard.tar#x.wav: cannot decode'):
+        load_wav('shard.tar#x.wav', b'RIFF not a wav')

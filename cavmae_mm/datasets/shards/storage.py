@@ -1,8 +1,9 @@
 """Where shards are read from: a local folder, or a URL whose shards are
 copied once into a local cache.
 
-Every read of a sample is one ``os.pread`` of its byte span from an open
-shard; the open files of a process are kept in a small LRU. Remote shards
+Every read of a sample is a view of its byte span in the shard, mapped
+into memory (``mmap``): only the members a pipeline uses are copied out;
+the mapped shards of a process are kept in a small LRU. Remote shards
 (``http://``, ``https://``, and the schemes WebDataset's ``gopen`` reads,
 e.g. ``gs://`` through gsutil) are downloaded
 whole into ``cache_dir`` under a temporary name, checked against the
@@ -14,6 +15,7 @@ from downloading it twice).
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import os.path as osp
 import urllib.error
@@ -158,7 +160,7 @@ class ShardStore:
         self.shards = shards
         self.cache_dir = cache_dir or default_cache_dir()
         self.max_open = max_open
-        self._open: 'OrderedDict[int, int]' = OrderedDict()
+        self._open: 'OrderedDict[int, mmap.mmap]' = OrderedDict()
         self.opens = 0  # files opened by this process (for the benchmark)
 
     def location(self, shard: int) -> str:
@@ -175,7 +177,7 @@ class ShardStore:
             download_shard(where, local, desc['filesize'], desc['sha256'])
         return local
 
-    def _descriptor(self, shard: int) -> int:
+    def _mapping(self, shard: int) -> mmap.mmap:
         if shard in self._open:
             self._open.move_to_end(shard)
             return self._open[shard]
@@ -185,21 +187,28 @@ class ShardStore:
         except OSError as err:
             raise ShardError(f'{self.location(shard)}: cannot open shard '
                              f'({err.strerror})') from err
-        size, expected = os.fstat(fd).st_size, self.shards[shard]['filesize']
-        if size != expected:
-            os.close(fd)
-            raise ShardError(f'{self.location(shard)}: {size} bytes, the '
-                             f'manifest says {expected} (truncated or '
-                             'replaced shard)')
+        try:
+            size, expected = os.fstat(fd).st_size, \
+                self.shards[shard]['filesize']
+            if size != expected:
+                raise ShardError(f'{self.location(shard)}: {size} bytes, '
+                                 f'the manifest says {expected} (truncated '
+                                 'or replaced shard)')
+            mapping = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)  # the mapping keeps the file
         self.opens += 1
-        self._open[shard] = fd
+        self._open[shard] = mapping
         if len(self._open) > self.max_open:
-            os.close(self._open.popitem(last=False)[1])
-        return fd
+            # dropped, not closed: a sample may still hold a view of it,
+            # and the mapping goes when the last view does
+            self._open.popitem(last=False)
+        return mapping
 
-    def read(self, shard: int, offset: int, length: int) -> bytes:
-        """The ``length`` bytes at ``offset`` of shard ``shard``."""
-        data = os.pread(self._descriptor(shard), length, offset)
+    def read(self, shard: int, offset: int, length: int) -> memoryview:
+        """The ``length`` bytes at ``offset`` of shard ``shard``, as a view
+        of the mapped shard (nothing is copied until a member is used)."""
+        data = memoryview(self._mapping(shard))[offset:offset + length]
         if len(data) != length:
             raise ShardError(f'{self.location(shard)}: {len(data)} of '
                              f'{length} bytes at offset {offset} '
@@ -207,18 +216,14 @@ class ShardStore:
         return data
 
     def close(self) -> None:
-        """Closes the open shard files."""
-        while self._open:
-            os.close(self._open.popitem()[1])
+        """Forgets the mapped shards (each is unmapped once unused)."""
+        self._open.clear()
 
     def __getstate__(self) -> Dict:
-        # file descriptors do not travel to data loader workers
+        # mappings do not travel to spawned data loader workers
         state = dict(self.__dict__)
         state['_open'] = OrderedDict()
         return state
-
-    def __del__(self) -> None:
-        self.close()
 
 
 __all__ = [

@@ -6,9 +6,10 @@ what a reader needs is parsed (name, size, type, and the header checksum,
 which catches a corrupt header); ``tarfile``'s full header decoding costs
 about 85 us per member, 1 ms per sample.
 """
-from typing import Dict, Tuple
+from typing import Dict, Tuple, Union
 
 BLOCK = 512
+Buffer = Union[bytes, memoryview]
 _REGULAR = (b'0', b'\0')
 
 
@@ -20,9 +21,9 @@ def _octal(field: bytes) -> int:
     return int(field.rstrip(b'\0 ').lstrip(b' ') or b'0', 8)
 
 
-def _header(data: bytes, offset: int, where: str) -> Tuple[str, int]:
+def _header(data: Buffer, offset: int, where: str) -> Tuple[str, int]:
     """The name and size of the member whose header is at ``offset``."""
-    header = data[offset:offset + BLOCK]
+    header = bytes(data[offset:offset + BLOCK])
     if len(header) < BLOCK:
         raise ValueError(f'{where}: tar header at byte {offset} of the '
                          'sample is cut short')
@@ -47,21 +48,23 @@ def _header(data: bytes, offset: int, where: str) -> Tuple[str, int]:
     return name.decode('utf-8', 'surrogateescape'), size
 
 
-def parse_span(data: bytes, where: str) -> Tuple[str, Dict[str, bytes]]:
+def parse_span(data: Buffer, where: str) -> Tuple[str, Dict[str, Buffer]]:
     """Splits a sample's consecutive tar members into ``(key, members)``.
 
     Args:
-        data (bytes): The sample's span (headers, contents, padding).
+        data (bytes | memoryview): The sample's span (headers, contents,
+            padding).
         where (str): The shard and key, for the messages.
 
     Returns:
-        tuple: The WebDataset key and ``{extension: bytes}``.
+        tuple: The WebDataset key and ``{extension: contents}``, slices of
+        ``data`` (views of a memoryview: nothing is copied).
 
     Raises:
         ValueError: A header is corrupt (bad checksum), a member is cut
             short, or the members do not share one key.
     """
-    members: Dict[str, bytes] = {}
+    members: Dict[str, Buffer] = {}
     key = None
     offset = 0
     while offset < len(data):

@@ -39,6 +39,9 @@ class LoadAudio(BaseTransform):
         - waveform (Tensor [1, N], float32)
         - sample_rate (int)
 
+    Removed Keys:
+        - audio_bytes
+
     Mono audio at ``sample_rate`` Hz is the contract. Another rate is an
     error unless ``resample=True``; more than one channel is always an error.
     Both errors name the file and how to convert it.
@@ -63,9 +66,10 @@ class LoadAudio(BaseTransform):
                 f'(its datalist lists video files: {results.get("filename")});'
                 ' use the on-the-fly pipeline of the dataset base '
                 '(LoadAudioFromVideo and SelectVideoFrames)')
-        if 'audio_bytes' in results and results['audio_bytes'] is None:
+        stored = results.pop('audio_bytes', False)
+        if stored is None:
             raise FileNotFoundError(f'{path}: the sample has no wav')
-        waveform, rate = load_wav(path, results.get('audio_bytes'))
+        waveform, rate = load_wav(path, None if stored is False else stored)
         if waveform.shape[0] != 1:
             raise ValueError(
                 f'{path}: audio has {waveform.shape[0]} channels; CAV-MAE '

@@ -179,11 +179,14 @@ class LoadFrames(BaseTransform):
 
     Added Keys:
         - imgs (list[PIL.Image.Image])
+
+    Removed Keys:
+        - frame_bytes
     """
 
     def transform(self, results: Dict) -> Dict:
         images: List[Image.Image] = []
-        stored = results.get('frame_bytes')
+        stored = results.pop('frame_bytes', None)
         for i, path in enumerate(results['frame_paths']):
             source = path if stored is None else io.BytesIO(
                 stored[results['frame_inds'][i]])
