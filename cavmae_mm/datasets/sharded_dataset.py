@@ -103,22 +103,22 @@ class ShardedAudioVisualDataset(AudioVisualDataset):
         self.store = ShardStore(base, manifest['shardlist'], self.cache_dir,
                                 self.max_open_shards)
         samples = manifest_samples(manifest)
-        self.source_datums = np.array([s['datum'] for s in samples],
-                                      dtype=np.int64)
-        self.sample_shards = np.array([s['shard'] for s in samples],
-                                      dtype=np.int64)
+        self.source_datums = np.array([s[0] for s in samples], dtype=np.int64)
+        self.sample_shards = np.array([s[3] for s in samples], dtype=np.int64)
         self.datalist_size = int(manifest['cavmae_mm']['datalist_size'])
+        del manifest  # the samples hold what is needed
+        num_classes = len(self.mid_to_index)
         data_list = []
-        for sample in samples:
-            entry = dict(video_id=sample['video_id'], labels=sample['labels'])
+        for datum, video_id, labels, shard, offset, length in samples:
+            entry = dict(video_id=video_id, labels=labels)
             data_list.append(
                 dict(
-                    video_id=sample['video_id'],
-                    label_indices=self._label_indices(sample['datum'], entry),
-                    num_classes=len(self.mid_to_index),
-                    shard=sample['shard'],
-                    offset=sample['offset'],
-                    length=sample['length']))
+                    video_id=video_id,
+                    label_indices=self._label_indices(datum, entry),
+                    num_classes=num_classes,
+                    shard=shard,
+                    offset=offset,
+                    length=length))
         return data_list
 
     def shard_of(self) -> np.ndarray:
@@ -153,15 +153,13 @@ class ShardedAudioVisualDataset(AudioVisualDataset):
         if META_MEMBER not in members:
             raise ValueError(f'{where}: the sample has no {META_MEMBER} '
                              'member (not packed by pack_shards.py?)')
-        frames = {
-            frame_index(name): data
-            for name, data in members.items() if frame_index(name) is not None
-        }
-        videos = [
-            name for name in members
-            if name not in (META_MEMBER,
-                            WAV_MEMBER) and frame_index(name) is None
-        ]
+        frames, videos = {}, []
+        for name, data in members.items():
+            index = frame_index(name)
+            if index is not None:
+                frames[index] = data
+            elif name not in (META_MEMBER, WAV_MEMBER):
+                videos.append(name)
         info['video_path'] = where
         if videos:
             return self._run_on_video(info, where, videos[0],
@@ -181,7 +179,6 @@ class ShardedAudioVisualDataset(AudioVisualDataset):
             with os.fdopen(handle, 'wb') as out:
                 out.write(data)
             info['filename'] = path
-            info['source_name'] = f'{where}.{member}'
             return self.pipeline(info)
         finally:
             os.remove(path)

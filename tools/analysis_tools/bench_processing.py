@@ -355,8 +355,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--samples-per-shard',
         type=int,
-        default=100,
-        help='with --shards: clips per shard of the generated set')
+        help='with --shards: clips per shard of the generated set (default '
+        '--io-samples / 8: the samples read are one window of 8 shards, as '
+        'an epoch reads them)')
     parser.add_argument(
         '--official-repo',
         help='with --shards: a checkout of YuanGongND/cav-mae, whose '
@@ -401,6 +402,8 @@ def main(argv=None) -> Dict:
                          'checkout of YuanGongND/cav-mae expected)')
     if args.clips is None:
         args.clips = 2000 if args.shards else 16
+    if args.samples_per_shard is None:
+        args.samples_per_shard = max(1, args.io_samples // 8)
     if args.shards:
         report = dict(shards=benchmark_shards(args))
         print_shards_table(report['shards'])

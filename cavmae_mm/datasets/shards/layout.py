@@ -19,7 +19,7 @@ shard, and each shard's size and SHA-256.
 """
 import json
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 MANIFEST_NAME = 'manifest.json'
 MANIFEST_KIND = 'wids-shard-index-v1'
@@ -93,22 +93,14 @@ def validate_manifest(manifest: Dict, where: str) -> Dict:
     return manifest
 
 
-def manifest_samples(manifest: Dict) -> List[Dict]:
-    """Every sample of the manifest in datalist order: ``datum``,
-    ``video_id``, ``labels``, ``shard`` (index into ``shardlist``),
-    ``offset`` and ``length`` (its byte span in the shard)."""
-    samples = []
-    for shard_idx, shard in enumerate(manifest['shardlist']):
-        for datum, video_id, labels, offset, length in shard['samples']:
-            samples.append(
-                dict(
-                    datum=datum,
-                    video_id=video_id,
-                    labels=labels,
-                    shard=shard_idx,
-                    offset=offset,
-                    length=length))
-    samples.sort(key=lambda sample: sample['datum'])
+def manifest_samples(manifest: Dict) -> List[Tuple]:
+    """Every sample of the manifest in datalist order, as ``(datum,
+    video_id, labels, shard, offset, length)``: ``shard`` indexes
+    ``shardlist``, ``offset`` and ``length`` are its byte span there."""
+    samples = [(datum, video_id, labels, shard_idx, offset, length)
+               for shard_idx, shard in enumerate(manifest['shardlist'])
+               for datum, video_id, labels, offset, length in shard['samples']]
+    samples.sort(key=lambda sample: sample[0])
     return samples
 
 

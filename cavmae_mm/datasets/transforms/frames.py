@@ -1,5 +1,6 @@
 """Frame transforms: which extracted frame to use, decoding, resizing."""
 import io
+import os.path as osp
 import random
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
@@ -110,8 +111,8 @@ class SelectFrames(_FrameChoice):
             exists = stored.__contains__
         else:
 
-            def exists(i: int) -> bool:
-                return frame_file(video_path, video_id, i).is_file()
+            def exists(i: int) -> bool:  # os.path: a third of pathlib's cost
+                return osp.isfile(f'{video_path}/frame_{i}/{video_id}.jpg')
 
         inds = [
             self._existing(video_path, video_id, i, exists) for i in wanted
@@ -192,7 +193,9 @@ class LoadFrames(BaseTransform):
                 stored[results['frame_inds'][i]])
             try:
                 with Image.open(source) as image:
-                    images.append(image.convert('RGB'))
+                    image.load()  # decoded before the file closes
+                    images.append(image if image.mode ==
+                                  'RGB' else image.convert('RGB'))
             except (UnidentifiedImageError, OSError) as err:
                 raise ValueError(f'{path}: cannot decode frame ({err})') \
                     from err
