@@ -33,8 +33,9 @@ class ShardedAudioVisualDataset(AudioVisualDataset):
     ``filename`` (a temporary copy of its video) for the on-the-fly
     pipelines.
 
-    Reading a sample is one positioned read of its byte span; each process
-    keeps ``max_open_shards`` shards open. Remote shards are downloaded
+    Reading a sample is a view of its byte span in the memory-mapped shard
+    (only the members the pipeline uses are copied); each process keeps
+    ``max_open_shards`` shards mapped. Remote shards are downloaded
     once per node into ``cache_dir`` and checked against the manifest's
     size and SHA-256. A truncated or corrupt shard, a sample without its
     wav or frames, or an unreachable URL raises an error naming the shard,

@@ -1,14 +1,13 @@
 # The demo pretraining read from WebDataset shards (`demo/demo.py --shards`
 # packs the demo's datalists with tools/data/pack_shards.py into
-# DATA/shards/{train,test}): the same recipe, only the data source differs.
-_base_ = ['./cavmae_demo_pretrain.py']
+# DATA/shards/{train,test}): the same recipe, only the data source differs
+# (windows of 2 shards: the demo's sets are small).
+_base_ = ['./cavmae_demo_pretrain.py', '../_base_/datasets/shards.py']
 
 train_dataloader = dict(
-    sampler=dict(type='ShardAwareSampler', window=2),
+    sampler=dict(_base_.shard_sampler, window=2),
     dataset=dict(
-        type='ShardedAudioVisualDataset',
-        ann_file='shards/train/manifest.json'))
+        type=_base_.shard_dataset, ann_file='shards/train/manifest.json'))
 test_dataloader = dict(
     dataset=dict(
-        type='ShardedAudioVisualDataset',
-        ann_file='shards/test/manifest.json'))
+        type=_base_.shard_dataset, ann_file='shards/test/manifest.json'))

@@ -1,12 +1,9 @@
 """ShardedAudioVisualDataset: bad shards and samples are errors naming the
 shard, the key and the reason (or skipped under the files' policy), and
 shards are read over HTTP from a real local server."""
-import functools
-import http.server
 import io
 import json
 import socket
-import threading
 
 import pytest
 import soundfile
@@ -19,6 +16,10 @@ from cavmae_mm.datasets.shards import ShardError
 from cavmae_mm.datasets.shards.writer import write_manifest, write_shard
 from tests.datasets.helpers import LABELS
 from tests.datasets.shards_helpers import TEST_PIPELINE
+from tests.tool_loader import load_tool
+
+# the benchmark's real HTTP server on a free local port
+LocalServer = load_tool('tools/analysis_tools/shard_io.py').LocalServer
 
 
 def wav_bytes(seconds=0.5, freq=440.0):
@@ -163,36 +164,11 @@ def test_mixup_wrapper_reads_partners_from_shards(tmp_path):
     assert partners == {0, 1}
 
 
-class _Server:
-    """A real HTTP server on a free local port, serving ``root``; counts
-    the shard requests."""
-
-    def __init__(self, root):
-        self.requests = []
-        server = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-
-            def log_message(self, *args):
-                server.requests.append(self.path)
-
-        self.httpd = http.server.ThreadingHTTPServer(
-            ('127.0.0.1', 0), functools.partial(Handler, directory=str(root)))
-        self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}'
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def served(tmp_path):
     root = tmp_path / 'www'
     manifest = write_set(root / 'set', [clip_members(i) for i in range(4)])
-    server = _Server(root)
+    server = LocalServer(root)
     yield server, manifest
     server.close()
 
