@@ -142,6 +142,40 @@ class CAVMAERunner(Runner):
 
     _resuming = False  # checked reads in load_checkpoint
     _need_training_state = False  # fallback candidates: optimizer too
+    _start_from: Optional[str] = None  # load_from of a training start
+
+    def train(self) -> torch.nn.Module:
+        """MMEngine's ``train``. A ``load_from`` given to a run that does
+        not resume is where training starts: the model's own pretrained
+        initialisation (a model-level ``Pretrained`` init_cfg) is skipped
+        and the file goes through the same strict loader
+        (:func:`cavmae_mm.utils.weights.load_pretrained`: official files as
+        released, the parts a recipe replaces reported, shapes checked)."""
+        self._start_from = self._load_from if self._load_from and \
+            not self._resume else None
+        return super().train()
+
+    def _bare_model(self) -> torch.nn.Module:
+        return self.model.module if is_model_wrapper(self.model) \
+            else self.model
+
+    def _init_model_weights(self) -> None:
+        """MMEngine's, without the model's pretrained checkpoint when the
+        run starts from ``load_from`` (see :meth:`train`)."""
+        from cavmae_mm.models.pretrained import pretrained_checkpoint
+        model = self._bare_model()
+        default = pretrained_checkpoint(getattr(model, 'init_cfg', None))
+        if self._start_from is None or default is None:
+            super()._init_model_weights()
+            return
+        self.logger.info(
+            f'load_from={self._start_from}: training starts from it; the '
+            f"model's pretrained initialisation ({default}) is skipped")
+        init_cfg, model.init_cfg = model.init_cfg, None
+        try:
+            super()._init_model_weights()
+        finally:
+            model.init_cfg = init_cfg
 
     def load_checkpoint(self,
                         filename: str,
@@ -231,7 +265,14 @@ class CAVMAERunner(Runner):
 
     def load_or_resume(self) -> None:
         """MMEngine's, except that auto-resuming in a work dir with
-        checkpoints but no ``last_checkpoint`` is not silent."""
+        checkpoints but no ``last_checkpoint`` is not silent, and that the
+        ``load_from`` of a training start is loaded strictly (see
+        :meth:`train`)."""
+        if self._start_from is not None and not self._has_loaded:
+            from cavmae_mm.utils.weights import load_pretrained
+            load_pretrained(self._bare_model(), self._start_from)
+            self._has_loaded = True
+            return
         if not self._has_loaded and self._resume and \
                 self._load_from is None and not osp.isfile(
                     osp.join(self.work_dir, 'last_checkpoint')) and \
