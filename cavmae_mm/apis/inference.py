@@ -11,8 +11,8 @@ from torch import nn
 
 from cavmae_mm.datasets.audio_visual_dataset import read_label_csv
 from cavmae_mm.registry import MODELS
-from cavmae_mm.utils.model_zoo import resolve_config
 from cavmae_mm.utils.setup_env import register_all_modules
+from cavmae_mm.utils.tool_config import load_config
 from cavmae_mm.utils.weights import init_quietly, load_weights
 from .raw_media import (RawMediaLoader, collect_inputs, model_batch,
                         raw_batches, test_pipeline_of)
@@ -26,20 +26,6 @@ PACKAGED_LABELS = {
 }
 
 InputsType = Union[str, Path, Sequence[Union[str, Path]]]
-
-
-def load_config(config: Union[str, Path, Config],
-                cfg_options: Optional[dict] = None) -> Config:
-    """A config from a file, a model-zoo name or a Config object."""
-    if isinstance(config, (str, Path)):
-        path, _ = resolve_config(str(config))
-        config = Config.fromfile(str(path))
-    elif not isinstance(config, Config):
-        raise TypeError('config must be a file path, a model name or a '
-                        f'Config, got {type(config).__name__}')
-    if cfg_options:
-        config.merge_from_dict(cfg_options)
-    return config
 
 
 def init_model(config: Union[str, Path, Config],

@@ -8,17 +8,18 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from .tool_config import load_config
+
 
 def load_run_config(config: str,
                     cfg_options: Optional[dict] = None,
                     launcher: str = 'none',
                     work_dir: Optional[str] = None) -> Config:
     """The config of a ``tools/train.py`` / ``tools/test.py`` run: the file,
-    the ``--cfg-options`` overrides, the launcher, and the work dir (given,
-    the config's, or ``work_dirs/<config name>``)."""
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    the ``--cfg-options`` overrides (:func:`load_config`), the launcher,
+    and the work dir (given, the config's, or ``work_dirs/<config
+    name>``)."""
+    cfg = load_config(config, cfg_options)
     cfg.launcher = launcher
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs',

@@ -1,5 +1,5 @@
-"""Configs as the analysis tools load them: a file or a model-zoo name,
-with ``--cfg-options`` overrides.
+"""Configs as every tool and API loads them: a file, a model-zoo name or a
+``Config``, with ``--cfg-options`` overrides.
 
 The tools parse their arguments with the standard library only (so that
 ``--help`` answers before torch is imported) and keep ``--cfg-options`` as
@@ -7,7 +7,8 @@ the raw ``KEY=VALUE`` strings; :func:`parse_cfg_options` reads them as
 MMEngine's ``DictAction`` does.
 """
 import argparse
-from typing import Optional, Sequence
+from pathlib import Path
+from typing import Optional, Sequence, Union
 
 from mmengine.config import Config, DictAction
 
@@ -33,18 +34,26 @@ def parse_cfg_options(items: Optional[Sequence[str]]) -> dict:
     return namespace.options
 
 
-def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """The config of a file or model-zoo name, with overrides merged.
+def load_config(config: Union[str, Path, Config],
+                cfg_options: Optional[dict] = None) -> Config:
+    """The one way a config is loaded (tools, APIs, training runs): a file,
+    a model-zoo name (an entry of ``configs/metafile.yml`` or its official
+    name) or a ``Config``, with the overrides merged.
 
-    Loading it imports the config's ``custom_imports`` (``cavmae_mm``).
+    Loading a file imports the config's ``custom_imports`` (``cavmae_mm``).
 
     Raises:
         FileNotFoundError: No such config file.
         ValueError: A name that is no model-zoo entry.
+        TypeError: Neither a path, a name nor a ``Config``.
         Exception: What MMEngine raises for a config it cannot parse.
     """
-    path, _ = resolve_config(config)
-    cfg = Config.fromfile(str(path))
+    if isinstance(config, (str, Path)):
+        path, _ = resolve_config(str(config))
+        config = Config.fromfile(str(path))
+    elif not isinstance(config, Config):
+        raise TypeError('config must be a file path, a model name or a '
+                        f'Config, got {type(config).__name__}')
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    return cfg
+        config.merge_from_dict(cfg_options)
+    return config
