@@ -15,6 +15,14 @@ from ..layers import (AUDIO_MASK_MODES, MaskedTokens, TriNormBlock,
 from ..modality import PATHS, inputs_of
 
 
+def _sort_keys(tokens: Tensor, noise: Optional[Tensor]) -> Tensor:
+    """The masking sort keys: ``noise``, or ``torch.rand(B, L)`` drawn now
+    (the reference's draw)."""
+    if noise is not None:
+        return noise
+    return torch.rand(tokens.shape[:2], device=tokens.device)
+
+
 @dataclass
 class EncoderOutput:
     """What :meth:`CAVMAEEncoder.forward` returns.
@@ -247,39 +255,23 @@ class CAVMAEEncoder(BaseModule):
         Returns:
             EncoderOutput: Token features per path, and the masks.
         """
-        needed = inputs_of(paths)
-        if audio_mask_mode not in AUDIO_MASK_MODES:
-            raise ValueError(f'audio_mask_mode must be one of '
-                             f'{AUDIO_MASK_MODES}, got {audio_mask_mode!r}')
-        if 'audio' in needed and audios is None:
-            raise ValueError(f'paths {list(paths)} need audio input')
-        if 'visual' in needed and imgs is None:
-            raise ValueError(f'paths {list(paths)} need image input')
-
+        needed = self._check_inputs(audios, imgs, paths, audio_mask_mode)
+        if audio_repeats > 1 and (mask_ratio_a > 0 or mask_ratio_v > 0):
+            raise ValueError('audio_repeats needs unmasked inputs')
         out = EncoderOutput()
         specific: Dict[str, Tensor] = {}
         audio_tokens = self.embed_audio(audios) if 'audio' in needed else None
         visual_tokens = self.embed_visual(imgs) if 'visual' in needed else None
+        # the reference's draw order: the audio sort keys, then the visual
         if audio_tokens is not None and mask_ratio_a > 0:
-            if noise_a is None:
-                noise_a = torch.rand(
-                    audio_tokens.shape[:2], device=audio_tokens.device)
-            if audio_mask_mode != 'unstructured':
-                noise_a = structured_audio_noise(noise_a, mask_ratio_a,
-                                                 self.audio_grid,
-                                                 audio_mask_mode)
-            out.audio_masking = random_masking(audio_tokens, mask_ratio_a,
-                                               noise_a)
+            out.audio_masking = self.mask_audio(audio_tokens, mask_ratio_a,
+                                                audio_mask_mode, noise_a)
             audio_tokens = out.audio_masking.kept
         if visual_tokens is not None and mask_ratio_v > 0:
-            if noise_v is None:
-                noise_v = torch.rand(
-                    visual_tokens.shape[:2], device=visual_tokens.device)
-            out.visual_masking = random_masking(visual_tokens, mask_ratio_v,
-                                                noise_v)
+            out.visual_masking = random_masking(
+                visual_tokens, mask_ratio_v,
+                _sort_keys(visual_tokens, noise_v))
             visual_tokens = out.visual_masking.kept
-        if audio_repeats > 1 and (mask_ratio_a > 0 or mask_ratio_v > 0):
-            raise ValueError('audio_repeats needs unmasked inputs')
         if audio_tokens is not None:
             specific['audio'] = self._run(self.blocks_a, audio_tokens, 'joint')
             if audio_repeats > 1:
@@ -288,8 +280,41 @@ class CAVMAEEncoder(BaseModule):
         if visual_tokens is not None:
             specific['visual'] = self._run(self.blocks_v, visual_tokens,
                                            'joint')
+        out.paths = self.route(specific, paths)
+        return out
+
+    @staticmethod
+    def _check_inputs(audios: Optional[Tensor], imgs: Optional[Tensor],
+                      paths: Sequence[str], audio_mask_mode: str) -> set:
+        """The modalities ``paths`` read; raises when one is not given or
+        the audio masking mode is unknown."""
+        needed = inputs_of(paths)
+        if audio_mask_mode not in AUDIO_MASK_MODES:
+            raise ValueError(f'audio_mask_mode must be one of '
+                             f'{AUDIO_MASK_MODES}, got {audio_mask_mode!r}')
+        if 'audio' in needed and audios is None:
+            raise ValueError(f'paths {list(paths)} need audio input')
+        if 'visual' in needed and imgs is None:
+            raise ValueError(f'paths {list(paths)} need image input')
+        return needed
+
+    def mask_audio(self, tokens: Tensor, ratio: float, mode: str,
+                   noise: Optional[Tensor]) -> MaskedTokens:
+        """Masks audio tokens: unstructured, or the structured ``mode``
+        forcing whole time rows / frequency columns on top of the sort
+        keys (``noise``, drawn as ``torch.rand(B, La)`` when None)."""
+        noise = _sort_keys(tokens, noise)
+        if mode != 'unstructured':
+            noise = structured_audio_noise(noise, ratio, self.audio_grid, mode)
+        return random_masking(tokens, ratio, noise)
+
+    def route(self, specific: Dict[str, Tensor],
+              paths: Sequence[str]) -> Dict[str, Tensor]:
+        """Each path's shared-block features, from the modality-specific
+        tokens it reads (concatenated audio first for the joint path)."""
+        features = {}
         for path in paths:
             inputs = [specific[m] for m in PATHS[path].inputs]
             tokens = inputs[0] if len(inputs) == 1 else torch.cat(inputs, 1)
-            out.paths[path] = self.forward_shared(tokens, path)
-        return out
+            features[path] = self.forward_shared(tokens, path)
+        return features
