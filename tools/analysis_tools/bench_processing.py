@@ -34,7 +34,6 @@ recipe's are timed side by side on the same files.
 import argparse
 import copy
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,32 +43,16 @@ from typing import Dict, List
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch and cavmae_mm are imported.
 ROOT = Path(__file__).resolve().parents[2]
+# this folder's helper modules (data_tools, shard_io), imported where used
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 #: The synthetic set's datalist of video files, and the loading steps that
 #: mark a pipeline reading video files on the fly.
 VIDEO_DATALIST = 'datalist_videos.json'
 VIDEO_LOADERS = ('DecodeAudio', 'DecodeOfficialFrames', 'LoadAudioFromVideo')
 
 
-def run_data_tool(name: str, *args) -> None:
-    """Runs ``tools/data/{name}.py`` in its own process (no tool imports
-    another)."""
-    command = [
-        sys.executable,
-        str(ROOT / 'tools' / 'data' / f'{name}.py'), *map(str, args)
-    ]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f'{" ".join(command)} failed:\n{done.stderr}')
-
-
-def synthetic_videos(folder: Path, classes: int, clips: int) -> None:
-    """Synthetic 10 s clips of 256 px (tools/data/make_synthetic.py)."""
-    run_data_tool('make_synthetic', folder,
-                  '--num-classes', classes, '--per-class',
-                  max(1, clips // classes), '--seconds', 10, '--size', 256)
-
-
 def synthetic_set(folder: Path, clips: int) -> Path:
+    from data_tools import run_data_tool, synthetic_videos
     synthetic_videos(folder, 4, clips)
     run_data_tool('extract_audio', folder / 'videos', folder / 'audio')
     run_data_tool('extract_frames', folder / 'videos', folder / 'frames')
@@ -205,7 +188,6 @@ def folder_bytes(folder: Path, pattern: str) -> int:
 
 def benchmark_shards(args) -> Dict:
     """Files vs shards, local and over HTTP, cold and warm."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     import shard_io
     with tempfile.TemporaryDirectory(dir=args.tmp_dir) as tmp:
         folder = Path(tmp) / 'set'

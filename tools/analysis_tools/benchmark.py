@@ -31,7 +31,6 @@ import copy
 import json
 import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +43,8 @@ from typing import Dict, Optional
 # functions import what they use.
 
 ROOT = Path(__file__).resolve().parents[2]
+# this folder's helper modules (data_tools, shard_io), imported where used
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Dense bf16 / fp16 tensor-core peaks (TFLOP/s) by device-name fragment.
 PEAK_TFLOPS = {
@@ -296,25 +297,6 @@ def describe_device(device: str) -> str:
 
 
 # ------------------------------------------------------- raw-file inference
-def run_data_tool(name: str, *args) -> None:
-    """Runs ``tools/data/{name}.py`` in its own process (no tool imports
-    another)."""
-    command = [
-        sys.executable,
-        str(ROOT / 'tools' / 'data' / f'{name}.py'), *map(str, args)
-    ]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f'{" ".join(command)} failed:\n{done.stderr}')
-
-
-def synthetic_videos(folder: Path, classes: int, clips: int) -> None:
-    """Synthetic 10 s clips of 256 px (tools/data/make_synthetic.py)."""
-    run_data_tool('make_synthetic', folder,
-                  '--num-classes', classes, '--per-class',
-                  max(1, clips // classes), '--seconds', 10, '--size', 256)
-
-
 def benchmark_infer(args) -> Dict:
     """Clips/s of raw-video classification, and where the time goes."""
     import av
@@ -335,6 +317,7 @@ def benchmark_infer(args) -> Dict:
         })
     model = init_model(args.infer_config, None, args.device, options)
     classifier = RawMediaClassifier(model)
+    from data_tools import synthetic_videos
     with tempfile.TemporaryDirectory() as tmp:
         synthetic_videos(Path(tmp), 2, args.clips)
         files = sorted(str(p) for p in Path(tmp, 'videos').glob('*.mp4'))

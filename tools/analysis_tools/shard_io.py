@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 NUM_FRAMES = 10
 #: What counts as a data file opened (not the datalist, manifest or CSV).
 DATA_FILES = ('.wav', '.jpg', '.tar')
@@ -110,18 +109,10 @@ def write_realistic_set(folder: Path, clips: int, seed: int = 0) -> Path:
 
 def pack(folder: Path, samples_per_shard: int, workers: int) -> Path:
     """Packs ``folder/datalist.json`` into ``folder/shards``."""
-    command = [
-        sys.executable,
-        str(ROOT / 'tools' / 'data' / 'pack_shards.py'),
-        str(folder / 'datalist.json'),
-        str(folder / 'shards'), '--data-root',
-        str(folder), '--samples-per-shard',
-        str(samples_per_shard), '--workers',
-        str(workers)
-    ]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f'{" ".join(command)} failed:\n{done.stderr}')
+    from data_tools import run_data_tool
+    run_data_tool('pack_shards', folder / 'datalist.json', folder / 'shards',
+                  '--data-root', folder, '--samples-per-shard',
+                  samples_per_shard, '--workers', workers)
     return folder / 'shards' / 'manifest.json'
 
 
