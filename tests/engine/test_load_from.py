@@ -6,7 +6,7 @@ import torch
 
 from cavmae_mm.utils.official_checkpoint import mm_to_official
 from cavmae_mm.utils.weights import CheckpointMismatch
-from tests.helpers import randomize_, tiny_pretrain_cfg
+from tests.helpers import TINY_ENCODER, randomize_, tiny_pretrain_cfg
 from tests.tool_loader import load_tool
 
 train_tool = load_tool('tools/train.py')
@@ -48,17 +48,7 @@ def test_load_from_replaces_the_configs_pretrained_start(
 
 
 def test_load_from_that_does_not_fit_is_an_error(build, tiny_config, tmp_path):
-    other = build(
-        tiny_pretrain_cfg(
-            backbone=dict(
-                type='CAVMAEEncoder',
-                embed_dim=48,
-                depth=3,
-                modality_specific_depth=2,
-                num_heads=4,
-                img_size=32,
-                audio_length=64,
-                num_mel_bins=32)))
+    other = build(tiny_pretrain_cfg(backbone=dict(TINY_ENCODER, embed_dim=48)))
     path = tmp_path / 'other.pth'
     torch.save({'state_dict': other.state_dict()}, path)
     config = write_config(tiny_config, tmp_path / 'cfg.py',
