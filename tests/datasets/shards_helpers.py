@@ -22,19 +22,11 @@ TEST_PIPELINE = [
         collect_keys=('audios', 'imgs'),
         meta_keys=('video_id', 'frame_inds')),
 ]
-# the same straight from video files
+# the same straight from video files: the video steps in place of the
+# loading ones
 VIDEO_PIPELINE = [
-    dict(type='DecodeAudio'),
-    dict(type='KaldiFbank', num_mel_bins=32),
-    dict(type='PadCropFbank', target_length=64),
-    dict(type='NormalizeFbank'),
-    dict(type='DecodeOfficialFrames', mode='all'),
-    dict(type='ResizeCenterCrop', size=32),
-    dict(type='EncodeLabels', label_smooth=0.0),
-    dict(
-        type='PackActionInputs',
-        collect_keys=('audios', 'imgs'),
-        meta_keys=('video_id', 'frame_inds')),
+    dict(type='DecodeAudio'), *TEST_PIPELINE[1:4],
+    dict(type='DecodeOfficialFrames', mode='all'), *TEST_PIPELINE[6:]
 ]
 
 

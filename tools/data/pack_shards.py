@@ -32,7 +32,6 @@ leaves them out (recorded in the manifest); exit code 1 on any failure.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import re
 import sys
@@ -172,9 +171,8 @@ def assign_shards(clips, args):
 
 
 def write_json_atomic(path: Path, data) -> None:
-    partial = path.with_name(f'{path.name}.part{os.getpid()}')
-    partial.write_text(json.dumps(data))
-    os.replace(partial, path)
+    from cavmae_mm.datasets.shards.writer import write_text_atomic
+    write_text_atomic(path, json.dumps(data))
 
 
 def load_plan(out_dir: Path, args):

@@ -1,6 +1,7 @@
 """Writing shards and manifests (``tools/data/pack_shards.py`` packs
 datalists with these)."""
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -92,9 +93,16 @@ def write_manifest(path: Path, shards: List[Dict], name: str, datalist: str,
         },
         'shardlist': shards,
     }
+    text = io.StringIO()
+    dump_json(manifest, text)
+    return write_text_atomic(path, text.getvalue())
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Writes ``text`` to a temporary name beside ``path``, then renames
+    it: a reader never sees a half-written file."""
     path = Path(path)
     partial = path.with_name(f'{path.name}.part{os.getpid()}')
-    with open(partial, 'w', encoding='utf-8') as handle:
-        dump_json(manifest, handle)
+    partial.write_text(text, encoding='utf-8')
     os.replace(partial, path)
     return path
