@@ -5,11 +5,11 @@
 # epochs, balanced sampling, mixup 0.5, SpecAugment, noise, label smoothing,
 # cross-entropy, top-1/top-5 accuracy).
 #
-# A base's variables are read when the base loads, so each value that
-# differs is written where it is used: the model, the sampler, the three
-# datasets, and every pipeline step that holds the clip length or the
-# statistics (tests/configs/test_configs.py checks that every loader of
-# every config feeds its model the size it was built for).
+# The clip length is one value (input_geometry, which the config loader
+# hands to the model and the data). A base's other variables are read when
+# the base loads, so the statistics are written into each pipeline that
+# uses them (tests/configs/test_configs.py checks that every loader of every
+# config feeds its model the size it was built for).
 _base_ = ['./cavmae-ft_vggsound.py']
 
 # --- your data (tools/data/build_datalist.py writes the datalists and the
@@ -22,75 +22,38 @@ ann_file_val = 'custom_val.json'
 ann_file_test = 'custom_test.json'
 weights_file_train = 'data/custom/custom_train_weight.csv'
 num_classes = 10  # the label CSV's rows (checked when a run starts)
-target_length = 512  # fbank frames of 10 ms: 5 s clips
-audio_length = target_length  # the model base's name for it
-audio_norm = dict(type='NormalizeFbank', mean=-4.0, std=4.0)
+# fbank frames of 10 ms: 5 s clips. A 10 s checkpoint loads with its audio
+# position table trimmed to the shorter clips.
+input_geometry = dict(target_length=512)
+audio_frontend = dict(type='AudioFrontEnd', mean=-4.0, std=4.0)
 # SpecAugment: the official 48 mel bins / 192 frames are for 10 s clips;
 # the time mask is scaled with the clip here
 freqm, timem = 48, 96
 
-# --- the model: a 10 s checkpoint loads with its audio position table
-# trimmed to the shorter clips
-model = dict(
-    backbone=dict(audio_length=target_length),
-    cls_head=dict(num_classes=num_classes))
+model = dict(cls_head=dict(num_classes=num_classes))
 
-# --- the data: the recipe's pipelines with this length and these statistics
+# --- the data: the recipe's pipelines with these statistics (the audio
+# front end follows the loading step)
 train_pipeline = [
     *_base_.mix_and_label,
-    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    dict(type='SpecAugment', freqm=freqm, timem=timem),
-    audio_norm,
-    dict(type='FbankNoiseRoll'),
-    dict(
-        type='PackActionInputs',
-        collect_keys=('audios', 'imgs'),
-        meta_keys=('video_id', 'mix_lambda')),
+    dict(audio_frontend, freqm=freqm, timem=timem, noise=True),
+    _base_.train_pipeline[-1],
 ]
 val_pipeline = [
-    dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
-    dict(type='SelectFrames', mode='fixed', frame_use=5),
-    dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=_base_.frame_size),
-    _base_.eval_targets,
-    _base_.eval_pack,
+    _base_.val_pipeline[0], audio_frontend, *_base_.val_pipeline[2:]
 ]
 test_pipeline = [
-    dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
-    dict(type='SelectFrames', mode='all'),
-    dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=_base_.frame_size),
-    _base_.eval_targets,
-    _base_.eval_pack,
+    _base_.test_pipeline[0], audio_frontend, *_base_.test_pipeline[2:]
 ]
 # the same straight from video files (datalists of build_datalist.py
 # --video-dir; use them as cavmae-ft_vggsound-videos.py does)
 val_pipeline_videos = [
-    dict(type='DecodeAudio'),
-    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
-    dict(type='DecodeOfficialFrames', mode='fixed', frame_use=5),
-    dict(type='ResizeCenterCrop', size=_base_.frame_size),
-    _base_.eval_targets,
-    _base_.eval_pack,
+    _base_.val_pipeline_videos[0], audio_frontend,
+    *_base_.val_pipeline_videos[2:]
 ]
 test_pipeline_videos = [
-    dict(type='DecodeAudio'),
-    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
-    dict(type='DecodeOfficialFrames', mode='all'),
-    dict(type='ResizeCenterCrop', size=_base_.frame_size),
-    _base_.eval_targets,
-    _base_.eval_pack,
+    _base_.test_pipeline_videos[0], audio_frontend,
+    *_base_.test_pipeline_videos[2:]
 ]
 dataset_args = dict(data_root=data_root, label_file=label_file)
 train_dataloader = dict(

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Tiny sizes: audio 64 frames x 32 bins (2 x 4 patches of 16), image 32x32
 # (2 x 2 patches), width 32, 3 blocks (2 specific + 1 shared), decoder 2.
-TINY = dict(img_size=32, audio_length=64, num_mel_bins=32, patch_size=16)
+TINY = dict(frame_size=32, target_length=64, num_mel_bins=32, patch_size=16)
 TINY_ENCODER = dict(
     type='CAVMAEEncoder',
     embed_dim=32,
@@ -70,9 +70,9 @@ def tiny_inputs(batch=2, seed=0):
     gen = torch.Generator().manual_seed(seed)
     return dict(
         audios=torch.randn(
-            batch, TINY['audio_length'], TINY['num_mel_bins'], generator=gen),
+            batch, TINY['target_length'], TINY['num_mel_bins'], generator=gen),
         imgs=torch.randn(
-            batch, 3, TINY['img_size'], TINY['img_size'], generator=gen))
+            batch, 3, TINY['frame_size'], TINY['frame_size'], generator=gen))
 
 
 @contextlib.contextmanager
@@ -103,20 +103,17 @@ def seed_all(seed):
 # A config file for the runner tests: tiny CAV-MAE, synthetic set, batch 2.
 TINY_CONFIG = '''
 _base_ = [{base!r}, {schedule!r}]
+input_geometry = dict(target_length=64, num_mel_bins=32, frame_size=32)
 model = dict(
     type='CAVMAE',
     backbone=dict(type='CAVMAEEncoder', embed_dim=32, depth=3,
-                  modality_specific_depth=2, num_heads=4, img_size=32,
-                  audio_length=64, num_mel_bins=32),
+                  modality_specific_depth=2, num_heads=4),
     neck=dict(type='CAVMAEDecoder', embed_dim=32, decoder_embed_dim=16,
-              depth=2, num_heads=2, img_size=32, audio_length=64,
-              num_mel_bins=32),
+              depth=2, num_heads=2),
     head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
     contrastive_head=dict(type='CAVMAEContrastiveHead'))
-audio = [dict(type='LoadAudio'), dict(type='KaldiFbank', num_mel_bins=32),
-         dict(type='PadCropFbank', target_length=64),
-         dict(type='NormalizeFbank')]
-frames = [dict(type='LoadFrames'), dict(type='ResizeCenterCrop', size=32),
+audio = [dict(type='LoadAudio'), dict(type='AudioFrontEnd')]
+frames = [dict(type='LoadFrames'), dict(type='ResizeCenterCrop'),
           dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
                meta_keys=('video_id', ))]
 data = dict(type='AudioVisualDataset', data_root={root!r},
@@ -125,8 +122,9 @@ train_dataloader = dict(
     batch_size=2, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(data, pipeline=audio + [dict(type='FbankNoiseRoll'),
-                 dict(type='SelectFrames', mode='random')] + frames))
+    dataset=dict(data, pipeline=[
+        dict(type='LoadAudio'), dict(type='AudioFrontEnd', noise=True),
+        dict(type='SelectFrames', mode='random')] + frames))
 test_dataloader = dict(
     batch_size=2, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),

@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # A tiny finetuned recognizer on the synthetic set: 3 classes, 10-frame test.
 CONFIG = '''
 _base_ = [{runtime!r}]
+input_geometry = dict(target_length=64, num_mel_bins=32, frame_size=32)
 model = dict(
     type='CAVMAERecognizer',
     backbone=dict(type='CAVMAEEncoder', embed_dim=32, depth=3,
-                  modality_specific_depth=2, num_heads=4, img_size=32,
-                  audio_length=64, num_mel_bins=32, trainable_pos_embed=True),
+                  modality_specific_depth=2, num_heads=4,
+                  trainable_pos_embed=True),
     cls_head=dict(type='CAVMAEClsHead', num_classes=3, in_channels=32,
                   loss_cls=dict(type='CrossEntropyLoss'),
                   average_clips={average!r}),
@@ -36,11 +37,9 @@ test_dataloader = dict(
         ann_file='datalist.json', label_file='labels.csv', test_mode=True,
         multi_label={multi_label!r},
         pipeline=[
-            dict(type='LoadAudio'), dict(type='KaldiFbank', num_mel_bins=32),
-            dict(type='PadCropFbank', target_length=64),
-            dict(type='NormalizeFbank'),
+            dict(type='LoadAudio'), dict(type='AudioFrontEnd'),
             dict(type='SelectFrames', mode='all'), dict(type='LoadFrames'),
-            dict(type='ResizeCenterCrop', size=32),
+            dict(type='ResizeCenterCrop'),
             dict(type='EncodeLabels', as_index=True),
             dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
                  meta_keys=('video_id', ))]))

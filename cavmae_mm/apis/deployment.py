@@ -153,9 +153,9 @@ def dummy_inputs(model: nn.Module,
     encoder = model.backbone
     gen = torch.Generator().manual_seed(seed)
     shapes = {
-        'fbank': (batch_size, encoder.audio_length, encoder.num_mel_bins),
+        'fbank': (batch_size, *encoder.geometry.fbank_shape),
         'frames': (batch_size, encoder.patch_embed_v.proj.in_channels,
-                   encoder.img_size, encoder.img_size),
+                   *encoder.geometry.image_shape),
     }
     inputs = {}
     for name in ONNX_INPUTS[modality]:

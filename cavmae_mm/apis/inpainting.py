@@ -45,10 +45,10 @@ def inpaint(model: nn.Module,
     for name, image, pred, mask, grid in (('audio',
                                            audio_as_image(inputs['audios']),
                                            out['pred_a'], out['mask_a'],
-                                           encoder.audio_grid),
+                                           encoder.geometry.audio_grid),
                                           ('visual', inputs['imgs'],
                                            out['pred_v'], out['mask_v'],
-                                           encoder.visual_grid)):
+                                           encoder.geometry.visual_grid)):
         channels = image.shape[1]
         target = patchify(image, p)
         if model.head.norm_pix:

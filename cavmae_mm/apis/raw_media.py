@@ -30,8 +30,8 @@ LIST_EXTENSIONS = ('.txt', '.lst', '.list')
 
 # How each step of a test pipeline carries over to raw files.
 _AUDIO_LOADERS = ('LoadAudio', 'LoadAudioFromVideo')
-_AUDIO_STEPS = ('KaldiFbank', 'PadCropFbank', 'NormalizeFbank',
-                'WaveformAsInput')
+_AUDIO_STEPS = ('AudioFrontEnd', 'KaldiFbank', 'PadCropFbank',
+                'NormalizeFbank', 'WaveformAsInput')
 _FRAME_CHOICE = ('SelectFrames', 'SelectVideoFrames')
 _FRAME_LOADERS = ('LoadFrames', 'DecordInit', 'DecordDecode')
 _FRAME_STEPS = ('ResizeCenterCrop', )

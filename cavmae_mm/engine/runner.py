@@ -1,5 +1,6 @@
 """MMEngine's runner with a start-up log that fits on a screen and a
 resume that names an unreadable checkpoint (or falls back from it)."""
+import copy
 import glob
 import logging
 import os
@@ -11,6 +12,7 @@ from typing import List, Optional
 
 import mmengine
 import torch
+from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner, get_priority
@@ -19,6 +21,7 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
 from mmengine.utils.dl_utils import collect_env
 
 from cavmae_mm.registry import RUNNERS
+from cavmae_mm.utils.tool_config import fill_input_geometry
 from cavmae_mm.version import __version__
 
 #: What reading a damaged or foreign file may raise.
@@ -143,6 +146,15 @@ class CAVMAERunner(Runner):
     _resuming = False  # checked reads in load_checkpoint
     _need_training_state = False  # fallback candidates: optimizer too
     _start_from: Optional[str] = None  # load_from of a training start
+
+    @classmethod
+    def from_cfg(cls, cfg: Config) -> 'CAVMAERunner':
+        """MMEngine's ``from_cfg`` on a copy of ``cfg`` whose
+        ``input_geometry`` has been handed to the model and the data
+        (:func:`cavmae_mm.utils.tool_config.fill_input_geometry`), so that a
+        config built by MMAction2's own tools runs with the sizes it
+        states."""
+        return super().from_cfg(fill_input_geometry(copy.deepcopy(cfg)))
 
     def train(self) -> torch.nn.Module:
         """MMEngine's ``train``. A ``load_from`` given to a run that does

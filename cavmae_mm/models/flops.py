@@ -45,8 +45,8 @@ def blocks_flops(blocks, tokens: int) -> int:
 def patch_embed_flops(encoder: nn.Module) -> Dict[str, int]:
     """The audio and visual patch-embedding convolutions (all patches)."""
     out = {}
-    for tag, count in (('a', encoder.num_patches_a), ('v',
-                                                      encoder.num_patches_v)):
+    for tag, count in (('a', encoder.geometry.num_audio_patches),
+                       ('v', encoder.geometry.num_visual_patches)):
         proj = getattr(encoder, f'patch_embed_{tag}').proj
         per_patch = proj.in_channels * proj.kernel_size[0] * \
             proj.kernel_size[1]
@@ -85,19 +85,18 @@ def pretrain_flops(model: nn.Module, batch_size: int) -> Dict[str, float]:
         dict: ``forward`` and ``train_step`` FLOPs per sample.
     """
     encoder = model.backbone
-    kept_a = num_kept(encoder.num_patches_a, model.mask_ratio_a)
-    kept_v = num_kept(encoder.num_patches_v, model.mask_ratio_v)
+    kept_a = num_kept(encoder.geometry.num_audio_patches, model.mask_ratio_a)
+    kept_v = num_kept(encoder.geometry.num_visual_patches, model.mask_ratio_v)
     forward = encoder_flops(encoder, kept_a, kept_v, model.loss_paths)
     if model.with_reconstruction:
         neck = model.neck
         dim_d = neck.decoder_embed_dim
-        full = neck.num_patches_a + neck.num_patches_v
+        tokens_a = neck.geometry.num_audio_patches
+        tokens_v = neck.geometry.num_visual_patches
         forward += linear_flops(kept_a + kept_v, neck.embed.in_features, dim_d)
-        forward += blocks_flops(neck.blocks, full)
-        forward += linear_flops(neck.num_patches_a, dim_d,
-                                neck.pred_a.out_features)
-        forward += linear_flops(neck.num_patches_v, dim_d,
-                                neck.pred_v.out_features)
+        forward += blocks_flops(neck.blocks, tokens_a + tokens_v)
+        forward += linear_flops(tokens_a, dim_d, neck.pred_a.out_features)
+        forward += linear_flops(tokens_v, dim_d, neck.pred_v.out_features)
     if model.with_contrastive:
         # one row of the B x B similarity matrix per sample
         forward += 2 * batch_size * encoder.embed_dim
@@ -108,8 +107,8 @@ def recognizer_flops(model: nn.Module) -> Dict[str, float]:
     """FLOPs per sample (one frame) of a :class:`CAVMAERecognizer` step in
     its current modality."""
     encoder = model.backbone
-    forward = encoder_flops(encoder, encoder.num_patches_a,
-                            encoder.num_patches_v, model.paths)
+    forward = encoder_flops(encoder, encoder.geometry.num_audio_patches,
+                            encoder.geometry.num_visual_patches, model.paths)
     fc = model.cls_head.fc
     forward += linear_flops(1, fc.in_features, fc.out_features)
     return dict(forward=float(forward), train_step=3.0 * forward)
@@ -150,8 +149,10 @@ def model_flops(model: nn.Module, batch_size: int = 1) -> List[FlopsRow]:
                 FlopsRow(
                     f'encoder {path} path, unmasked',
                     float(
-                        encoder_flops(encoder, encoder.num_patches_a,
-                                      encoder.num_patches_v, (path, ))), None))
+                        encoder_flops(encoder,
+                                      encoder.geometry.num_audio_patches,
+                                      encoder.geometry.num_visual_patches,
+                                      (path, ))), None))
         return rows
     if isinstance(model, CAVMAERecognizer):
         configured = model.modality

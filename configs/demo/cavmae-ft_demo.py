@@ -19,12 +19,10 @@ model = dict(
 test_dataloader = dict(
     dataset=dict(pipeline=[
         dict(type='LoadAudio'),
-        dict(type='KaldiFbank', num_mel_bins=128),
-        dict(type='PadCropFbank', target_length=128),
-        dict(type='NormalizeFbank'),
+        dict(type='AudioFrontEnd'),
         dict(type='SelectFrames', mode='all'),
         dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=64),
+        dict(type='ResizeCenterCrop'),
         dict(type='EncodeLabels', as_index=True),
         dict(
             type='PackActionInputs',

@@ -3,23 +3,17 @@
 # runs in minutes on two cores.
 _base_ = ['../_base_/default_runtime.py']
 
-img_size, audio_length, mel_bins = 64, 128, 128
+input_geometry = dict(target_length=128, num_mel_bins=128, frame_size=64)
 model = dict(
     type='CAVMAE',
     backbone=dict(
         type='CAVMAEEncoder',
-        img_size=img_size,
-        audio_length=audio_length,
-        num_mel_bins=mel_bins,
         embed_dim=96,
         depth=4,
         modality_specific_depth=3,
         num_heads=4),
     neck=dict(
         type='CAVMAEDecoder',
-        img_size=img_size,
-        audio_length=audio_length,
-        num_mel_bins=mel_bins,
         embed_dim=96,
         decoder_embed_dim=64,
         depth=2,
@@ -32,12 +26,10 @@ model = dict(
 data_root = 'work_dirs/demo/data'
 train_pipeline = [
     dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=audio_length),
-    dict(type='NormalizeFbank'),
+    dict(type='AudioFrontEnd'),
     dict(type='SelectFrames', mode='random'),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=img_size),
+    dict(type='ResizeCenterCrop'),
     dict(type='EncodeLabels', as_index=True),
     dict(
         type='PackActionInputs',
@@ -47,12 +39,10 @@ train_pipeline = [
 # retrieval on the middle frame
 test_pipeline = [
     dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=audio_length),
-    dict(type='NormalizeFbank'),
+    dict(type='AudioFrontEnd'),
     dict(type='SelectFrames'),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=img_size),
+    dict(type='ResizeCenterCrop'),
     dict(type='EncodeLabels', as_index=True),
     dict(
         type='PackActionInputs',

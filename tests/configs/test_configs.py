@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 from cavmae_mm.registry import MODELS
+from cavmae_mm.utils.tool_config import load_config
 from tests.tool_loader import load_tool
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
@@ -16,12 +16,12 @@ CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 
 @pytest.fixture(scope='module')
 def pretrain_cfg():
-    return Config.fromfile(str(CONFIGS / 'cavmae_as2m.py'))
+    return load_config(str(CONFIGS / 'cavmae_as2m.py'))
 
 
 @pytest.fixture(scope='module')
 def finetune_cfg():
-    return Config.fromfile(str(CONFIGS / 'cavmae-ft_as2m.py'))
+    return load_config(str(CONFIGS / 'cavmae-ft_as2m.py'))
 
 
 def test_pretrain_recipe_values(pretrain_cfg):
@@ -131,15 +131,18 @@ def test_finetune_datasets_build_and_load_synthetic_clips(
 def test_pretrain_dataset_has_no_spec_augment_or_mixup(pretrain_cfg):
     dataset = pretrain_cfg.train_dataloader.dataset
     assert dataset.type == 'AudioVisualDataset'
-    types = [t['type'] for t in dataset.pipeline]
-    assert 'SpecAugment' not in types and 'FbankNoiseRoll' in types
+    (frontend, ) = [
+        t for t in dataset.pipeline if t['type'] == 'AudioFrontEnd'
+    ]
+    assert frontend.get('freqm', 0) == frontend.get('timem', 0) == 0
+    assert frontend['noise'] is True
     assert pretrain_cfg.train_dataloader.batch_size == 64
     assert pretrain_cfg.train_dataloader.sampler.type == 'DefaultSampler'
 
 
 def test_vggsound_variant_is_single_label_with_accuracy(synthetic):
     from cavmae_mm.registry import DATASETS
-    cfg = Config.fromfile(str(CONFIGS / '_base_' / 'datasets' / 'vggsound.py'))
+    cfg = load_config(str(CONFIGS / '_base_' / 'datasets' / 'vggsound.py'))
     assert cfg.val_evaluator.metric_list == ('top_k_accuracy', )
     inner = cfg.train_dataloader.dataset.dataset
     assert inner.multi_label is False
@@ -174,14 +177,14 @@ RECIPES = sorted(
 
 @pytest.mark.parametrize('name', RECIPES)
 def test_pipelines_feed_the_model_its_input_size(name):
-    """The audio front end and the frame size are stated in the data and in
-    the model; every loader of every config must agree with the model."""
-    cfg = Config.fromfile(str(CONFIGS / name))
+    """The input sizes are stated once (input_geometry); every loader of
+    every config feeds the model the sizes it was built for."""
+    cfg = load_config(str(CONFIGS / name))
     backbone = cfg.model.backbone
     expected = {
-        ('KaldiFbank', 'num_mel_bins'): backbone.num_mel_bins,
-        ('PadCropFbank', 'target_length'): backbone.audio_length,
-        ('ResizeCenterCrop', 'size'): backbone.img_size,
+        ('AudioFrontEnd', 'num_mel_bins'): backbone.num_mel_bins,
+        ('AudioFrontEnd', 'target_length'): backbone.target_length,
+        ('ResizeCenterCrop', 'frame_size'): backbone.frame_size,
     }
     seen = set()
     for loader, pipeline in _pipelines(cfg):
@@ -193,9 +196,39 @@ def test_pipelines_feed_the_model_its_input_size(name):
     on_device = cfg.model.get('data_preprocessor', {}).get('fbank_on_device')
     if on_device:
         assert on_device.num_mel_bins == backbone.num_mel_bins
-        assert on_device.target_length == backbone.audio_length
-        seen.update({'KaldiFbank', 'PadCropFbank'})
+        assert on_device.target_length == backbone.target_length
+        seen.add('AudioFrontEnd')
     assert seen == {kind for kind, _ in expected}, seen
+
+
+def test_input_size_is_one_value():
+    """One override of input_geometry resizes the model (encoder and
+    decoder) and every loader; a part that states another size is an error
+    naming it."""
+    cfg = load_config(
+        str(CONFIGS / 'cavmae_as2m.py'),
+        dict(input_geometry=dict(target_length=512, frame_size=160)))
+    for part in (cfg.model.backbone, cfg.model.neck):
+        assert (part.target_length, part.frame_size) == (512, 160)
+    sizes = {(step.type, step.get('target_length', step.get('frame_size')))
+             for _, pipeline in _pipelines(cfg)
+             for step in pipeline
+             if step.type in ('AudioFrontEnd', 'ResizeCenterCrop')}
+    assert sizes == {('AudioFrontEnd', 512), ('ResizeCenterCrop', 160)}
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    assert model.backbone.pos_embed_a.shape == (1, 8 * 32, 768)
+    assert model.neck.pos_embed_v.shape == (1, 10 * 10, 512)
+    with pytest.raises(
+            ValueError,
+            match=r'model\.backbone\.target_length='
+            r'256 contradicts input_geometry\.target_length=1024'):
+        load_config(
+            str(CONFIGS / 'cavmae_as2m.py'),
+            {'model.backbone.target_length': 256})
+    with pytest.raises(ValueError, match='unknown keys'):
+        load_config(
+            str(CONFIGS / 'cavmae_as2m.py'), {'input_geometry.img_size': 1})
 
 
 def test_new_dataset_template_keeps_nothing_of_its_base_data(synthetic):
@@ -203,13 +236,13 @@ def test_new_dataset_template_keeps_nothing_of_its_base_data(synthetic):
     no VGGSound path, 10 s length or AudioSet statistic is left anywhere in
     the config, and its model takes 5 s clips."""
     import json
-    cfg = Config.fromfile(str(CONFIGS / 'cavmae-ft_custom.py'))
+    cfg = load_config(str(CONFIGS / 'cavmae-ft_custom.py'))
     text = json.dumps(cfg.to_dict(), default=str)
     for stale in ('vgg', '1024', '-5.081', '4.4849', 'audioset'):
         assert stale not in text, stale
     norms = [
         step for _, pipeline in _pipelines(cfg) for step in pipeline
-        if step.type == 'NormalizeFbank'
+        if step.type == 'AudioFrontEnd'
     ]
     assert len(norms) == 3  # train (after mixing), validation, test
     assert all((n.mean, n.std) == (-4.0, 4.0) for n in norms)

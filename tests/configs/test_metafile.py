@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from mmengine.config import Config
+
+from cavmae_mm.utils.tool_config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL = ROOT / 'tests' / 'data' / 'official_checkpoints.csv'
@@ -41,7 +42,7 @@ def test_entry_matches_the_official_checkpoint(models, row):
     file = row['url'].rsplit('/', 1)[1].split('?')[0]
     assert meta['Conversion Command'].startswith(
         f'python tools/model_converters/convert_checkpoint.py {file} ')
-    cfg = Config.fromfile(str(ROOT / model['Config']))
+    cfg = load_config(str(ROOT / model['Config']))
     if row['kind'] == 'finetune':
         (result, ) = model['Results']
         (value, ) = result['Metrics'].values()
@@ -54,7 +55,7 @@ def test_entry_matches_the_official_checkpoint(models, row):
     elif row['kind'] == 'pretrain':
         assert cfg.model.type == 'CAVMAE'
         assert meta['Batch Size'] == int(row['batch'])
-        train = Config.fromfile(str(ROOT / meta['Training Config']))
+        train = load_config(str(ROOT / meta['Training Config']))
         options = dict(
             o.split('=', 1)
             for o in meta.get('Training Config Options', '').split())
@@ -95,14 +96,14 @@ def test_recipes_without_released_weights(models):
     (model, ) = [m for m in models if 'Weights' not in m]
     assert model['Name'] == 'cavmae_vggsound'
     meta = model['Metadata']
-    train = Config.fromfile(str(ROOT / meta['Training Config']))
+    train = load_config(str(ROOT / meta['Training Config']))
     assert train.auto_scale_lr.base_batch_size == meta['Batch Size'] == 120
     assert train.model.contrastive_head.loss_weight == \
         meta['Contrastive Loss Weight']
     assert train.model.mask_ratio_a == train.model.mask_ratio_v == 0.75
     (result, ) = model['Results']
     assert result['Metrics'] == {'Top 1 Accuracy': 64.8}
-    assert Config.fromfile(str(ROOT / model['Config'])).model.type == 'CAVMAE'
+    assert load_config(str(ROOT / model['Config'])).model.type == 'CAVMAE'
     with pytest.raises(ValueError, match='released no weights'):
         resolve_model('cavmae_vggsound')
     assert resolve_model('cavmae_vggsound', 'mine.pth')[1] == 'mine.pth'

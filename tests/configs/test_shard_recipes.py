@@ -3,7 +3,8 @@ changed: the same model, schedule, pipelines and loader settings."""
 from pathlib import Path
 
 import pytest
-from mmengine.config import Config
+
+from cavmae_mm.utils.tool_config import load_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 SHARD_RECIPES = sorted(p.name for p in CONFIGS.rglob('*-shards.py'))
@@ -39,8 +40,8 @@ def test_every_family_has_its_shard_recipe():
 @pytest.mark.parametrize('name', SHARD_RECIPES)
 def test_only_the_data_source_differs(name):
     path = next(CONFIGS.rglob(name))
-    shards = Config.fromfile(str(path))
-    files = Config.fromfile(str(path.with_name(name.replace('-shards', ''))))
+    shards = load_config(str(path))
+    files = load_config(str(path.with_name(name.replace('-shards', ''))))
     a, b = flatten(files.to_dict()), flatten(shards.to_dict())
     changed = {k for k in set(a) | set(b) if a.get(k) != b.get(k)}
     for key in changed:

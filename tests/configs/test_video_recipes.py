@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 from cavmae_mm.registry import DATASETS, MODELS
+from cavmae_mm.utils.tool_config import load_config
 from tests.tool_loader import load_tool
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
@@ -51,8 +51,8 @@ def _build(loader_cfg, root, ann_file):
 
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
 def test_video_variant_changes_only_the_data(variant):
-    cfg = Config.fromfile(str(CONFIGS / variant))
-    base = Config.fromfile(str(CONFIGS / VARIANTS[variant]))
+    cfg = load_config(str(CONFIGS / variant))
+    base = load_config(str(CONFIGS / VARIANTS[variant]))
     for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg',
                 'val_evaluator', 'default_hooks'):
         assert cfg.get(key) == base.get(key), key
@@ -70,8 +70,8 @@ def test_video_variant_changes_only_the_data(variant):
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
 def test_video_variant_reads_the_videos_as_the_offline_route(
         variant, synthetic, video_datalist):
-    cfg = Config.fromfile(str(CONFIGS / variant))
-    base = Config.fromfile(str(CONFIGS / VARIANTS[variant]))
+    cfg = load_config(str(CONFIGS / variant))
+    base = load_config(str(CONFIGS / VARIANTS[variant]))
     val = _build(cfg.val_dataloader, synthetic, video_datalist.name)
     offline = _build(base.val_dataloader, synthetic, 'datalist.json')
     assert len(val) == len(offline) == 6

@@ -46,11 +46,11 @@ def tiny_pipeline(test=False):
     return [
         dict(type='LoadAudio'),
         dict(type='KaldiFbank', num_mel_bins=TINY['num_mel_bins']),
-        dict(type='PadCropFbank', target_length=TINY['audio_length']),
+        dict(type='PadCropFbank', target_length=TINY['target_length']),
         dict(type='NormalizeFbank'),
         dict(type='SelectFrames', mode='fixed' if test else 'random'),
         dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=TINY['img_size']),
+        dict(type='ResizeCenterCrop', frame_size=TINY['frame_size']),
         dict(type='EncodeLabels', num_classes=3, label_smooth=0.1),
         dict(
             type='PackActionInputs',

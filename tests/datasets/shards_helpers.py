@@ -15,7 +15,7 @@ TEST_PIPELINE = [
     dict(type='NormalizeFbank'),
     dict(type='SelectFrames', mode='all'),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=32),
+    dict(type='ResizeCenterCrop', frame_size=32),
     dict(type='EncodeLabels', label_smooth=0.0),
     dict(
         type='PackActionInputs',

@@ -141,7 +141,7 @@ def test_non_finite_audio_is_a_datum_error(datalist, bad):
         pipeline=tiny_pipeline()[:1] + [
             dict(type='SelectFrames', mode='random'),
             dict(type='LoadFrames'),
-            dict(type='ResizeCenterCrop', size=TINY['img_size'])
+            dict(type='ResizeCenterCrop', frame_size=TINY['frame_size'])
         ])
     mixed = AudioVisualMixupDataset(
         dataset=inner,

@@ -58,7 +58,7 @@ def loading_pipeline():
         dict(type='LoadAudio'),
         dict(type='SelectFrames', mode='random'),
         dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=32)
+        dict(type='ResizeCenterCrop', frame_size=32)
     ]
 
 

@@ -12,7 +12,7 @@ ON_THE_FLY = [
     dict(type='DecordInit'),
     dict(type='SelectVideoFrames', mode='fixed'),
     dict(type='DecordDecode'),
-    dict(type='ResizeCenterCrop', size=32),
+    dict(type='ResizeCenterCrop', frame_size=32),
     dict(type='EncodeLabels'),
     dict(
         type='PackActionInputs',
@@ -26,7 +26,7 @@ OFFLINE = [
     dict(type='NormalizeFbank'),
     dict(type='SelectFrames', mode='fixed'),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=32),
+    dict(type='ResizeCenterCrop', frame_size=32),
     dict(type='EncodeLabels'),
     dict(type='PackActionInputs', collect_keys=('audios', 'imgs'))
 ]

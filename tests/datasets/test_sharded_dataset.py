@@ -136,7 +136,7 @@ def test_mixup_wrapper_reads_partners_from_shards(tmp_path):
         dict(type='LoadAudio'),
         dict(type='SelectFrames', mode='random'),
         dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=32)
+        dict(type='ResizeCenterCrop', frame_size=32)
     ]
     mixed = AudioVisualMixupDataset(
         dict(

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from mmengine.config import Config
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from cavmae_mm.datasets import DatumError
 from cavmae_mm.engine.hooks import ReplacedSamplesHook
+from cavmae_mm.utils.tool_config import load_config
 from tests.datasets.helpers import write_tone
 from tests.helpers import logged_lines
 from tests.media_fixtures import write_video
@@ -123,7 +123,7 @@ def spoiled_videos(synthetic, tmp_path, request):
 
 def train_loader(root, recipe, workers=0, on_error='skip'):
     config, prob = RECIPES[recipe]
-    cfg = Config.fromfile(str(CONFIGS / config)).train_dataloader
+    cfg = load_config(str(CONFIGS / config)).train_dataloader
     cfg.update(
         batch_size=2,
         num_workers=workers,
@@ -267,7 +267,7 @@ def test_too_many_replacements_stop_the_run(spoiled):
 
 
 def test_every_recipe_counts_replacements_by_default():
-    runtime = Config.fromfile(str(CONFIGS / '_base_/default_runtime.py'))
+    runtime = load_config(str(CONFIGS / '_base_/default_runtime.py'))
     assert runtime.default_hooks.replaced_samples.type == \
         'ReplacedSamplesHook'
 

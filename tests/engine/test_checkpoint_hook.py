@@ -6,12 +6,12 @@ import uuid
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.registry import DefaultScope
 
 from cavmae_mm.engine.hooks import AtomicCheckpointHook
 from cavmae_mm.registry import HOOKS
+from cavmae_mm.utils.tool_config import load_config
 from tests.helpers import ROOT
 
 
@@ -56,7 +56,7 @@ def last_checkpoint(work):
 
 
 def test_every_config_gets_the_atomic_hook():
-    cfg = Config.fromfile(str(ROOT / 'configs' / 'cavmae_as2m.py'))
+    cfg = load_config(str(ROOT / 'configs' / 'cavmae_as2m.py'))
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         hook = HOOKS.build(cfg.default_hooks.checkpoint)
     assert type(hook) is AtomicCheckpointHook

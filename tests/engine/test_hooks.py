@@ -5,15 +5,15 @@ from types import SimpleNamespace
 
 import pytest
 from mmaction.structures import ActionDataSample
-from mmengine.config import Config
 from mmengine.logging import MessageHub
 
 from cavmae_mm.engine.hooks import FiniteLossHook
+from cavmae_mm.utils.tool_config import load_config
 from tests.helpers import ROOT
 
 
 def test_every_config_runs_the_checks():
-    cfg = Config.fromfile(str(ROOT / 'configs' / 'cavmae-ft_as2m.py'))
+    cfg = load_config(str(ROOT / 'configs' / 'cavmae-ft_as2m.py'))
     assert cfg.default_hooks.class_count.type == 'ClassCountCheckHook'
     assert cfg.default_hooks.finite_loss.type == 'FiniteLossHook'
 

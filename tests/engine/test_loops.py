@@ -6,6 +6,7 @@ import torch
 from mmengine.hooks import Hook
 
 from cavmae_mm.registry import HOOKS
+from cavmae_mm.utils.tool_config import load_config
 from tests.tool_loader import load_tool
 
 train_tool = load_tool('tools/train.py')
@@ -90,9 +91,8 @@ def test_interrupted_mid_epoch_resume_continues_the_epoch(
 def test_inconsistent_checkpoint_is_refused(tiny_config, tmp_path):
     """A checkpoint whose iteration does not fit the current epoch length
     (e.g. the batch size changed) is an error, not a silent replay."""
-    from mmengine.config import Config
     from mmengine.runner import Runner
-    cfg = Config.fromfile(run_config(tiny_config, tmp_path / 'c.py', []))
+    cfg = load_config(run_config(tiny_config, tmp_path / 'c.py', []))
     cfg.work_dir = str(tmp_path / 'w')
     runner = Runner.from_cfg(cfg)
     loop = runner.build_train_loop(cfg.train_cfg)

@@ -3,10 +3,10 @@ evaluation list every epoch, the best model kept by their total."""
 import json
 
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner
 
 from cavmae_mm.utils.runtime import adapt_to_machine
+from cavmae_mm.utils.tool_config import load_config
 from tests.helpers import ROOT
 
 VAL = '''
@@ -22,7 +22,7 @@ train_cfg = dict(max_epochs=2, val_interval=1)
 def test_losses_every_epoch_and_best_checkpoint(tiny_config, tmp_path):
     path = tmp_path / 'tiny_val.py'
     path.write_text(tiny_config.read_text() + VAL)
-    cfg = Config.fromfile(str(path))
+    cfg = load_config(str(path))
     cfg.work_dir = str(tmp_path / 'work')
     adapt_to_machine(cfg)  # as the tools: no AMP without a GPU
     runner = Runner.from_cfg(cfg)
@@ -61,7 +61,7 @@ def test_losses_every_epoch_and_best_checkpoint(tiny_config, tmp_path):
 
 def test_pretraining_recipes_validate():
     for name in ('cavmae_as2m', 'cavmae_vggsound'):
-        cfg = Config.fromfile(str(ROOT / 'configs' / f'{name}.py'))
+        cfg = load_config(str(ROOT / 'configs' / f'{name}.py'))
         assert cfg.val_cfg.type == 'PretrainLossValLoop'
         assert cfg.val_evaluator.type == 'PretrainLossMetric'
         assert cfg.default_hooks.checkpoint.save_best == 'pretrain/loss'

@@ -1,14 +1,14 @@
 """CAVMAERunner: MMEngine's runner with a start-up log that fits a screen."""
 import re
 
-from mmengine.config import Config
 
 from cavmae_mm.engine import CAVMAERunner
 from cavmae_mm.utils.runtime import adapt_to_machine, build_runner
+from cavmae_mm.utils.tool_config import load_config
 
 
 def test_start_up_log_is_short_and_names_the_config(tiny_config, tmp_path):
-    cfg = Config.fromfile(str(tiny_config))
+    cfg = load_config(str(tiny_config))
     cfg.work_dir = str(tmp_path / 'work')
     cfg.train_cfg.max_epochs = 1
     runner = build_runner(adapt_to_machine(cfg))

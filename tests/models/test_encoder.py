@@ -66,12 +66,12 @@ def test_init_weights_fills_fixed_tables(encoder):
 def test_shorter_audio_loads_longer_checkpoint_with_trimmed_table(build):
     long = build(TINY_ENCODER)
     long.init_weights()
-    short = build(dict(TINY_ENCODER, audio_length=TINY['audio_length'] // 2))
+    short = build(dict(TINY_ENCODER, target_length=TINY['target_length'] // 2))
     short.load_state_dict(long.state_dict(), strict=True)
     expected = long.pos_embed_a.reshape(1, 2, 4,
                                         32)[:, :, :2].reshape(1, 4, 32)
     assert torch.equal(short.pos_embed_a, expected)
-    fbank = torch.randn(1, TINY['audio_length'] // 2, TINY['num_mel_bins'])
+    fbank = torch.randn(1, TINY['target_length'] // 2, TINY['num_mel_bins'])
     assert short(fbank, None, paths=('audio', )).paths['audio'].shape == \
         (1, 4, 32)
 
@@ -82,9 +82,9 @@ def test_the_decoder_trims_its_audio_table_by_the_same_hook(build):
     from tests.helpers import tiny_pretrain_cfg
     long = build(tiny_pretrain_cfg())
     long.init_weights()
-    half = TINY['audio_length'] // 2
+    half = TINY['target_length'] // 2
     cfg = tiny_pretrain_cfg()
-    cfg['backbone']['audio_length'] = cfg['neck']['audio_length'] = half
+    cfg['backbone']['target_length'] = cfg['neck']['target_length'] = half
     short = build(cfg)
     short.load_state_dict(long.state_dict(), strict=True)
     for part in ('backbone', 'neck'):

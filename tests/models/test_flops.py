@@ -71,10 +71,9 @@ def test_model_flops_lists_every_use(build):
     assert [r.name for r in rows[1:]] == [
         f'encoder {p} path, unmasked' for p in ('audio', 'visual', 'joint')
     ]
-    assert rows[3].forward == encoder_flops(pretrainer.backbone,
-                                            pretrainer.backbone.num_patches_a,
-                                            pretrainer.backbone.num_patches_v,
-                                            ('joint', ))
+    assert rows[3].forward == encoder_flops(
+        pretrainer.backbone, pretrainer.backbone.geometry.num_audio_patches,
+        pretrainer.backbone.geometry.num_visual_patches, ('joint', ))
     assert all(r.train_step is None for r in rows[1:])
 
     recognizer = build(tiny_recognizer_cfg(modality='audioonly'))

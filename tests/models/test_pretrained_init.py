@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from mmengine.config import Config
 
 from cavmae_mm.utils.model_zoo import find_by_default_path
 from cavmae_mm.utils.official_checkpoint import mm_to_official
+from cavmae_mm.utils.tool_config import load_config
 from tests.helpers import randomize_, tiny_pretrain_cfg, tiny_recognizer_cfg
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +18,7 @@ TRAINING_CONFIGS = sorted(
 
 @pytest.mark.parametrize('path', TRAINING_CONFIGS, ids=lambda p: p.name)
 def test_every_training_recipe_names_its_start(path):
-    cfg = Config.fromfile(str(path))
+    cfg = load_config(str(path))
     init = cfg.model.init_cfg
     assert init.type == 'Pretrained'
     entry = find_by_default_path(init.checkpoint)

@@ -22,10 +22,11 @@ class RandomAVDataset(Dataset):
         self.items = [
             dict(
                 audios=torch.randn(
-                    TINY['audio_length'], TINY['num_mel_bins'], generator=gen),
+                    TINY['target_length'], TINY['num_mel_bins'],
+                    generator=gen),
                 imgs=torch.randint(
                     0,
-                    256, (3, TINY['img_size'], TINY['img_size']),
+                    256, (3, TINY['frame_size'], TINY['frame_size']),
                     generator=gen,
                     dtype=torch.uint8)) for _ in range(size)
         ]

@@ -3,9 +3,9 @@ config as written (decided from what torch reports, so testable here by
 patching those reports)."""
 import pytest
 import torch
-from mmengine.config import Config
 
 from cavmae_mm.utils import runtime
+from cavmae_mm.utils.tool_config import load_config
 
 ROOT_CFG = 'configs/cavmae-ft_as20k.py'
 
@@ -14,7 +14,7 @@ ROOT_CFG = 'configs/cavmae-ft_as20k.py'
 def cfg():
     from pathlib import Path
     root = Path(__file__).resolve().parents[2]
-    return Config.fromfile(str(root / ROOT_CFG))
+    return load_config(str(root / ROOT_CFG))
 
 
 @pytest.mark.parametrize('native_bf16', [True, False])

@@ -58,7 +58,7 @@ PEAK_TFLOPS = {
     'A10': 125.0
 }
 
-TINY = dict(img_size=32, audio_length=64, num_mel_bins=32)
+TINY = dict(target_length=64, num_mel_bins=32, frame_size=32)
 TINY_ENCODER = dict(
     embed_dim=32, depth=3, modality_specific_depth=2, num_heads=4)
 
@@ -110,21 +110,21 @@ def model_cfgs(size: str, num_classes: int = 527) -> Dict[str, dict]:
 def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
     import torch
     from mmaction.structures import ActionDataSample
-    encoder = model.backbone
+    geometry = model.backbone.geometry
     gen = torch.Generator().manual_seed(seed)
     inputs = dict(
-        audios=torch.randn(
-            batch, encoder.audio_length, encoder.num_mel_bins, generator=gen),
-        imgs=torch.randn(
-            batch, 3, encoder.img_size, encoder.img_size, generator=gen))
+        audios=torch.randn(batch, *geometry.fbank_shape, generator=gen),
+        imgs=torch.randn(batch, 3, *geometry.image_shape, generator=gen))
     inputs = {k: v.to(device) for k, v in inputs.items()}
     samples, extra = None, {}
     if kind == 'pretrain':
         # explicit masking noise: every setting (compiled ones too, whose
         # random numbers come from another generator) masks the same tokens
         extra['noise'] = dict(
-            audios=torch.rand(batch, encoder.num_patches_a, generator=gen),
-            imgs=torch.rand(batch, encoder.num_patches_v, generator=gen))
+            audios=torch.rand(
+                batch, geometry.num_audio_patches, generator=gen),
+            imgs=torch.rand(
+                batch, geometry.num_visual_patches, generator=gen))
         extra['noise'] = {k: v.to(device) for k, v in extra['noise'].items()}
     if kind == 'finetune':
         classes = model.cls_head.num_classes

@@ -54,14 +54,14 @@ def parse_args(argv=None):
         nargs='+',
         metavar='SIZE',
         help="image size: H, or H W (square images); None: "
-        "the config's backbone img_size")
+        "the config's input_geometry.frame_size")
     parser.add_argument(
         '--audio-shape',
         type=int,
         nargs=2,
         metavar=('FRAMES', 'MEL_BINS'),
         help='fbank size: frames (10 ms each) and mel bins; '
-        "None: the config's audio_length and num_mel_bins")
+        "None: the config's input_geometry (target_length, num_mel_bins)")
     parser.add_argument(
         '--batch-size',
         type=int,
@@ -89,15 +89,14 @@ def parse_args(argv=None):
     return parser, args
 
 
-def apply_shapes(cfg, args) -> None:
-    """Writes --shape and --audio-shape into the encoder (and decoder)."""
-    parts = [cfg.model.backbone
-             ] + ([cfg.model.neck] if cfg.model.get('neck') else [])
-    for part in parts:
-        if args.shape:
-            part.img_size = args.shape[0]
-        if args.audio_shape:
-            part.audio_length, part.num_mel_bins = args.audio_shape
+def shape_options(args) -> dict:
+    """--shape and --audio-shape as ``input_geometry`` overrides."""
+    sizes = {}
+    if args.shape:
+        sizes['frame_size'] = args.shape[0]
+    if args.audio_shape:
+        sizes['target_length'], sizes['num_mel_bins'] = args.audio_shape
+    return {f'input_geometry.{key}': value for key, value in sizes.items()}
 
 
 def build_model(cfg):
@@ -127,15 +126,17 @@ def report(config: str, model, batch_size: int) -> str:
     from cavmae_mm.evaluation import text_table
     from cavmae_mm.models.flops import model_flops, parameter_counts
     rows = model_flops(model, batch_size)  # TypeError: another model
-    encoder = model.backbone
+    geometry = model.backbone.geometry
     kind = type(model).__name__
     if hasattr(model, 'modality'):
         kind += f', modality {model.modality}'
     lines = [
-        f'{config}: {kind}', f'inputs: fbank {encoder.audio_length} frames x '
-        f'{encoder.num_mel_bins} mel bins ({encoder.num_patches_a} audio '
-        f'patches), image {encoder.img_size} x {encoder.img_size} '
-        f'({encoder.num_patches_v} visual patches)', ''
+        f'{config}: {kind}',
+        f'inputs: fbank {geometry.target_length} frames x '
+        f'{geometry.num_mel_bins} mel bins ({geometry.num_audio_patches} '
+        f'audio patches), image {geometry.frame_size} x '
+        f'{geometry.frame_size} ({geometry.num_visual_patches} visual '
+        'patches)', ''
     ]
     counts = parameter_counts(model)
     lines.append(
@@ -161,7 +162,8 @@ def main(argv=None) -> int:
     parser, args = parse_args(argv)
     from cavmae_mm.utils.tool_config import load_config, parse_cfg_options
     try:
-        options = parse_cfg_options(args.cfg_options)
+        options = dict(parse_cfg_options(args.cfg_options))
+        options.update(shape_options(args))
     except ValueError as err:
         parser.error(str(err))
     try:
@@ -176,7 +178,6 @@ def main(argv=None) -> int:
             f'error: {args.config} has no model with a backbone',
             file=sys.stderr)
         return 1
-    apply_shapes(cfg, args)
     batch_size = args.batch_size or (
         (cfg.get('train_dataloader') or {}).get('batch_size') or 1)
     try:

@@ -1,6 +1,6 @@
 """Data transforms of CAV-MAE (registered in cavmae_mm's TRANSFORMS)."""
-from .audio import (AUDIOSET_MEAN, AUDIOSET_STD, FbankNoiseRoll, KaldiFbank,
-                    LoadAudio, LoadAudioFromVideo, NormalizeFbank,
+from .audio import (AUDIOSET_MEAN, AUDIOSET_STD, AudioFrontEnd, FbankNoiseRoll,
+                    KaldiFbank, LoadAudio, LoadAudioFromVideo, NormalizeFbank,
                     PadCropFbank, SpecAugment, WaveformAsInput)
 from .frames import (LoadFrames, ResizeCenterCrop, SelectFrames,
                      SelectVideoFrames, frame_file, resize_center_crop)
@@ -9,10 +9,10 @@ from .mixup import AudioVisualMixup, mix_samples
 from .raw_media import DecodeAudio, DecodeOfficialFrames
 
 __all__ = [
-    'AUDIOSET_MEAN', 'AUDIOSET_STD', 'FbankNoiseRoll', 'KaldiFbank',
-    'LoadAudio', 'LoadAudioFromVideo', 'NormalizeFbank', 'PadCropFbank',
-    'SpecAugment', 'WaveformAsInput', 'LoadFrames', 'ResizeCenterCrop',
-    'SelectFrames', 'SelectVideoFrames', 'frame_file', 'resize_center_crop',
-    'EncodeLabels', 'AudioVisualMixup', 'mix_samples', 'DecodeAudio',
-    'DecodeOfficialFrames'
+    'AUDIOSET_MEAN', 'AUDIOSET_STD', 'AudioFrontEnd', 'FbankNoiseRoll',
+    'KaldiFbank', 'LoadAudio', 'LoadAudioFromVideo', 'NormalizeFbank',
+    'PadCropFbank', 'SpecAugment', 'WaveformAsInput', 'LoadFrames',
+    'ResizeCenterCrop', 'SelectFrames', 'SelectVideoFrames', 'frame_file',
+    'resize_center_crop', 'EncodeLabels', 'AudioVisualMixup', 'mix_samples',
+    'DecodeAudio', 'DecodeOfficialFrames'
 ]

@@ -1,23 +1,26 @@
-"""Audio transforms: waveform loading, kaldi fbank and its augmentations.
+"""Audio transforms: waveform loading and the audio front end.
 
 The reference order is: load (mono, 16 kHz) -> remove the mean -> kaldi fbank
 -> pad or crop to ``target_length`` -> [train] SpecAugment -> normalise ->
-[train] noise and roll. Each step is one transform; the fbank travels under
-MMAction2's ``audios`` key as a float tensor [T, F].
+[train] noise and roll. :class:`AudioFrontEnd` runs every step after loading
+(what the recipes use); each step is also a transform of its own. The
+computations live in :mod:`cavmae_mm.audio`, shared with the device route
+(``FbankOnDevice``); here one clip is a batch of one. The fbank travels
+under MMAction2's ``audios`` key as a float tensor [T, F].
 """
 from typing import Dict
 
-import numpy as np
 import torch
 import torchaudio
 from mmcv.transforms import BaseTransform
 
+from cavmae_mm.audio import (AUDIOSET_MEAN, AUDIOSET_STD, FRAME_LENGTH_MS,
+                             FRAME_SHIFT_MS, NUM_MEL_BINS, SAMPLE_RATE,
+                             TARGET_LENGTH, FbankSteps, add_noise_and_roll,
+                             normalize, pad_crop, reference_fbank,
+                             reference_noise_draws, samples_per_frame,
+                             spec_augment)
 from cavmae_mm.registry import TRANSFORMS
-from cavmae_mm.utils.audio_frontend import (AUDIOSET_MEAN, AUDIOSET_STD,
-                                            FRAME_LENGTH_MS, FRAME_SHIFT_MS,
-                                            KALDI_FBANK_ARGS, NUM_MEL_BINS,
-                                            SAMPLE_RATE, TARGET_LENGTH,
-                                            samples_per_frame)
 from cavmae_mm.utils.audio_io import load_wav
 from cavmae_mm.utils.video_io import read_audio_track
 
@@ -138,13 +141,84 @@ def _require_one_frame(results: Dict, waveform: torch.Tensor, rate: int,
             f'({min_samples} samples at {rate} Hz)')
 
 
+def _fbank_of(results: Dict, num_mel_bins: int, frame_shift: float,
+              frame_length: float) -> torch.Tensor:
+    """Pops the waveform and returns its reference fbank [T, F]."""
+    waveform = results.pop('waveform')
+    rate = results['sample_rate']
+    _require_one_frame(results, waveform, rate, frame_length)
+    return reference_fbank(waveform, rate, num_mel_bins, frame_shift,
+                           frame_length)
+
+
+@TRANSFORMS.register_module()
+class AudioFrontEnd(BaseTransform):
+    """The whole audio front end of a recipe: kaldi fbank, pad or crop,
+    [SpecAugment], normalisation, [noise and roll].
+
+    The same arguments build the device route (``FbankOnDevice``); moving a
+    recipe's front end to the device moves this dict (less ``type``) into
+    ``AVDataPreprocessor(fbank_on_device=...)``. The augmentations are
+    those configured (a training pipeline sets ``freqm``/``timem``/
+    ``noise``); draws are the reference's (torch's global generator for the
+    masks and the noise, numpy's for the noise level and the shift).
+
+    Required Keys:
+        - waveform
+        - sample_rate
+
+    Added Keys:
+        - audios (Tensor [target_length, num_mel_bins], float32)
+
+    Removed Keys:
+        - waveform
+
+    Args:
+        num_mel_bins (int): Mel bins. Defaults to 128.
+        target_length (int): Frames per clip. Defaults to 1024 (10 s).
+        mean (float): Normalisation mean. Defaults to AudioSet's.
+        std (float): Normalisation std. Defaults to AudioSet's.
+        freqm (int): SpecAugment frequency mask bound; 0 is off.
+            Defaults to 0.
+        timem (int): SpecAugment time mask bound; 0 is off. Defaults to 0.
+        noise (bool): Noise and roll along time. Defaults to False.
+        frame_shift (float): Frame shift in ms. Defaults to 10.
+        frame_length (float): Frame length in ms. Defaults to 25.
+    """
+
+    def __init__(self,
+                 num_mel_bins: int = NUM_MEL_BINS,
+                 target_length: int = TARGET_LENGTH,
+                 mean: float = AUDIOSET_MEAN,
+                 std: float = AUDIOSET_STD,
+                 freqm: int = 0,
+                 timem: int = 0,
+                 noise: bool = False,
+                 frame_shift: float = FRAME_SHIFT_MS,
+                 frame_length: float = FRAME_LENGTH_MS) -> None:
+        self.num_mel_bins = num_mel_bins
+        self.frame_shift = frame_shift
+        self.frame_length = frame_length
+        self.steps = FbankSteps(target_length, mean, std, freqm, timem, noise)
+
+    def transform(self, results: Dict) -> Dict:
+        fbank = _fbank_of(results, self.num_mel_bins, self.frame_shift,
+                          self.frame_length)
+        results['audios'] = self.steps(
+            fbank[None], augment=True, draw_noise=reference_noise_draws)[0]
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(num_mel_bins={self.num_mel_bins}, '
+                f'{self.steps!r}, frame_shift={self.frame_shift}, '
+                f'frame_length={self.frame_length})')
+
+
 @TRANSFORMS.register_module()
 class KaldiFbank(BaseTransform):
-    """Log-mel filter bank exactly as the reference computes it.
-
-    Removes the waveform's mean, then
-    ``torchaudio.compliance.kaldi.fbank(htk_compat=True, use_energy=False,
-    window_type='hanning', dither=0.0, frame_shift=10)``.
+    """Log-mel filter bank exactly as the reference computes it
+    (:func:`cavmae_mm.audio.reference_fbank`: mean removal, then
+    ``torchaudio.compliance.kaldi.fbank`` with the official options).
 
     Required Keys:
         - waveform
@@ -171,17 +245,8 @@ class KaldiFbank(BaseTransform):
         self.frame_length = frame_length
 
     def transform(self, results: Dict) -> Dict:
-        waveform = results.pop('waveform')
-        rate = results['sample_rate']
-        _require_one_frame(results, waveform, rate, self.frame_length)
-        waveform = waveform - waveform.mean()
-        results['audios'] = torchaudio.compliance.kaldi.fbank(
-            waveform,
-            sample_frequency=rate,
-            num_mel_bins=self.num_mel_bins,
-            frame_shift=self.frame_shift,
-            frame_length=self.frame_length,
-            **KALDI_FBANK_ARGS)
+        results['audios'] = _fbank_of(results, self.num_mel_bins,
+                                      self.frame_shift, self.frame_length)
         return results
 
     def __repr__(self) -> str:
@@ -194,9 +259,7 @@ class KaldiFbank(BaseTransform):
 class WaveformAsInput(BaseTransform):
     """Ships the mean-removed waveform as the audio input, for a data
     preprocessor that computes fbank on the device (``AVDataPreprocessor``
-    with ``fbank_on_device``). It takes the place of ``KaldiFbank``,
-    ``PadCropFbank``, ``SpecAugment``, ``NormalizeFbank`` and
-    ``FbankNoiseRoll``.
+    with ``fbank_on_device``). It takes the place of ``AudioFrontEnd``.
 
     Required Keys:
         - waveform
@@ -240,7 +303,8 @@ class WaveformAsInput(BaseTransform):
 
 @TRANSFORMS.register_module()
 class PadCropFbank(BaseTransform):
-    """Zero-pads at the end or cuts the fbank to ``target_length`` frames.
+    """Zero-pads at the end or cuts the fbank to ``target_length`` frames
+    (one step of :class:`AudioFrontEnd`).
 
     Required Keys:
         - audios
@@ -256,13 +320,8 @@ class PadCropFbank(BaseTransform):
         self.target_length = target_length
 
     def transform(self, results: Dict) -> Dict:
-        fbank = results['audios']
-        missing = self.target_length - fbank.shape[0]
-        if missing > 0:
-            fbank = torch.nn.functional.pad(fbank, (0, 0, 0, missing))
-        elif missing < 0:
-            fbank = fbank[:self.target_length]
-        results['audios'] = fbank
+        results['audios'] = pad_crop(results['audios'][None],
+                                     self.target_length)[0]
         return results
 
     def __repr__(self) -> str:
@@ -271,7 +330,8 @@ class PadCropFbank(BaseTransform):
 
 @TRANSFORMS.register_module()
 class SpecAugment(BaseTransform):
-    """Frequency then time masking (torchaudio's), on the [F, T] view.
+    """Frequency then time masking (torchaudio's draws; one step of
+    :class:`AudioFrontEnd`).
 
     Required Keys:
         - audios
@@ -287,16 +347,10 @@ class SpecAugment(BaseTransform):
     def __init__(self, freqm: int = 48, timem: int = 192) -> None:
         self.freqm = freqm
         self.timem = timem
-        self.freq_masking = torchaudio.transforms.FrequencyMasking(freqm)
-        self.time_masking = torchaudio.transforms.TimeMasking(timem)
 
     def transform(self, results: Dict) -> Dict:
-        spec = results['audios'].t().unsqueeze(0)
-        if self.freqm:
-            spec = self.freq_masking(spec)
-        if self.timem:
-            spec = self.time_masking(spec)
-        results['audios'] = spec.squeeze(0).t()
+        results['audios'] = spec_augment(results['audios'][None], self.freqm,
+                                         self.timem)[0]
         return results
 
     def __repr__(self) -> str:
@@ -306,7 +360,7 @@ class SpecAugment(BaseTransform):
 
 @TRANSFORMS.register_module()
 class NormalizeFbank(BaseTransform):
-    """``(fbank - mean) / std``.
+    """``(fbank - mean) / std`` (one step of :class:`AudioFrontEnd`).
 
     Required Keys:
         - audios
@@ -328,7 +382,7 @@ class NormalizeFbank(BaseTransform):
         self.std = std
 
     def transform(self, results: Dict) -> Dict:
-        results['audios'] = (results['audios'] - self.mean) / self.std
+        results['audios'] = normalize(results['audios'], self.mean, self.std)
         return results
 
     def __repr__(self) -> str:
@@ -337,7 +391,8 @@ class NormalizeFbank(BaseTransform):
 
 @TRANSFORMS.register_module()
 class FbankNoiseRoll(BaseTransform):
-    """Adds uniform noise of a random level, then rolls along time.
+    """Adds uniform noise of a random level, then rolls along time (one
+    step of :class:`AudioFrontEnd`).
 
     ``fbank += rand(T, F) * u / 10`` with ``u ~ U(0, 1)``, then
     ``roll(fbank, k, dim=0)`` with ``k`` uniform in ``[-T, T)``, the
@@ -351,12 +406,9 @@ class FbankNoiseRoll(BaseTransform):
     """
 
     def transform(self, results: Dict) -> Dict:
-        fbank = results['audios']
-        length = fbank.shape[0]
-        fbank = fbank + torch.rand(fbank.shape) * np.random.rand() / 10
-        results['audios'] = torch.roll(fbank,
-                                       int(np.random.randint(-length, length)),
-                                       0)
+        fbank = results['audios'][None]
+        results['audios'] = add_noise_and_roll(fbank,
+                                               reference_noise_draws(fbank))[0]
         return results
 
     def __repr__(self) -> str:
@@ -364,7 +416,7 @@ class FbankNoiseRoll(BaseTransform):
 
 
 __all__ = [
-    'LoadAudio', 'LoadAudioFromVideo', 'KaldiFbank', 'WaveformAsInput',
-    'PadCropFbank', 'SpecAugment', 'NormalizeFbank', 'FbankNoiseRoll',
-    'AUDIOSET_MEAN', 'AUDIOSET_STD'
+    'LoadAudio', 'LoadAudioFromVideo', 'AudioFrontEnd', 'KaldiFbank',
+    'WaveformAsInput', 'PadCropFbank', 'SpecAugment', 'NormalizeFbank',
+    'FbankNoiseRoll', 'AUDIOSET_MEAN', 'AUDIOSET_STD'
 ]

@@ -219,40 +219,42 @@ class ResizeCenterCrop(BaseTransform):
           from MMAction2's ``DecordDecode``)
 
     Modified Keys:
-        - imgs (Tensor uint8 [3, size, size] for one frame, [N, 3, size,
-          size] for several)
+        - imgs (Tensor uint8 [3, frame_size, frame_size] for one frame,
+          [N, 3, frame_size, frame_size] for several)
 
     Added Keys:
         - img_shape
 
     Args:
-        size (int): Output side. Defaults to 224.
+        frame_size (int): Output side (the model's input geometry).
+            Defaults to 224.
         interpolation (str): PIL resampling, 'bicubic' as the reference's
             data loader. Defaults to 'bicubic'.
     """
 
     def __init__(self,
-                 size: int = 224,
+                 frame_size: int = 224,
                  interpolation: str = 'bicubic') -> None:
-        self.size = size
+        self.frame_size = frame_size
         self.interpolation = interpolation
         TF.InterpolationMode(interpolation)  # fails early on a bad name
 
     def _one(self, image) -> torch.Tensor:
         if isinstance(image, np.ndarray):
             image = Image.fromarray(image)
-        image = resize_center_crop(image, self.size, self.interpolation)
+        image = resize_center_crop(image, self.frame_size,
+                                   self.interpolation)
         return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
 
     def transform(self, results: Dict) -> Dict:
         frames = [self._one(image) for image in results['imgs']]
         results['imgs'] = frames[0] if len(frames) == 1 else \
             torch.stack(frames)
-        results['img_shape'] = (self.size, self.size)
+        results['img_shape'] = (self.frame_size, self.frame_size)
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(size={self.size}, '
+        return (f'{self.__class__.__name__}(frame_size={self.frame_size}, '
                 f'interpolation={self.interpolation!r})')
 
 

@@ -18,8 +18,8 @@ def mix_samples(first: Dict,
     """Mixes two loaded samples with weight ``lam`` on the first.
 
     Waveforms: each mean-removed, the second zero-padded or cut to the
-    first's length, ``lam * w1 + (1 - lam) * w2`` (``KaldiFbank`` removes the
-    mean of the mix again). Frames: ``lam * x1 + (1 - lam) * x2`` on the 0-255
+    first's length, ``lam * w1 + (1 - lam) * w2`` (the fbank removes the mean
+    of the mix again). Frames: ``lam * x1 + (1 - lam) * x2`` on the 0-255
     scale, as float (:func:`cavmae_mm.utils.mixing.mix_frames`), or with
     ``pair_frames`` both clips' uint8 frames stacked, ``[2, ...]``, for the
     data preprocessor to mix on the device (the same formula). The target is

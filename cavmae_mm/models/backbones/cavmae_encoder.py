@@ -12,6 +12,7 @@ from ..layers import (AUDIO_MASK_MODES, MaskedTokens, TriNormBlock,
                       add_pos_embed, audio_as_image, fill_pos_embed,
                       init_linear_and_norm, random_masking, run_blocks,
                       structured_audio_noise)
+from ..geometry import InputGeometry
 from ..modality import PATHS, inputs_of
 
 
@@ -53,10 +54,12 @@ class CAVMAEEncoder(BaseModule):
     Parameter names match the released checkpoints one to one.
 
     Args:
-        img_size (int): Image side. Defaults to 224.
-        audio_length (int): Fbank frames T. Defaults to 1024 (10 s).
+        target_length (int): Fbank frames T. Defaults to 1024 (10 s).
         num_mel_bins (int): Fbank bins F. Defaults to 128.
-        patch_size (int): Patch side. Defaults to 16.
+        frame_size (int): Image side. Defaults to 224.
+        patch_size (int): Patch side. Defaults to 16. The four sizes make
+            the encoder's :class:`InputGeometry` (``geometry``); configs
+            state the first three once, in ``input_geometry``.
         in_channels (int): Image channels. Defaults to 3.
         embed_dim (int): Token width. Defaults to 768.
         depth (int): Total blocks per modality path. Defaults to 12.
@@ -77,9 +80,9 @@ class CAVMAEEncoder(BaseModule):
     """
 
     def __init__(self,
-                 img_size: int = 224,
-                 audio_length: int = 1024,
+                 target_length: int = 1024,
                  num_mel_bins: int = 128,
+                 frame_size: int = 224,
                  patch_size: int = 16,
                  in_channels: int = 3,
                  embed_dim: int = 768,
@@ -98,28 +101,14 @@ class CAVMAEEncoder(BaseModule):
         if not 0 < modality_specific_depth < depth:
             raise ValueError('modality_specific_depth must be in '
                              f'(0, {depth}), got {modality_specific_depth}')
-        for name, size in (('audio_length', audio_length),
-                           ('num_mel_bins', num_mel_bins), ('img_size',
-                                                            img_size)):
-            if size % patch_size:
-                raise ValueError(f'{name}={size} is not a multiple of '
-                                 f'patch_size={patch_size}')
-        self.img_size = img_size
-        self.audio_length = audio_length
-        self.num_mel_bins = num_mel_bins
-        self.patch_size = patch_size
+        self.geometry = InputGeometry(target_length, num_mel_bins, frame_size,
+                                      patch_size)
         self.embed_dim = embed_dim
         self.trainable_pos_embed = trainable_pos_embed
-        add_pos_embed(self, embed_dim,
-                      (num_mel_bins // patch_size, audio_length // patch_size),
-                      (img_size // patch_size, img_size // patch_size),
-                      trainable_pos_embed)
-        self.num_patches_a = self.pos_embed_a.shape[1]
-        self.num_patches_v = self.pos_embed_v.shape[1]
-
-        self.patch_embed_a = PatchEmbed((num_mel_bins, audio_length),
+        add_pos_embed(self, embed_dim, trainable_pos_embed)
+        self.patch_embed_a = PatchEmbed((num_mel_bins, target_length),
                                         patch_size, 1, embed_dim)
-        self.patch_embed_v = PatchEmbed(img_size, patch_size, in_channels,
+        self.patch_embed_v = PatchEmbed(frame_size, patch_size, in_channels,
                                         embed_dim)
         self.modality_a = nn.Parameter(torch.zeros(1, 1, embed_dim))
         self.modality_v = nn.Parameter(torch.zeros(1, 1, embed_dim))
@@ -190,20 +179,20 @@ class CAVMAEEncoder(BaseModule):
     def embed_audio(self, fbank: Tensor) -> Tensor:
         """Audio fbank [B, T, F] -> tokens [B, La, D] with position and
         modality embeddings."""
-        if fbank.dim() != 3 or fbank.shape[1:] != (self.audio_length,
-                                                   self.num_mel_bins):
-            raise ValueError('audio must be fbank of shape [B, '
-                             f'{self.audio_length}, {self.num_mel_bins}], got '
-                             f'{tuple(fbank.shape)}')
+        frames, bins = self.geometry.fbank_shape
+        if fbank.dim() != 3 or fbank.shape[1:] != (frames, bins):
+            raise ValueError(f'audio must be fbank of shape [B, {frames}, '
+                             f'{bins}], got {tuple(fbank.shape)}')
         tokens = self.patch_embed_a(audio_as_image(fbank))
         return tokens + self.pos_embed_a + self.modality_a
 
     def embed_visual(self, imgs: Tensor) -> Tensor:
         """Images [B, C, H, W] -> tokens [B, Lv, D] with position and
         modality embeddings."""
-        if imgs.dim() != 4 or imgs.shape[2:] != (self.img_size, self.img_size):
-            raise ValueError(f'images must have shape [B, C, {self.img_size}, '
-                             f'{self.img_size}], got {tuple(imgs.shape)}')
+        side = self.geometry.frame_size
+        if imgs.dim() != 4 or imgs.shape[2:] != (side, side):
+            raise ValueError(f'images must have shape [B, C, {side}, '
+                             f'{side}], got {tuple(imgs.shape)}')
         tokens = self.patch_embed_v(imgs)
         return tokens + self.pos_embed_v + self.modality_v
 
@@ -305,7 +294,8 @@ class CAVMAEEncoder(BaseModule):
         keys (``noise``, drawn as ``torch.rand(B, La)`` when None)."""
         noise = _sort_keys(tokens, noise)
         if mode != 'unstructured':
-            noise = structured_audio_noise(noise, ratio, self.audio_grid, mode)
+            noise = structured_audio_noise(noise, ratio,
+                                           self.geometry.audio_grid, mode)
         return random_masking(tokens, ratio, noise)
 
     def route(self, specific: Dict[str, Tensor],

@@ -43,7 +43,8 @@ class AVDataPreprocessor(BaseDataPreprocessor):
     to float32. Either key may be absent (single-modality data).
 
     With ``fbank_on_device`` (a config of the registered
-    :class:`FbankOnDevice`; ``type`` may be left out), the audio input is
+    :class:`FbankOnDevice`, which takes the arguments of the pipeline's
+    ``AudioFrontEnd``; ``type`` may be left out), the audio input is
     instead ``waveforms``, mean-removed waveforms (transform
     ``WaveformAsInput``), and the fbank, its padding, SpecAugment, the
     normalisation and the noise (the last ones in training only) are
@@ -52,10 +53,11 @@ class AVDataPreprocessor(BaseDataPreprocessor):
     finetuning recipe's audio steps become::
 
         model = dict(data_preprocessor=dict(fbank_on_device=dict(
-            target_length=1024, freqm=48, timem=192, noise=True)))
-        # pipelines: LoadAudio, WaveformAsInput (no KaldiFbank ...
-        # FbankNoiseRoll), PackActionInputs(collect_keys=('waveforms',
-        # 'imgs')); the mixup wrapper's too
+            _base_.audio_frontend, type='FbankOnDevice', freqm=48,
+            timem=192, noise=True)))
+        # pipelines: LoadAudio, WaveformAsInput (no AudioFrontEnd),
+        # PackActionInputs(collect_keys=('waveforms', 'imgs')); the mixup
+        # wrapper's too
 
     Args:
         mean (Sequence[float]): Per-channel image mean on the 0-1 scale.

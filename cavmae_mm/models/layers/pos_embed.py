@@ -1,12 +1,12 @@
 """Fixed 2-D sin-cos position tables of CAV-MAE.
 
 The encoder and the decoder each hold an audio and a visual table
-(``pos_embed_a`` [1, La, D], ``pos_embed_v`` [1, Lv, D]): :func:`add_pos_embed`
-creates them (zeros) with the load pre-hook :func:`trim_audio_pos_embed`,
-:func:`fill_pos_embed` fills them in ``init_weights``.
+(``pos_embed_a`` [1, La, D], ``pos_embed_v`` [1, Lv, D]) on the grids of
+their :class:`~cavmae_mm.models.geometry.InputGeometry` (``geometry``):
+:func:`add_pos_embed` creates them (zeros) with the load pre-hook
+:func:`trim_audio_pos_embed`, :func:`fill_pos_embed` fills them in
+``init_weights``.
 """
-from typing import Tuple
-
 import torch
 from mmengine.logging import print_log
 from torch import Tensor, nn
@@ -80,30 +80,26 @@ def trim_time_columns(table: Tensor, grid_h: int, grid_w: int) -> Tensor:
                          dim)[:, :, :grid_w].reshape(1, grid_h * grid_w, dim)
 
 
-def add_pos_embed(module: nn.Module, dim: int, audio_grid: Tuple[int, int],
-                  visual_grid: Tuple[int, int], trainable: bool) -> None:
+def add_pos_embed(module: nn.Module, dim: int, trainable: bool) -> None:
     """Gives ``module`` its position tables and their load pre-hook.
 
-    Registers ``pos_embed_a`` [1, audio_grid rows x cols, dim] and
-    ``pos_embed_v`` (zeros until :func:`fill_pos_embed`), trainable or not,
-    and :func:`trim_audio_pos_embed` as a load pre-hook; the module keeps
-    ``audio_grid`` and ``visual_grid``.
+    Registers ``pos_embed_a`` [1, audio tokens, dim] and ``pos_embed_v``
+    [1, visual tokens, dim] on the grids of ``module.geometry`` (zeros until
+    :func:`fill_pos_embed`), trainable or not, and
+    :func:`trim_audio_pos_embed` as a load pre-hook.
 
     Args:
-        module (nn.Module): The encoder or the decoder.
+        module (nn.Module): The encoder or the decoder, with its
+            ``geometry`` (an ``InputGeometry``).
         dim (int): Width of the tables.
-        audio_grid (tuple): (frequency, time) patches of the audio.
-        visual_grid (tuple): (rows, columns) patches of the image.
         trainable (bool): Train the tables (finetuning) or keep them fixed.
     """
-    module.audio_grid = tuple(audio_grid)
-    module.visual_grid = tuple(visual_grid)
-    for name, (rows, cols) in (('pos_embed_a', audio_grid), ('pos_embed_v',
-                                                             visual_grid)):
+    geometry = module.geometry
+    for name, count in (('pos_embed_a', geometry.num_audio_patches),
+                        ('pos_embed_v', geometry.num_visual_patches)):
         setattr(
             module, name,
-            nn.Parameter(
-                torch.zeros(1, rows * cols, dim), requires_grad=trainable))
+            nn.Parameter(torch.zeros(1, count, dim), requires_grad=trainable))
     module.register_load_state_dict_pre_hook(trim_audio_pos_embed)
 
 
@@ -111,8 +107,9 @@ def add_pos_embed(module: nn.Module, dim: int, audio_grid: Tuple[int, int],
 def fill_pos_embed(module: nn.Module) -> None:
     """Fills the tables :func:`add_pos_embed` made with the sin-cos codes of
     their grids."""
-    for table, grid in ((module.pos_embed_a, module.audio_grid),
-                        (module.pos_embed_v, module.visual_grid)):
+    geometry = module.geometry
+    for table, grid in ((module.pos_embed_a, geometry.audio_grid),
+                        (module.pos_embed_v, geometry.visual_grid)):
         table.copy_(sincos_pos_embed_2d(table.shape[-1], *grid)[None])
 
 
@@ -131,9 +128,9 @@ def trim_audio_pos_embed(module: nn.Module, state_dict: dict, prefix: str,
     wanted = module.pos_embed_a.shape[1]
     if table is None or table.shape[1] <= wanted:
         return
-    state_dict[key] = trim_time_columns(table, *module.audio_grid)
+    rows, cols = module.geometry.audio_grid
+    state_dict[key] = trim_time_columns(table, rows, cols)
     print_log(
         f'{key}: trimmed the audio position table from {table.shape[1]} to '
-        f'{wanted} tokens ({module.audio_grid[0]} x {module.audio_grid[1]} '
-        'patches)',
+        f'{wanted} tokens ({rows} x {cols} patches)',
         logger='current')

@@ -6,6 +6,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from cavmae_mm.registry import MODELS
+from ..geometry import InputGeometry
 from ..layers import (TriNormBlock, add_pos_embed, fill_pos_embed,
                       init_linear_and_norm, run_blocks)
 
@@ -32,10 +33,12 @@ class CAVMAEDecoder(BaseModule):
     dropped) match the released checkpoints one to one.
 
     Args:
-        img_size (int): Image side. Defaults to 224.
-        audio_length (int): Fbank frames. Defaults to 1024.
+        target_length (int): Fbank frames. Defaults to 1024.
         num_mel_bins (int): Fbank bins. Defaults to 128.
-        patch_size (int): Patch side. Defaults to 16.
+        frame_size (int): Image side. Defaults to 224.
+        patch_size (int): Patch side. Defaults to 16. The four sizes make
+            the decoder's :class:`InputGeometry` (``geometry``), the
+            encoder's.
         in_channels (int): Image channels. Defaults to 3.
         embed_dim (int): Encoder width. Defaults to 768.
         decoder_embed_dim (int): Decoder width. Defaults to 512.
@@ -52,9 +55,9 @@ class CAVMAEDecoder(BaseModule):
     """
 
     def __init__(self,
-                 img_size: int = 224,
-                 audio_length: int = 1024,
+                 target_length: int = 1024,
                  num_mel_bins: int = 128,
+                 frame_size: int = 224,
                  patch_size: int = 16,
                  in_channels: int = 3,
                  embed_dim: int = 768,
@@ -69,12 +72,9 @@ class CAVMAEDecoder(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.with_cp = with_cp
         self.decoder_embed_dim = decoder_embed_dim
-        add_pos_embed(self, decoder_embed_dim,
-                      (num_mel_bins // patch_size, audio_length // patch_size),
-                      (img_size // patch_size, img_size // patch_size),
-                      trainable_pos_embed)
-        self.num_patches_a = self.pos_embed_a.shape[1]
-        self.num_patches_v = self.pos_embed_v.shape[1]
+        self.geometry = InputGeometry(target_length, num_mel_bins, frame_size,
+                                      patch_size)
+        add_pos_embed(self, decoder_embed_dim, trainable_pos_embed)
 
         self.embed = nn.Linear(embed_dim, decoder_embed_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, decoder_embed_dim))

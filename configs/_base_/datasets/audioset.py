@@ -14,13 +14,13 @@ train_load_pipeline = [
     dict(type='LoadAudio'),
     dict(type='SelectFrames', mode='random'),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=_base_.frame_size),
+    dict(type='ResizeCenterCrop'),
 ]
 # ... the same straight from video files (see audioset_common.py) ...
 train_load_pipeline_videos = [
     dict(type='DecodeAudio'),
     dict(type='DecodeOfficialFrames', mode='random'),
-    dict(type='ResizeCenterCrop', size=_base_.frame_size),
+    dict(type='ResizeCenterCrop'),
 ]
 # ... then, in the mixup wrapper (which fetches the partner): mixing, the
 # (mixed) target, and the reference's audio order. The frames of a mixed
@@ -34,11 +34,7 @@ mix_and_label = [
 ]
 train_pipeline = [
     *mix_and_label,
-    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
-    dict(type='PadCropFbank', target_length=_base_.target_length),
-    dict(type='SpecAugment', freqm=freqm, timem=timem),
-    _base_.audio_norm,
-    dict(type='FbankNoiseRoll'),
+    dict(_base_.audio_frontend, freqm=freqm, timem=timem, noise=True),
     dict(
         type='PackActionInputs',
         collect_keys=('audios', 'imgs'),

@@ -13,14 +13,14 @@ ann_file_val = 'audioset_eval_cleaned.json'
 ann_file_test = 'audioset_eval_cleaned.json'
 multi_label = True
 
-# The audio front end: kaldi fbank of 10 ms frames, 10 s clips. The model's
-# num_mel_bins, audio_length and img_size (_base_/models/cavmae.py) must
-# agree; the encoder names both shapes when they do not.
-mel_bins = 128
-target_length = 1024
-frame_size = 224
-# fbank statistics of AudioSet (the reference uses them for VGGSound too)
-audio_norm = dict(type='NormalizeFbank', mean=-5.081, std=4.4849)
+# The audio front end (kaldi fbank of 10 ms frames, pad or crop, the fbank
+# statistics of AudioSet, which the reference uses for VGGSound too). Its
+# sizes, like ResizeCenterCrop's, come from the model's input_geometry
+# (_base_/models/cavmae.py): cavmae_mm's config loader hands them to every
+# part that takes them. Training pipelines add the augmentations
+# (freqm/timem/noise); the data preprocessor's fbank_on_device takes the
+# same arguments.
+audio_frontend = dict(type='AudioFrontEnd', mean=-5.081, std=4.4849)
 
 # evaluation: one-hot targets (mAP); single-label data index them
 eval_targets = dict(type='EncodeLabels', label_smooth=0.0)
@@ -30,24 +30,20 @@ eval_pack = dict(
     meta_keys=('video_id', 'frame_inds'))
 val_pipeline = [
     dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
+    audio_frontend,
     dict(type='SelectFrames', mode='fixed', frame_use=5),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=frame_size),
+    dict(type='ResizeCenterCrop'),
     eval_targets,
     eval_pack,
 ]
 # test: all 10 frames of a clip in one pass, predictions averaged
 test_pipeline = [
     dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
+    audio_frontend,
     dict(type='SelectFrames', mode='all'),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=frame_size),
+    dict(type='ResizeCenterCrop'),
     eval_targets,
     eval_pack,
 ]
@@ -60,21 +56,17 @@ test_pipeline = [
 # in place of the offline pipelines, e.g. configs/cavmae-ft_as20k-videos.py.
 val_pipeline_videos = [
     dict(type='DecodeAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
+    audio_frontend,
     dict(type='DecodeOfficialFrames', mode='fixed', frame_use=5),
-    dict(type='ResizeCenterCrop', size=frame_size),
+    dict(type='ResizeCenterCrop'),
     eval_targets,
     eval_pack,
 ]
 test_pipeline_videos = [
     dict(type='DecodeAudio'),
-    dict(type='KaldiFbank', num_mel_bins=mel_bins),
-    dict(type='PadCropFbank', target_length=target_length),
-    audio_norm,
+    audio_frontend,
     dict(type='DecodeOfficialFrames', mode='all'),
-    dict(type='ResizeCenterCrop', size=frame_size),
+    dict(type='ResizeCenterCrop'),
     eval_targets,
     eval_pack,
 ]

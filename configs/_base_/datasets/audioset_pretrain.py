@@ -7,13 +7,10 @@ ann_file_train = 'audioset_2m_cleaned.json'
 
 train_pipeline = [
     dict(type='LoadAudio'),
-    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
-    dict(type='PadCropFbank', target_length=_base_.target_length),
-    _base_.audio_norm,
-    dict(type='FbankNoiseRoll'),
+    dict(_base_.audio_frontend, noise=True),
     dict(type='SelectFrames', mode='random'),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=_base_.frame_size),
+    dict(type='ResizeCenterCrop'),
     dict(
         type='PackActionInputs',
         collect_keys=('audios', 'imgs'),
@@ -22,12 +19,9 @@ train_pipeline = [
 # the same straight from video files (see audioset_common.py)
 train_pipeline_videos = [
     dict(type='DecodeAudio'),
-    dict(type='KaldiFbank', num_mel_bins=_base_.mel_bins),
-    dict(type='PadCropFbank', target_length=_base_.target_length),
-    _base_.audio_norm,
-    dict(type='FbankNoiseRoll'),
+    dict(_base_.audio_frontend, noise=True),
     dict(type='DecodeOfficialFrames', mode='random'),
-    dict(type='ResizeCenterCrop', size=_base_.frame_size),
+    dict(type='ResizeCenterCrop'),
     dict(
         type='PackActionInputs',
         collect_keys=('audios', 'imgs'),

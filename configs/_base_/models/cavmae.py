@@ -1,9 +1,16 @@
 # CAV-MAE pretraining model, the size of every released checkpoint. The
 # sizes are stated once here; the finetuning model (cavmae_ft.py) inherits
 # them.
-img_size = 224
-audio_length = 1024  # fbank frames (10 ms): 10 s clips
-num_mel_bins = 128
+#
+# The input sizes, shared by the model and the data: cavmae_mm's config
+# loader (every tool, the APIs, the runner) hands them to the encoder, the
+# decoder and every data transform that takes them (AudioFrontEnd,
+# ResizeCenterCrop, FbankOnDevice). Other clips or frames are one value,
+# e.g. input_geometry = dict(target_length=512) in a child config.
+input_geometry = dict(
+    target_length=1024,  # fbank frames (10 ms): 10 s clips
+    num_mel_bins=128,
+    frame_size=224)
 patch_size = 16
 embed_dim = 768
 depth = 12
@@ -15,9 +22,6 @@ model = dict(
     type='CAVMAE',
     backbone=dict(
         type='CAVMAEEncoder',
-        img_size=img_size,
-        audio_length=audio_length,
-        num_mel_bins=num_mel_bins,
         patch_size=patch_size,
         embed_dim=embed_dim,
         depth=depth,
@@ -27,9 +31,6 @@ model = dict(
         trainable_pos_embed=False),
     neck=dict(
         type='CAVMAEDecoder',
-        img_size=img_size,
-        audio_length=audio_length,
-        num_mel_bins=num_mel_bins,
         patch_size=patch_size,
         embed_dim=embed_dim,
         decoder_embed_dim=512,

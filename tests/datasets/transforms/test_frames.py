@@ -19,7 +19,7 @@ EVAL = [
     dict(type='NormalizeFbank'),
     dict(type='SelectFrames', mode='fixed'),
     dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop', size=224),
+    dict(type='ResizeCenterCrop', frame_size=224),
     dict(
         type='PackActionInputs',
         collect_keys=('audios', 'imgs'),
@@ -81,7 +81,7 @@ def test_all_frames_stack_for_multi_frame_testing(clip):
     out = pipeline([
         dict(type='SelectFrames', mode='all'),
         dict(type='LoadFrames'),
-        dict(type='ResizeCenterCrop', size=64)
+        dict(type='ResizeCenterCrop', frame_size=64)
     ])(
         dict(clip))
     assert out['imgs'].shape == (10, 3, 64, 64)
@@ -96,5 +96,5 @@ def test_bad_arguments_and_reprs():
     assert repr(SelectFrames()) == \
         "SelectFrames(mode='fixed', frame_use=5, num_frames=10)"
     assert repr(ResizeCenterCrop(32)) == \
-        "ResizeCenterCrop(size=32, interpolation='bicubic')"
+        "ResizeCenterCrop(frame_size=32, interpolation='bicubic')"
     assert repr(LoadFrames()) == 'LoadFrames()'

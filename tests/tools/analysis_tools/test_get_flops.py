@@ -4,12 +4,12 @@ against torch's FLOP counter in tests/utils/test_flops.py)."""
 import re
 
 import pytest
-from mmengine.config import Config
 
 from cavmae_mm.models.flops import (encoder_flops, pretrain_flops,
                                     recognizer_flops)
 from cavmae_mm.models.modality import MODALITY_PATHS
 from cavmae_mm.registry import MODELS
+from cavmae_mm.utils.tool_config import load_config
 from tests.tool_loader import load_tool
 
 get_flops = load_tool('tools/analysis_tools/get_flops.py')
@@ -43,7 +43,7 @@ def close(shown, exact):
 
 
 def built(config, **backbone):
-    cfg = Config.fromfile(str(config))
+    cfg = load_config(str(config))
     cfg.model.backbone.update(backbone)
     if cfg.model.get('neck'):
         cfg.model.neck.update(backbone)
@@ -106,7 +106,7 @@ def test_shape_options_resize_the_inputs(tiny_config, capsys):
     out = capsys.readouterr().out
     assert 'fbank 96 frames x 32 mel bins (12 audio patches), image 48 x '\
         '48 (9 visual patches)' in out
-    model = built(tiny_config, img_size=48, audio_length=96)
+    model = built(tiny_config, frame_size=48, target_length=96)
     flops = table(out, 'FLOPs per sample')
     assert close(flops['encoder joint path, unmasked'][0],
                  encoder_flops(model.backbone, 12, 9, ('joint', )))
@@ -136,7 +136,7 @@ def test_unusable_config_or_model_exits_1(tiny_config, tmp_path, capsys):
     assert get_flops.main([str(missing)]) == 1
     assert re.search(f'{missing}.*not found', capsys.readouterr().err)
     assert get_flops.main([str(tiny_config), '--shape', '40']) == 1
-    assert 'img_size=40 is not a multiple of patch_size=16' in \
+    assert 'frame_size=40 is not a multiple of patch_size=16' in \
         capsys.readouterr().err
     other = tmp_path / 'other.py'
     other.write_text(f"_base_ = [{str(tiny_config)!r}]\n"

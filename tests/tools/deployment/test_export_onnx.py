@@ -71,10 +71,10 @@ def tiny_files(tmp_path_factory):
 def graph_inputs(batch, seed=1):
     """fbank as the pipeline gives it, frames on the 0-255 scale."""
     gen = torch.Generator().manual_seed(seed)
-    size = TINY['img_size']
+    size = TINY['frame_size']
     return dict(
         fbank=torch.randn(
-            batch, TINY['audio_length'], TINY['num_mel_bins'], generator=gen),
+            batch, TINY['target_length'], TINY['num_mel_bins'], generator=gen),
         frames=255 * torch.rand(batch, 3, size, size, generator=gen))
 
 

@@ -3,6 +3,7 @@ import numpy as np
 import torch
 
 from cavmae_mm.registry import MODELS
+from cavmae_mm.utils.tool_config import load_config
 from tests.tool_loader import load_tool
 
 tool = load_tool('tools/misc/extract_features.py')
@@ -16,8 +17,7 @@ def test_feature_names_restated_in_the_tool_are_the_packages():
 
 def test_features_of_a_datalist(tiny_config, tmp_path):
     cfg = tiny_config
-    from mmengine.config import Config
-    model = MODELS.build(Config.fromfile(str(cfg)).model)
+    model = MODELS.build(load_config(str(cfg)).model)
     model.init_weights()
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'ck.pth')
     out = tmp_path / 'feats.pt'
@@ -34,7 +34,7 @@ def test_features_of_a_datalist(tiny_config, tmp_path):
     model.eval()
     from mmengine.dataset import pseudo_collate
     from mmengine.runner import Runner
-    loader = Runner.build_dataloader(Config.fromfile(str(cfg)).test_dataloader)
+    loader = Runner.build_dataloader(load_config(str(cfg)).test_dataloader)
     first = model.data_preprocessor(pseudo_collate([loader.dataset[0]]))
     audio, _ = model(first['inputs'], mode='tensor')
     assert torch.allclose(feats['audio'][0], audio[0].mean(0), atol=1e-5)

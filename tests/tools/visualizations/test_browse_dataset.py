@@ -29,7 +29,7 @@ train_dataloader = dict(dataset=dict(
                  pipeline=[dict(type='LoadAudio'),
                            dict(type='SelectFrames', mode='random'),
                            dict(type='LoadFrames'),
-                           dict(type='ResizeCenterCrop', size=32)])))
+                           dict(type='ResizeCenterCrop', frame_size=32)])))
 '''
 
 

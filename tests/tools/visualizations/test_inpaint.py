@@ -4,6 +4,7 @@ from PIL import Image
 
 from cavmae_mm.apis import inpaint
 from cavmae_mm.registry import MODELS
+from cavmae_mm.utils.tool_config import load_config
 from tests.helpers import seed_all, tiny_inputs, tiny_pretrain_cfg
 from tests.tool_loader import load_tool
 
@@ -37,8 +38,7 @@ def test_reconstruction_keeps_visible_patches(build):
 
 def test_tool_writes_one_figure_per_clip(tiny_config, tmp_path):
     cfg = tiny_config
-    from mmengine.config import Config
-    model = MODELS.build(Config.fromfile(str(cfg)).model)
+    model = MODELS.build(load_config(str(cfg)).model)
     model.init_weights()
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'ck.pth')
     assert tool.main([

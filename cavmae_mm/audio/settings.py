@@ -1,10 +1,10 @@
-"""The audio front end of CAV-MAE: one place for its settings.
+"""The settings of CAV-MAE's audio front end, stated once.
 
-The data transforms (``KaldiFbank``, ``NormalizeFbank``, ``WaveformAsInput``,
-...) and the device-side fbank of the data preprocessor
-(``FbankOnDevice``) compute the same log-mel filter bank from these values:
-the official code's ``torchaudio.compliance.kaldi.fbank`` call and the
-AudioSet statistics it normalises with (for VGGSound too).
+The data transforms (``AudioFrontEnd``, ``KaldiFbank``, ...) and the
+device-side front end of the data preprocessor (``FbankOnDevice``) compute
+the same log-mel filter bank from these values: the official code's
+``torchaudio.compliance.kaldi.fbank`` call and the AudioSet statistics it
+normalises with (for VGGSound too).
 """
 #: Sample rate of every waveform (Hz).
 SAMPLE_RATE = 16000
@@ -22,6 +22,8 @@ LOW_FREQ_HZ = 20.0
 #: fbank statistics of AudioSet, which the official code uses for VGGSound
 #: too: ``(fbank - mean) / std``.
 AUDIOSET_MEAN, AUDIOSET_STD = -5.081, 4.4849
+#: SpecAugment bounds of the official 10 s recipes (mel bins, frames).
+FREQM, TIMEM = 48, 192
 
 
 def samples_per_frame(sample_rate: int = SAMPLE_RATE,
