@@ -21,31 +21,19 @@ import json
 import sys
 from pathlib import Path
 
+import cli_common
+
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch, MMEngine and cavmae_mm are imported.
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
-
-
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument('inputs', nargs='+', help='files, folders, lists')
-    parser.add_argument(
-        '--config', required=True, help='config file or model-zoo name')
-    parser.add_argument(
-        '--checkpoint',
-        help='checkpoint file or URL; '
-        "none: the model-zoo entry's weights")
+    cli_common.add_zoo_model_args(parser)
     parser.add_argument(
         '--topk', type=int, default=5, help='classes listed per input')
     parser.add_argument('--out', type=Path, help='JSON results file')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
     parser.add_argument(
         '--batch-size', type=int, default=1, help='inputs per forward pass')
     parser.add_argument(
@@ -53,11 +41,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--label-file', help="label CSV instead of the "
         "config's")
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='override config entries, key=value')
     parser.add_argument(
         '--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
@@ -78,15 +61,11 @@ def print_table(results: list, errors: list) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from cavmae_mm.apis import RawMediaClassifier, init_model
-    from cavmae_mm.apis.raw_media import collect_inputs
-    from cavmae_mm.utils.model_zoo import resolve_model
-    from cavmae_mm.utils.tool_config import parse_cfg_options
+    from cavmae_mm.apis import RawMediaClassifier
+    from cavmae_mm.datasets.raw_media_dataset import collect_inputs
     try:
-        config, checkpoint = resolve_model(args.config, args.checkpoint)
         files = collect_inputs(args.inputs)
-        model = init_model(config, checkpoint, args.device,
-                           parse_cfg_options(args.cfg_options))
+        model = cli_common.start_model(args, zoo=True)
         classifier = RawMediaClassifier(model, args.label_file)
     except (ValueError, FileNotFoundError, TypeError) as err:
         print(f'error: {err}', file=sys.stderr)

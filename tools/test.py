@@ -14,18 +14,17 @@ tensors (e.g. pretraining weights for a classifier) or has other shapes
 stops the run with the names and the likely cause. --no-checkpoint tests
 the randomly initialised model (no pretrained start) as a baseline.
 """
-import argparse
 import json
 import os
+
+import cli_common
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch, MMEngine and cavmae_mm are imported.
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Test a CAV-MAE model',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli_common.make_parser(__doc__, 'Test a CAV-MAE model')
     parser.add_argument('config', help='config file or model-zoo name')
     parser.add_argument(
         'checkpoint',
@@ -40,11 +39,8 @@ def parse_args(argv=None):
     parser.add_argument('--dump', help='save predictions to this .pkl')
     parser.add_argument(
         '--metrics-out', help='also write the metrics to this JSON file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='override config entries, key=value (e.g. '
+    cli_common.add_cfg_options(
+        parser, 'override config entries, key=value (e.g. '
         'model.modality=missingaudioonly)')
     parser.add_argument(
         '--launcher',
@@ -98,10 +94,9 @@ def main(argv=None) -> dict:
     from cavmae_mm.utils.model_zoo import resolve_config
     from cavmae_mm.utils.runtime import (adapt_to_machine, cpu_distributed,
                                          load_run_config)
-    from cavmae_mm.utils.tool_config import parse_cfg_options
     config, _ = resolve_config(args.config)
     cfg = load_run_config(
-        str(config), parse_cfg_options(args.cfg_options), args.launcher,
+        str(config), cli_common.cfg_options(args), args.launcher,
         args.work_dir)
     cfg.load_from = None  # loaded below, strictly, whatever its format
     cfg.model.pop('init_cfg', None)  # a test starts from no training run

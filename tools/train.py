@@ -5,17 +5,16 @@
         [--resume-fallback]
     tools/dist_train.sh configs/cavmae_as2m.py 4        # 4 GPUs, torchrun
 """
-import argparse
 import os
+
+import cli_common
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch, MMEngine and cavmae_mm are imported.
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Train a CAV-MAE model',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli_common.make_parser(__doc__, 'Train a CAV-MAE model')
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument(
@@ -37,11 +36,7 @@ def parse_args(argv=None):
         help='scale the lr by the actual global batch '
         '(auto_scale_lr.base_batch_size)')
     parser.add_argument('--seed', type=int, help='random seed')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='override config entries, key=value')
+    cli_common.add_cfg_options(parser)
     parser.add_argument(
         '--launcher',
         default='none',
@@ -61,8 +56,7 @@ def parse_args(argv=None):
 def build_config(args):
     """The run's MMEngine ``Config``."""
     from cavmae_mm.utils.runtime import adapt_to_machine, load_run_config
-    from cavmae_mm.utils.tool_config import parse_cfg_options
-    cfg = load_run_config(args.config, parse_cfg_options(args.cfg_options),
+    cfg = load_run_config(args.config, cli_common.cfg_options(args),
                           args.launcher, args.work_dir)
     if args.resume == 'auto' or (args.resume is None and args.resume_fallback):
         cfg.resume, cfg.load_from = True, None

@@ -1,7 +1,7 @@
+from .classify import RawMediaClassifier, inference_recognizer
 from .deployment import check_onnx, export_onnx
 from .features import FEATURES, embed_files, extract_features
-from .inference import (RawMediaClassifier, inference_recognizer, init_model,
-                        load_config)
+from .inference import init_model, load_config
 from .inferencer import CAVMAEInferencer
 from .inpainting import inpaint
 from .search import av_search

@@ -32,7 +32,7 @@ from mmengine.logging import print_log
 from torch import Tensor, nn
 
 from cavmae_mm.models.layers import set_fused_attention
-from cavmae_mm.models.modality import MODALITY_PATHS, inputs_of
+from cavmae_mm.models.modality import MODALITY_PATHS, modalities_of
 from cavmae_mm.models.recognizers import CAVMAERecognizer
 
 #: ONNX input name of each encoder modality.
@@ -43,9 +43,8 @@ INPUT_NAMES: Dict[str, str] = {'audio': 'fbank', 'visual': 'frames'}
 #: modalities given only the audio (fbank), ``missingvideoonly`` one
 #: given only the frames.
 ONNX_INPUTS: Dict[str, Tuple[str, ...]] = {
-    modality:
-    tuple(INPUT_NAMES[m] for m in ('audio', 'visual') if m in inputs_of(paths))
-    for modality, paths in MODALITY_PATHS.items()
+    modality: tuple(INPUT_NAMES[m] for m in modalities_of(modality))
+    for modality in MODALITY_PATHS
 }
 
 #: Name of the graph output.
@@ -223,47 +222,74 @@ def export_onnx(model: nn.Module,
         RuntimeError: The export or the ONNX checker failed; the message
             names the file.
     """
-    import onnx
-
     path = Path(path)
     wrapper = RecognizerOnnxWrapper(model, modality)
-    if getattr(model.data_preprocessor, 'fbank_on_device', None) is not None:
-        print_log(
-            'the model computes fbank from waveforms on the device; the '
-            'ONNX graph takes the normalised fbank instead (what '
-            'FbankOnDevice returns in eval mode)',
-            logger='current')
+    _note_fbank_on_device(model)
     path.parent.mkdir(parents=True, exist_ok=True)
     if opset < FUSED_ATTENTION_MIN_OPSET:
-        print_log(
-            f'{path}: fused attention cannot be exported at opset {opset} '
-            f'(needs {FUSED_ATTENTION_MIN_OPSET}); exporting with the math '
-            'attention path instead',
-            logger='current')
-        set_fused_attention(wrapper, False)
-    try:
-        try:
-            _export(wrapper, path, opset)
-        except torch.onnx.errors.UnsupportedOperatorError as err:
-            if 'scaled_dot_product_attention' not in str(err):
-                raise
-            print_log(
-                f'{path}: the fused attention kernel failed to export '
-                f'({err}); exporting with the math attention path instead',
-                logger='current')
-            set_fused_attention(wrapper, False)
-            _export(wrapper, path, opset)
-        onnx.checker.check_model(str(path))
-    except (RuntimeError, ValueError, onnx.checker.ValidationError) as err:
-        # RuntimeError includes torch.onnx.errors.OnnxExporterError
-        raise RuntimeError(f'{path}: ONNX export failed (opset {opset}, '
-                           f'modality {wrapper.modality}): {err}') from err
+        _use_math_attention(
+            wrapper, f'{path}: fused attention cannot be exported at opset '
+            f'{opset} (needs {FUSED_ATTENTION_MIN_OPSET})')
+    _export_and_check(wrapper, path, opset)
     print_log(
         f'{path}: exported {type(model).__name__} '
         f'({wrapper.modality}; inputs {", ".join(wrapper.input_names)};'
         f' opset {opset})',
         logger='current')
     return path
+
+
+def _note_fbank_on_device(model: nn.Module) -> None:
+    """Logs that a model computing fbank on the device is exported as one
+    that takes the fbank."""
+    if getattr(model.data_preprocessor, 'fbank_on_device', None) is not None:
+        print_log(
+            'the model computes fbank from waveforms on the device; the '
+            'ONNX graph takes the normalised fbank instead (what '
+            'FbankOnDevice returns in eval mode)',
+            logger='current')
+
+
+def _use_math_attention(wrapper: RecognizerOnnxWrapper, reason: str) -> None:
+    """Switches the exported copy to the math attention path (the same
+    function as the fused kernel), with a logged notice."""
+    print_log(
+        f'{reason}; exporting with the math attention path instead',
+        logger='current')
+    set_fused_attention(wrapper, False)
+
+
+def _export_with_fallback(wrapper: RecognizerOnnxWrapper, path: Path,
+                          opset: int) -> None:
+    """Exports; if the fused attention kernel fails to export, once more
+    with the math attention path."""
+    try:
+        _export(wrapper, path, opset)
+    except torch.onnx.errors.UnsupportedOperatorError as err:
+        if 'scaled_dot_product_attention' not in str(err):
+            raise
+        _use_math_attention(
+            wrapper,
+            f'{path}: the fused attention kernel failed to export ({err})')
+        _export(wrapper, path, opset)
+
+
+def _export_and_check(wrapper: RecognizerOnnxWrapper, path: Path,
+                      opset: int) -> None:
+    """Exports, then runs the ONNX checker on the file.
+
+    Raises:
+        RuntimeError: Either failed; the message names the file.
+    """
+    import onnx
+
+    try:
+        _export_with_fallback(wrapper, path, opset)
+        onnx.checker.check_model(str(path))
+    except (RuntimeError, ValueError, onnx.checker.ValidationError) as err:
+        # RuntimeError includes torch.onnx.errors.OnnxExporterError
+        raise RuntimeError(f'{path}: ONNX export failed (opset {opset}, '
+                           f'modality {wrapper.modality}): {err}') from err
 
 
 def run_onnx(path: Union[str, Path], inputs: Dict[str, Tensor]) -> np.ndarray:

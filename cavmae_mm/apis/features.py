@@ -6,8 +6,10 @@ import torch
 from mmengine.utils import ProgressBar
 from torch import nn
 
-from .raw_media import (RawMediaLoader, collect_inputs, model_batch,
-                        raw_batches, test_pipeline_of)
+from cavmae_mm.datasets.raw_media_dataset import (RawMediaLoader,
+                                                  collect_inputs, model_batch,
+                                                  raw_batches,
+                                                  test_pipeline_of)
 
 #: Embeddings ``extract_features`` can compute: encoder paths.
 FEATURES = ('audio', 'visual', 'joint')

@@ -1,4 +1,5 @@
-"""``CAVMAEInferencer``: MMEngine's inferencer interface for raw files."""
+"""``CAVMAEInferencer``: MMEngine's inferencer interface for raw files,
+around :class:`cavmae_mm.apis.classify.RawMediaClassifier`."""
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 import torch
@@ -6,10 +7,11 @@ from mmengine.config import Config
 from mmengine.infer import BaseInferencer
 from torch import nn
 
+from cavmae_mm.datasets.raw_media_dataset import collect_inputs
 from cavmae_mm.registry import SCOPE
 from cavmae_mm.utils.model_zoo import get_model, resolve_model
-from .inference import InputsType, RawMediaClassifier, init_model
-from .raw_media import collect_inputs
+from .classify import InputsType, RawMediaClassifier, split_results
+from .inference import init_model
 
 
 class CAVMAEInferencer(BaseInferencer):
@@ -109,6 +111,4 @@ class CAVMAEInferencer(BaseInferencer):
                     **kwargs) -> Dict:
         """``{'results': [...], 'errors': [...]}`` as
         :func:`cavmae_mm.apis.inference_recognizer` returns."""
-        return dict(
-            results=[p for p in preds if 'error' not in p],
-            errors=[p for p in preds if 'error' in p])
+        return split_results(preds)

@@ -7,9 +7,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cavmae_mm.datasets.raw_media_dataset import (IMAGE_EXTENSIONS,
+                                                  VIDEO_EXTENSIONS)
 from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
 from .features import embed_files, embed_samples, raw_loader_for
-from .raw_media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 #: What a query gives and what it is compared with in the gallery: the
 #: zero-shot retrieval pairs (audio path vs visual path).

@@ -76,6 +76,17 @@ def paths_of(modality: str) -> Tuple[str, ...]:
     return MODALITY_PATHS[modality]
 
 
+def modalities_of(modality: str) -> Tuple[str, ...]:
+    """The modalities a classifier of ``modality`` reads, in concatenation
+    order (audio first): the inputs of its encoder paths.
+
+    Raises:
+        ValueError: Unknown modality.
+    """
+    read = inputs_of(paths_of(modality))
+    return tuple(m for m in (AUDIO, VISUAL) if m in read)
+
+
 def inputs_of(paths: Iterable[str]) -> FrozenSet[str]:
     """The modalities the encoder ``paths`` read.
 

@@ -2,9 +2,10 @@
 ``Config``, with ``--cfg-options`` overrides.
 
 The tools parse their arguments with the standard library only (so that
-``--help`` answers before torch is imported) and keep ``--cfg-options`` as
-the raw ``KEY=VALUE`` strings; :func:`parse_cfg_options` reads them as
-MMEngine's ``DictAction`` does.
+``--help`` answers before torch is imported; their shared command line is
+``tools/cli_common.py``) and keep ``--cfg-options`` as the raw
+``KEY=VALUE`` strings; :func:`parse_cfg_options` reads them as MMEngine's
+``DictAction`` does.
 
 A config states its input sizes once, in ``input_geometry``
 (``target_length``, ``num_mel_bins``, ``frame_size``);

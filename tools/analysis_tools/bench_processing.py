@@ -40,11 +40,13 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
+
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch and cavmae_mm are imported.
 ROOT = Path(__file__).resolve().parents[2]
-# this folder's helper modules (data_tools, shard_io), imported where used
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 #: The synthetic set's datalist of video files, and the loading steps that
 #: mark a pipeline reading video files on the fly.
 VIDEO_DATALIST = 'datalist_videos.json'
@@ -299,10 +301,7 @@ def print_table(report: Dict) -> None:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[1],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[3:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument(
         '--config',
         default='configs/cavmae-ft_as20k.py',
@@ -367,11 +366,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--out', default='bench_processing.json', help='JSON report')
     return parser.parse_args(argv)
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
 
 
 def main(argv=None) -> Dict:

@@ -26,7 +26,6 @@ tools/analysis_tools/bench_processing.py.
 
 Each prints a table and writes --out (JSON).
 """
-import argparse
 import copy
 import json
 import platform
@@ -38,13 +37,15 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Dict, Optional
 
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
+
 # Only the standard library at module level: the arguments are parsed (and
 # --help answered) before torch, MMEngine and cavmae_mm are imported; the
 # functions import what they use.
 
 ROOT = Path(__file__).resolve().parents[2]
-# this folder's helper modules (data_tools, shard_io), imported where used
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Dense bf16 / fp16 tensor-core peaks (TFLOP/s) by device-name fragment.
 PEAK_TFLOPS = {
@@ -303,7 +304,7 @@ def benchmark_infer(args) -> Dict:
     import torch
 
     from cavmae_mm.apis import RawMediaClassifier, init_model
-    from cavmae_mm.apis.raw_media import model_batch
+    from cavmae_mm.datasets.raw_media_dataset import model_batch
     from cavmae_mm.utils.tool_config import parse_cfg_options
     from cavmae_mm.utils.video_io import read_official_frames
     options = parse_cfg_options(args.infer_cfg_options)
@@ -405,16 +406,8 @@ def print_tables(report: Dict) -> None:
             print(f'  {setting}: {rate:.2f} clips/s')
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
-
-
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument(
         'what',
         nargs='*',

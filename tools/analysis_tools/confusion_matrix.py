@@ -32,9 +32,12 @@ config's test data, else are the class indices. Exit status: 0 done, 1 a
 file cannot be read or does not fit (the message names it and why), 2 wrong
 arguments.
 """
-import argparse
 import sys
 from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before numpy, torch and cavmae_mm are imported.
@@ -45,16 +48,8 @@ CHECKPOINT_SUFFIXES = ('.pth', '.pt', '.ckpt')
 MAX_TICK_LABELS = 60
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
-
-
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument(
         'config',
         help='config file or model-zoo name of the test '
@@ -99,11 +94,8 @@ def parse_args(argv=None):
         '--cmap',
         default='viridis',
         help='matplotlib colour map of the matrix')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='override config entries (e.g. '
+    cli_common.add_cfg_options(
+        parser, 'override config entries (e.g. '
         'test_dataloader.dataset.data_root=/data/vgg)')
     args = parser.parse_args(argv)
     if args.ckpt_or_result.endswith(CHECKPOINT_SUFFIXES):
@@ -330,11 +322,8 @@ def main(argv=None) -> int:
     from cavmae_mm.evaluation.per_class import (as_single_label,
                                                 config_test_labels,
                                                 load_predictions)
-    from cavmae_mm.utils.tool_config import load_config, parse_cfg_options
-    try:
-        options = parse_cfg_options(args.cfg_options)
-    except ValueError as err:
-        parser.error(str(err))
+    from cavmae_mm.utils.tool_config import load_config
+    options = cli_common.cfg_options(args, parser)
     try:
         cfg = load_config(args.config, options)
         predictions = load_predictions(args.ckpt_or_result)

@@ -30,23 +30,19 @@ fbank frames and mel bins; both default to the config's. Exit status: 0
 done, 1 the config or model cannot be built (the message says why), 2
 wrong arguments.
 """
-import argparse
 import sys
+from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch and cavmae_mm are imported.
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
-
-
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument('config', help='config file or model-zoo name')
     parser.add_argument(
         '--shape',
@@ -68,11 +64,8 @@ def parse_args(argv=None):
         help='samples per pretraining step (the contrastive '
         "term grows with it); None: the config's "
         'train_dataloader.batch_size')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='override config entries (e.g. '
+    cli_common.add_cfg_options(
+        parser, 'override config entries (e.g. '
         'model.mask_ratio_a=0.5)')
     args = parser.parse_args(argv)
     if args.shape is not None:
@@ -160,12 +153,9 @@ def report(config: str, model, batch_size: int) -> str:
 
 def main(argv=None) -> int:
     parser, args = parse_args(argv)
-    from cavmae_mm.utils.tool_config import load_config, parse_cfg_options
-    try:
-        options = dict(parse_cfg_options(args.cfg_options))
-        options.update(shape_options(args))
-    except ValueError as err:
-        parser.error(str(err))
+    from cavmae_mm.utils.tool_config import load_config
+    options = dict(cli_common.cfg_options(args, parser) or {})
+    options.update(shape_options(args))
     try:
         cfg = load_config(args.config, options)
     except (OSError, ValueError, KeyError, SyntaxError, ImportError) as err:

@@ -14,11 +14,14 @@ epoch. Several inputs are drawn on the same axes, labelled by their path.
 Default keys: every ``loss*`` key, ``acc_c``, ``lr`` and every validation
 metric.
 """
-import argparse
 import json
 import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: --help answers before matplotlib is
 # imported (by plot()).
@@ -124,16 +127,8 @@ def plot(runs: Dict[str, Series],
     return out
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
-
-
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument(
         'sources',
         nargs='+',

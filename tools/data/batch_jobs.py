@@ -1,28 +1,39 @@
 """Runs one job per input file: parallel, resumable, failures recorded.
 
-The shared part of ``extract_audio.py`` and ``extract_frames.py`` (a helper
-module of this folder, not a tool: it has no command line).
+The shared part of ``extract_audio.py`` and ``extract_frames.py``: their
+arguments and their main body (:func:`add_extraction_args`,
+:func:`extract_videos`). A helper module of this folder, not a tool (it has
+no command line); standard library only at import, as the tools' ``--help``
+needs.
 """
+import argparse
+import functools
 import multiprocessing
+import sys
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
-
-from cavmae_mm.utils.video_io import VIDEO_EXTENSIONS
 
 #: A job returns None when done, or the reason it failed.
 Job = Callable[[str], Optional[str]]
 
 
 def list_inputs(source: str,
-                suffixes: Sequence[str] = VIDEO_EXTENSIONS,
+                suffixes: Optional[Sequence[str]] = None,
                 recursive: bool = False) -> List[str]:
     """The videos of a folder (sorted; with ``recursive`` also of its
     sub-folders), one video file, or the lines of a list file.
+
+    Args:
+        suffixes (Sequence[str], optional): Video file suffixes; defaults to
+            ``cavmae_mm.utils.video_io.VIDEO_EXTENSIONS``.
 
     Raises:
         FileNotFoundError: ``source`` does not exist.
         ValueError: A folder without videos, or an empty list file.
     """
+    if suffixes is None:
+        from cavmae_mm.utils.video_io import VIDEO_EXTENSIONS
+        suffixes = VIDEO_EXTENSIONS
     path = Path(source)
     if path.is_dir():
         found = path.rglob('*') if recursive else path.iterdir()
@@ -112,3 +123,50 @@ def run_extraction(videos: Sequence[str], out_dir: Path,
                f'{len(failures)} failed' +
                (f' (see {failures_file})' if failures else ''))
     return (1 if failures else 0), summary
+
+
+def add_extraction_args(parser: argparse.ArgumentParser,
+                        out_dir_help: str) -> None:
+    """The extraction tools' common arguments: ``videos``, ``out_dir``,
+    ``--workers`` and ``--recursive`` (what :func:`extract_videos`
+    reads)."""
+    parser.add_argument(
+        'videos', help='folder of videos, a video or a '
+        'list file')
+    parser.add_argument('out_dir', help=out_dir_help)
+    parser.add_argument(
+        '--workers', type=int, default=1, help='extraction processes')
+    parser.add_argument(
+        '--recursive',
+        action='store_true',
+        help='also the videos of sub-folders')
+
+
+def extract_videos(args: argparse.Namespace, name: str,
+                   outputs: Callable[[Path, str], List[Path]],
+                   extract_one: Callable[...,
+                                         Optional[str]], **options) -> int:
+    """The extraction tools' main body, after parsing.
+
+    Lists ``args.videos``, skips the videos whose ``outputs(out_dir,
+    video)`` all exist, runs ``extract_one(video, out_dir=..., **options)``
+    on the others in ``args.workers`` processes and prints the summary.
+
+    Returns:
+        int: The exit code: 0, 1 if any video failed (see
+        :func:`run_extraction`), 2 if the inputs cannot be listed.
+    """
+    try:
+        videos = list_inputs(args.videos, recursive=args.recursive)
+    except (ValueError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    code, summary = run_extraction(
+        videos, out_dir,
+        lambda v: all(p.is_file() for p in outputs(out_dir, v)),
+        functools.partial(extract_one, out_dir=str(out_dir),
+                          **options), args.workers, name)
+    print(f'\n{summary}')
+    return code

@@ -45,20 +45,16 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
+
 #: First-column names that mark a header row of a simple label file.
 HEADER_NAMES = ('video_id', 'youtube_id', 'ytid', 'id', 'clip', 'filename')
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Defaults in every option's help, the description as written."""
-
-
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument(
         'paths',
         nargs='+',
@@ -210,7 +206,6 @@ def find_clips(args) -> Dict[str, Dict[str, str]]:
             raise FileNotFoundError(f'{folder}: video folder not found')
         # the extraction tools' video listing (a helper module of this
         # folder): sorted, --recursive, an error naming an empty folder
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         from batch_jobs import list_inputs
         videos = [
             Path(v)

@@ -10,11 +10,15 @@ its frames ``frame_{0..9}/{video_id}.jpg`` exist (``--decode`` also decodes
 them); its labels are in the label CSV. Prints the problems grouped by kind
 with counts (and writes them all with ``--report``); exits 1 if any.
 """
-import argparse
 import json
 import os.path as osp
 import sys
 from collections import defaultdict
+from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before soundfile, PIL and cavmae_mm (torch) are imported.
@@ -63,9 +67,7 @@ def check_frames(video_path, video_id, num_frames, decode):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument('datalist', help='datalist JSON')
     parser.add_argument('label_csv', help='label CSV (index,mid,display_name)')
     parser.add_argument(

@@ -9,17 +9,19 @@ pad/crop) over every clip and prints the mean over clips of each clip's mean
 and of each clip's std, the way the reference's statistics were computed
 (padding included). Put them in ``NormalizeFbank(mean=..., std=...)``.
 """
-import argparse
 import sys
+from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch, MMEngine and cavmae_mm are imported.
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument('datalist', help='datalist JSON')
     parser.add_argument('label_csv', help='label CSV (index,mid,display_name)')
     parser.add_argument(

@@ -12,17 +12,22 @@ official ``save_image`` uses).
 Videos whose 10 frames all exist are skipped (resumable). Failures are listed
 in OUT_DIR/extract_frames_failures.tsv; the exit code is 1 if any failed.
 """
-import argparse
 import functools
 import os
 import sys
 from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
+from batch_jobs import add_extraction_args, extract_videos  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before PIL and cavmae_mm (torch, OpenCV) are imported.
 
 
 def outputs(out_dir: Path, video: str, num_frames: int):
+    """The files a video's extraction writes."""
     return [
         out_dir / f'frame_{i}' / f'{Path(video).stem}.jpg'
         for i in range(num_frames)
@@ -50,20 +55,8 @@ def extract_one(video: str, out_dir: str, num_frames: int, size: int):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        epilog='Example: python tools/data/extract_frames.py videos/ frames/')
-    parser.add_argument(
-        'videos', help='folder of videos, a video or a '
-        'list file')
-    parser.add_argument('out_dir', help='where frame_{i}/{video_id}.jpg go')
-    parser.add_argument(
-        '--workers', type=int, default=1, help='extraction processes')
-    parser.add_argument(
-        '--recursive',
-        action='store_true',
-        help='also the videos of sub-folders')
+    parser = cli_common.make_parser(__doc__)
+    add_extraction_args(parser, 'where frame_{i}/{video_id}.jpg go')
     parser.add_argument(
         '--num-frames',
         type=int,
@@ -75,27 +68,13 @@ def main(argv=None) -> int:
         default=224,
         help='side of the centre-cropped square (pixels)')
     args = parser.parse_args(argv)
-    # the shared job runner of this folder (a helper module, not a tool)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from batch_jobs import list_inputs, run_extraction
-    try:
-        videos = list_inputs(args.videos, recursive=args.recursive)
-    except (ValueError, FileNotFoundError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    code, summary = run_extraction(
-        videos, out_dir,
-        lambda v: all(p.is_file()
-                      for p in outputs(out_dir, v, args.num_frames)),
-        functools.partial(
-            extract_one,
-            out_dir=str(out_dir),
-            num_frames=args.num_frames,
-            size=args.size), args.workers, 'extract_frames')
-    print(f'\n{summary}')
-    return code
+    return extract_videos(
+        args,
+        'extract_frames',
+        functools.partial(outputs, num_frames=args.num_frames),
+        extract_one,
+        num_frames=args.num_frames,
+        size=args.size)
 
 
 if __name__ == '__main__':

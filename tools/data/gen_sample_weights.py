@@ -8,17 +8,19 @@ Counts the clips of each class, gives each class the weight
 1000 / (count + 0.01), and each clip the sum of its classes' weights; writes
 one weight per line, in datalist order (for ``BalancedSampler``).
 """
-import argparse
 import sys
+from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before numpy and cavmae_mm (torch) are imported.
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument('datalist', help='datalist JSON')
     parser.add_argument('label_csv', help='label CSV (index,mid,display_name)')
     parser.add_argument('out', help='weight CSV to write')

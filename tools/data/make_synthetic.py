@@ -13,12 +13,15 @@ PyAV), OUT_DIR/labels.csv (index,mid,display_name), OUT_DIR/labels_simple.csv
 where tools/data/extract_audio.py and extract_frames.py put their outputs
 (audio/{video_id}.wav and frames/frame_{i}/...), relative to OUT_DIR.
 """
-import argparse
 import colorsys
 import csv
 import json
 import sys
 from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before numpy and PyAV are imported.
@@ -75,10 +78,7 @@ def write_clip(path: Path, colour, tone: float, seconds: float, size: int,
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        epilog='Example: python tools/data/make_synthetic.py data/synthetic')
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument('out_dir', help='folder to write the set to')
     parser.add_argument(
         '--num-classes',

@@ -37,6 +37,10 @@ import re
 import sys
 from pathlib import Path
 
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
+
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before numpy, PIL, soundfile and cavmae_mm are imported.
 
@@ -54,9 +58,8 @@ def parse_size(text: str) -> int:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Pack a datalist into WebDataset shards',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli_common.make_parser(__doc__,
+                                    'Pack a datalist into WebDataset shards')
     parser.add_argument('datalist', nargs='?', help='datalist JSON')
     parser.add_argument('out_dir', nargs='?', help='folder of the shards')
     parser.add_argument(
@@ -385,7 +388,6 @@ def verify(out_dir: Path, count: int, workers: int, run_jobs) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
     from batch_jobs import run_jobs
     if args.verify is not None:
         out_dir = Path(args.verify)

@@ -19,10 +19,13 @@ After the export, onnxruntime (CPU) and PyTorch run on the same random inputs
 with 1 if it exceeds --atol (the file is kept for inspection), or if the
 config, checkpoint or export fails. Needs requirements/deploy.txt.
 """
-import argparse
 import pickle
 import sys
 from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch, MMEngine and cavmae_mm are imported.
@@ -34,18 +37,13 @@ MODALITIES = ('multimodal', 'audioonly', 'videoonly', 'missingaudioonly',
 DEFAULT_OPSET = 17
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
-
-
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('config', help='config file of the recognizer')
-    parser.add_argument('checkpoint', help='finetuned checkpoint')
+    parser = cli_common.make_parser(__doc__)
+    cli_common.add_model_args(
+        parser,
+        'config file of the recognizer',
+        'finetuned checkpoint',
+        device=None)
     parser.add_argument(
         '--out', type=Path, required=True, help='the .onnx file to write')
     parser.add_argument(
@@ -60,22 +58,11 @@ def main(argv=None) -> int:
         default=1e-4,
         help='largest accepted |onnxruntime - PyTorch| of '
         'the logits')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='config overrides, key=value')
     args = parser.parse_args(argv)
-    from cavmae_mm.apis import init_model
     from cavmae_mm.apis.deployment import ONNX_INPUTS, check_onnx, export_onnx
-    from cavmae_mm.utils.tool_config import parse_cfg_options
 
     try:
-        model = init_model(
-            args.config,
-            args.checkpoint,
-            device='cpu',
-            cfg_options=parse_cfg_options(args.cfg_options))
+        model = cli_common.start_model(args, device='cpu')
     except (OSError, KeyError, ValueError, TypeError, RuntimeError,
             SyntaxError, pickle.UnpicklingError) as err:
         print(

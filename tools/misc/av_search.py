@@ -14,40 +14,27 @@ config); --checkpoint defaults to the model-zoo entry's download URL
 (downloaded once into torch hub's cache). Prints the top matches and, with
 --out, writes JSON. Exit code 1 if a gallery file could not be used.
 """
-import argparse
 import json
 import sys
 from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch, MMEngine and cavmae_mm are imported.
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
-
-
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument('gallery', nargs='+', help='videos, folders, lists')
     parser.add_argument(
         '--query', required=True, help='an audio file, an image or a video')
-    parser.add_argument(
-        '--config',
-        default='cavmae-scale++_as2m',
-        help='config file or model-zoo name')
-    parser.add_argument(
-        '--checkpoint',
-        help='checkpoint file or URL; none: '
-        "the model-zoo entry's weights")
+    cli_common.add_zoo_model_args(parser, 'cavmae-scale++_as2m')
     parser.add_argument(
         '--topk', type=int, default=10, help='matches to print')
     parser.add_argument('--out', type=Path, help='JSON file of the matches')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
     parser.add_argument(
         '--batch-size',
         type=int,
@@ -55,19 +42,10 @@ def main(argv=None) -> int:
         help='gallery clips per forward pass')
     parser.add_argument(
         '--workers', type=int, default=0, help='decoding processes')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='override config entries, key=value')
     args = parser.parse_args(argv)
-    from cavmae_mm.apis import av_search, init_model
-    from cavmae_mm.utils.model_zoo import resolve_model
-    from cavmae_mm.utils.tool_config import parse_cfg_options
+    from cavmae_mm.apis import av_search
     try:
-        config, checkpoint = resolve_model(args.config, args.checkpoint)
-        model = init_model(config, checkpoint, args.device,
-                           parse_cfg_options(args.cfg_options))
+        model = cli_common.start_model(args, zoo=True)
         found = av_search(
             model,
             args.gallery,

@@ -12,18 +12,16 @@ exponential moving average during training, this averages the saved epoch
 ends uniformly after training: the finetuning recipes keep every epoch's
 checkpoint (CheckpointHook interval 1) so that this can run afterwards.
 """
-import argparse
 import sys
 from pathlib import Path
 from typing import List
 
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
+
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch and cavmae_mm are imported.
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
 
 
 def average_state_dicts(paths: List[Path]) -> dict:
@@ -58,10 +56,7 @@ def average_state_dicts(paths: List[Path]) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument(
         'work_dir', nargs='?', type=Path, help='folder with epoch_{n}.pth')
     parser.add_argument('--start', type=int, help='first epoch (wa_start)')

@@ -18,9 +18,12 @@ with --datalist, the same pipeline on another datalist. Writes a .pt with
 feature, or, with an output folder (no .pt suffix), one .npy per feature
 plus video_ids.txt.
 """
-import argparse
 import sys
 from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch, MMEngine and cavmae_mm are imported.
@@ -29,21 +32,9 @@ from pathlib import Path
 FEATURES = ('audio', 'visual', 'joint')
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
-
-
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('config', help='config file or model-zoo name')
-    parser.add_argument(
-        'checkpoint',
-        help="checkpoint file or URL (this "
-        "package's or official)")
+    parser = cli_common.make_parser(__doc__)
+    cli_common.add_model_args(parser)
     parser.add_argument(
         '--out',
         type=Path,
@@ -76,23 +67,12 @@ def main(argv=None) -> int:
         type=int,
         help="decoding processes / loader workers; none: "
         "0 with --inputs, else the config's")
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='override config entries, key=value')
     args = parser.parse_args(argv)
     from mmengine.runner import Runner
 
-    from cavmae_mm.apis import embed_files, extract_features, init_model
-    from cavmae_mm.utils.tool_config import parse_cfg_options
+    from cavmae_mm.apis import embed_files, extract_features
 
-    model = init_model(
-        args.config,
-        args.checkpoint,
-        device=args.device,
-        cfg_options=parse_cfg_options(args.cfg_options))
+    model = cli_common.start_model(args)
     if args.inputs:
         try:
             result = embed_files(

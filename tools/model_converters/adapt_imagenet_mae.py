@@ -15,18 +15,19 @@ without the cls token go to the visual tables; the decoder is copied, and
 audio predictor. Everything else keeps the model's own initialisation
 (sin-cos audio tables, modality embeddings), drawn with ``--seed``.
 """
-import argparse
 import sys
 from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch and cavmae_mm are imported.
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument('src', type=Path, help='vision-MAE checkpoint')
     parser.add_argument('dst', type=Path, help='file to write')
     parser.add_argument(

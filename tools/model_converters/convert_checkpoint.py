@@ -19,15 +19,18 @@ import argparse
 import sys
 from pathlib import Path
 
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
+
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch and cavmae_mm are imported.
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Convert official CAV-MAE checkpoints to cavmae_mm '
-        '(or back with --reverse).',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = cli_common.make_parser(
+        __doc__, 'Convert official CAV-MAE checkpoints to cavmae_mm '
+        '(or back with --reverse).')
     parser.add_argument('src', type=Path, help='checkpoint to read')
     parser.add_argument('dst', type=Path, help='file to write')
     parser.add_argument(

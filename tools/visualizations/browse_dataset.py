@@ -25,16 +25,15 @@ import re
 import sys
 from pathlib import Path
 
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
+
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before matplotlib, torch and cavmae_mm are imported.
 
 #: label weights above this share of the top weight are named
 LABEL_SHARE = 0.05
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
 
 
 def positive_int(text: str) -> int:
@@ -45,10 +44,7 @@ def positive_int(text: str) -> int:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser = cli_common.make_parser(__doc__)
     parser.add_argument('config', help='config file or model-zoo name')
     parser.add_argument(
         'output_dir', type=Path, help='folder for the PNG files (created)')
@@ -65,11 +61,8 @@ def parse_args(argv=None):
         default=10,
         help='samples to draw (the first ones; all when the '
         'dataset is smaller)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='override config entries (e.g. '
+    cli_common.add_cfg_options(
+        parser, 'override config entries (e.g. '
         'train_dataloader.dataset.dataset.data_root=/data)')
     return parser, parser.parse_args(argv)
 
@@ -179,11 +172,8 @@ def main(argv=None) -> int:
     from mmengine.registry import init_default_scope
 
     from cavmae_mm.registry import DATASETS
-    from cavmae_mm.utils.tool_config import load_config, parse_cfg_options
-    try:
-        options = parse_cfg_options(args.cfg_options)
-    except ValueError as err:
-        parser.error(str(err))
+    from cavmae_mm.utils.tool_config import load_config
+    options = cli_common.cfg_options(args, parser)
     try:
         cfg = load_config(args.config, options)
         init_default_scope(cfg.get('default_scope', 'cavmae_mm'))

@@ -11,9 +11,12 @@ predicted). Use configs/cavmae-inpaint_vggsound.py with the no-norm-pix
 checkpoint (CAV-MAE-Base-NoNorm), as the official src/inpaint.py; any
 pretraining config works with --cfg-options model.head.norm_pix=False.
 """
-import argparse
 import sys
 from pathlib import Path
+
+# tools/, for the shared command line (cli_common.py)
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import cli_common  # noqa: E402
 
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before torch, matplotlib, MMEngine and cavmae_mm are imported.
@@ -52,18 +55,10 @@ def draw(result: dict, index: int, title: str, path: Path) -> None:
     plt.close(fig)
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
-                    argparse.RawDescriptionHelpFormatter):
-    """Each option's default in its help; the epilog as written."""
-
-
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=HelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('config', help='pretraining (CAVMAE) config file')
-    parser.add_argument('checkpoint', help='its checkpoint file or URL')
+    parser = cli_common.make_parser(__doc__)
+    cli_common.add_model_args(parser, 'pretraining (CAVMAE) config file',
+                              'its checkpoint file or URL')
     parser.add_argument(
         '--out-dir',
         type=Path,
@@ -86,26 +81,15 @@ def main(argv=None) -> int:
         "the config's")
     parser.add_argument(
         '--seed', type=int, default=0, help='seed of the masks')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        metavar='KEY=VALUE',
-        help='override config entries, key=value')
     args = parser.parse_args(argv)
     import torch
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import build_from_cfg
     from mmengine.utils import ProgressBar
 
-    from cavmae_mm.apis import init_model, inpaint
+    from cavmae_mm.apis import inpaint
     from cavmae_mm.registry import DATASETS
-    from cavmae_mm.utils.tool_config import parse_cfg_options
-    model = init_model(
-        args.config,
-        args.checkpoint,
-        device=args.device,
-        cfg_options=parse_cfg_options(args.cfg_options))
+    model = cli_common.start_model(args)
     if not hasattr(model, 'reconstruct'):
         print(
             'error: inpainting needs a pretraining (CAVMAE) config',

@@ -2,11 +2,11 @@
 from .audio import (AUDIOSET_MEAN, AUDIOSET_STD, AudioFrontEnd, FbankNoiseRoll,
                     KaldiFbank, LoadAudio, LoadAudioFromVideo, NormalizeFbank,
                     PadCropFbank, SpecAugment, WaveformAsInput)
+from .decode import DecodeAudio, DecodeOfficialFrames
 from .frames import (LoadFrames, ResizeCenterCrop, SelectFrames,
                      SelectVideoFrames, frame_file, resize_center_crop)
 from .labels import EncodeLabels
 from .mixup import AudioVisualMixup, mix_samples
-from .raw_media import DecodeAudio, DecodeOfficialFrames
 
 __all__ = [
     'AUDIOSET_MEAN', 'AUDIOSET_STD', 'AudioFrontEnd', 'FbankNoiseRoll',

@@ -1,7 +1,9 @@
 """Raw video and audio files as model inputs, without offline extraction.
 
-A config's test pipeline starts from extracted files (``LoadAudio``,
-``SelectFrames`` + ``LoadFrames``) and ends with labels and packing.
+The data side of inference on raw files (the transforms that decode them
+are in :mod:`cavmae_mm.datasets.transforms.decode`). A config's test
+pipeline starts from extracted files (``LoadAudio``, ``SelectFrames`` +
+``LoadFrames``) and ends with labels and packing.
 :func:`split_test_pipeline` keeps what the pipeline does to the audio and to
 the frames and replaces the loading steps by ``DecodeAudio`` and
 ``DecodeOfficialFrames``, which read a video or audio file the way the
@@ -17,11 +19,12 @@ from mmaction.structures import ActionDataSample
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset
 
-from cavmae_mm.datasets.transforms.frames import resize_center_crop
+from cavmae_mm.models.modality import MODALITY_PATHS, modalities_of
 from cavmae_mm.registry import TRANSFORMS
 from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
 from cavmae_mm.utils.video_io import (VIDEO_EXTENSIONS, MediaError,
                                       probe_streams)
+from .transforms.frames import resize_center_crop
 
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS + AUDIO_EXTENSIONS
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
@@ -38,16 +41,11 @@ _FRAME_STEPS = ('ResizeCenterCrop', )
 _LABEL_STEPS = ('EncodeLabels', )
 _PACK = 'PackActionInputs'
 
-#: Which modalities each recognizer modality reads.
-#: (The official names: ``missingaudioonly`` is the audio-only evaluation of
-#: a model finetuned on both modalities, ``missingvideoonly`` the video-only
-#: one.)
-NEEDS = dict(
-    multimodal=('audio', 'visual'),
-    audioonly=('audio', ),
-    videoonly=('visual', ),
-    missingaudioonly=('audio', ),
-    missingvideoonly=('visual', ))
+#: Which modalities each recognizer modality reads (derived from the
+#: encoder paths of :data:`cavmae_mm.models.modality.MODALITY_PATHS`; e.g.
+#: ``missingaudioonly``, the official audio-only evaluation of a model
+#: finetuned on both modalities, reads the audio).
+NEEDS = {modality: modalities_of(modality) for modality in MODALITY_PATHS}
 
 
 class RawPipelines(NamedTuple):
