@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from cavmae_mm.apis import RawMediaClassifier, init_model
     from cavmae_mm.apis.raw_media import collect_inputs
-    from cavmae_mm.utils.model_zoo import resolve_model
+    from cavmae_mm.checkpoint import resolve_model
     from cavmae_mm.utils.tool_config import parse_cfg_options
     try:
         config, checkpoint = resolve_model(args.config, args.checkpoint)

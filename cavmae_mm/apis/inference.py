@@ -9,11 +9,11 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 from torch import nn
 
+from cavmae_mm.checkpoint import init_quietly, load_weights
 from cavmae_mm.datasets.audio_visual_dataset import read_label_csv
 from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.setup_env import register_all_modules
 from cavmae_mm.utils.tool_config import load_config
-from cavmae_mm.utils.weights import init_quietly, load_weights
 from .raw_media import (RawMediaLoader, collect_inputs, model_batch,
                         raw_batches, test_pipeline_of)
 
@@ -42,7 +42,7 @@ def init_model(config: Union[str, Path, Config],
             checkpoint as released (converted in memory) or an http(s) URL
             (downloaded once into torch hub's cache). Every tensor of the
             model must come from it (see
-            :func:`cavmae_mm.utils.weights.load_weights`). Without it the
+            :func:`cavmae_mm.checkpoint.load_weights`). Without it the
             model has random initial weights; a config's ``Pretrained``
             init_cfg (the start of a training run) is not loaded.
         device (str | torch.device): Where to put the model.

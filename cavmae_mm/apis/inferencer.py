@@ -6,8 +6,8 @@ from mmengine.config import Config
 from mmengine.infer import BaseInferencer
 from torch import nn
 
+from cavmae_mm.checkpoint import get_model, resolve_model
 from cavmae_mm.registry import SCOPE
-from cavmae_mm.utils.model_zoo import get_model, resolve_model
 from .inference import InputsType, RawMediaClassifier, init_model
 from .raw_media import collect_inputs
 

@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Union
 
 from mmengine.config import Config, DictAction
 
-from .model_zoo import resolve_config
+from cavmae_mm.checkpoint.model_zoo import resolve_config
 
 
 def parse_cfg_options(items: Optional[Sequence[str]]) -> dict:

@@ -240,9 +240,9 @@ def device_peak_tflops(device: str, given: Optional[float]) -> Optional[float]:
 def benchmark_models(args) -> Dict:
     import torch
 
+    from cavmae_mm.checkpoint import init_quietly
     from cavmae_mm.models.flops import pretrain_flops, recognizer_flops
     from cavmae_mm.registry import MODELS
-    from cavmae_mm.utils.weights import init_quietly
     torch.manual_seed(0)
     chosen = default_setting(args.device)
     for key in ('precision', 'attention'):

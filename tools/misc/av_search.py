@@ -62,7 +62,7 @@ def main(argv=None) -> int:
         help='override config entries, key=value')
     args = parser.parse_args(argv)
     from cavmae_mm.apis import av_search, init_model
-    from cavmae_mm.utils.model_zoo import resolve_model
+    from cavmae_mm.checkpoint import resolve_model
     from cavmae_mm.utils.tool_config import parse_cfg_options
     try:
         config, checkpoint = resolve_model(args.config, args.checkpoint)

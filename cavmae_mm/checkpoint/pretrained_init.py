@@ -7,7 +7,7 @@ A model config names its starting checkpoint the OpenMMLab way::
 
 and ``init_weights`` (what the runner calls before training) initialises
 every part as usual and then loads that checkpoint with
-:func:`cavmae_mm.utils.weights.load_pretrained`: official checkpoints are
+:func:`cavmae_mm.checkpoint.load_pretrained`: official checkpoints are
 read as released, the parts a recipe replaces are summarised in one line,
 and a missing file is an error that says which model-zoo entry provides it.
 ``model.init_cfg=None`` starts from random weights on purpose.
@@ -17,7 +17,7 @@ from typing import Optional
 
 from mmengine.logging import print_log
 
-from cavmae_mm.utils.weights import is_url, load_pretrained
+from .loading import is_url, load_pretrained
 
 
 def pretrained_checkpoint(init_cfg) -> Optional[str]:
@@ -33,7 +33,7 @@ def pretrained_checkpoint(init_cfg) -> Optional[str]:
 
 def how_to_get(checkpoint: str) -> str:
     """One sentence on where the missing ``checkpoint`` comes from."""
-    from cavmae_mm.utils.model_zoo import find_by_default_path
+    from .model_zoo import find_by_default_path
     entry = find_by_default_path(checkpoint)
     if entry is None:
         source = 'Point model.init_cfg.checkpoint at the pretrained file'

@@ -6,8 +6,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from cavmae_mm.utils.model_zoo import find_by_default_path
-from cavmae_mm.utils.official_checkpoint import mm_to_official
+from cavmae_mm.checkpoint import find_by_default_path, mm_to_official
 from tests.helpers import randomize_, tiny_pretrain_cfg, tiny_recognizer_cfg
 
 ROOT = Path(__file__).resolve().parents[2]

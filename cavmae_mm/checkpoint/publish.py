@@ -20,7 +20,7 @@ from typing import Any, Dict, List, NamedTuple, Sequence
 import torch
 from torch import Tensor
 
-from .weights import CheckpointError, load_error_reason, read_checkpoint_file
+from .loading import CheckpointError, load_error_reason, read_checkpoint_file
 
 #: What a published checkpoint keeps by default.
 DEFAULT_KEYS = ('meta', 'state_dict')

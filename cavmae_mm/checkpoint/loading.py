@@ -28,8 +28,8 @@ import torch
 from mmengine.logging import MMLogger, print_log
 from torch import Tensor, nn
 
-from .official_checkpoint import (MODULE_PREFIX, CheckpointMismatch,
-                                  official_to_mm, strip_module_prefix)
+from .official import (MODULE_PREFIX, CheckpointMismatch, official_to_mm,
+                       strip_module_prefix)
 
 #: Top-level modules of this package's models; a state dict with none of
 #: them is read as an official checkpoint.
