@@ -139,7 +139,7 @@ def start_model(args: argparse.Namespace,
     from cavmae_mm.apis import init_model
     config, checkpoint = args.config, args.checkpoint
     if zoo:
-        from cavmae_mm.utils.model_zoo import resolve_model
+        from cavmae_mm.checkpoint import resolve_model
         config, checkpoint = resolve_model(config, checkpoint)
     return init_model(config, checkpoint, device or args.device,
                       cfg_options(args))

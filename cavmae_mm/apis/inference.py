@@ -8,10 +8,10 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
+from cavmae_mm.checkpoint import init_quietly, load_weights
 from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.setup_env import register_all_modules
 from cavmae_mm.utils.tool_config import load_config
-from cavmae_mm.utils.weights import init_quietly, load_weights
 
 
 def init_model(config: Union[str, Path, Config],
@@ -28,7 +28,7 @@ def init_model(config: Union[str, Path, Config],
             checkpoint as released (converted in memory) or an http(s) URL
             (downloaded once into torch hub's cache). Every tensor of the
             model must come from it (see
-            :func:`cavmae_mm.utils.weights.load_weights`). Without it the
+            :func:`cavmae_mm.checkpoint.load_weights`). Without it the
             model has random initial weights; a config's ``Pretrained``
             init_cfg (the start of a training run) is not loaded.
         device (str | torch.device): Where to put the model.

@@ -7,9 +7,9 @@ from mmengine.config import Config
 from mmengine.infer import BaseInferencer
 from torch import nn
 
+from cavmae_mm.checkpoint import get_model, resolve_model
 from cavmae_mm.datasets.raw_media_dataset import collect_inputs
 from cavmae_mm.registry import SCOPE
-from cavmae_mm.utils.model_zoo import get_model, resolve_model
 from .classify import InputsType, RawMediaClassifier, split_results
 from .inference import init_model
 

@@ -20,6 +20,7 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 from mmengine.utils.dl_utils import collect_env
 
+from cavmae_mm.checkpoint import load_pretrained, pretrained_checkpoint
 from cavmae_mm.registry import RUNNERS
 from cavmae_mm.utils.tool_config import fill_input_geometry
 from cavmae_mm.version import __version__
@@ -161,7 +162,7 @@ class CAVMAERunner(Runner):
         not resume is where training starts: the model's own pretrained
         initialisation (a model-level ``Pretrained`` init_cfg) is skipped
         and the file goes through the same strict loader
-        (:func:`cavmae_mm.utils.weights.load_pretrained`: official files as
+        (:func:`cavmae_mm.checkpoint.load_pretrained`: official files as
         released, the parts a recipe replaces reported, shapes checked)."""
         self._start_from = self._load_from if self._load_from and \
             not self._resume else None
@@ -174,7 +175,6 @@ class CAVMAERunner(Runner):
     def _init_model_weights(self) -> None:
         """MMEngine's, without the model's pretrained checkpoint when the
         run starts from ``load_from`` (see :meth:`train`)."""
-        from cavmae_mm.models.pretrained import pretrained_checkpoint
         model = self._bare_model()
         default = pretrained_checkpoint(getattr(model, 'init_cfg', None))
         if self._start_from is None or default is None:
@@ -281,7 +281,6 @@ class CAVMAERunner(Runner):
         ``load_from`` of a training start is loaded strictly (see
         :meth:`train`)."""
         if self._start_from is not None and not self._has_loaded:
-            from cavmae_mm.utils.weights import load_pretrained
             load_pretrained(self._bare_model(), self._start_from)
             self._has_loaded = True
             return

@@ -20,8 +20,8 @@ from typing import Any, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config, DictAction
 
-from cavmae_mm.models.geometry import GEOMETRY_KEYS
-from .model_zoo import resolve_config
+from cavmae_mm.checkpoint.model_zoo import resolve_config
+from cavmae_mm.geometry import GEOMETRY_KEYS
 
 
 def parse_cfg_options(items: Optional[Sequence[str]]) -> dict:

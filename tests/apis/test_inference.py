@@ -7,7 +7,7 @@ import torch
 from mmengine.runner import Runner
 
 from cavmae_mm.apis import CAVMAEInferencer, inference_recognizer, init_model
-from cavmae_mm.utils.official_checkpoint import CheckpointMismatch
+from cavmae_mm.checkpoint import CheckpointMismatch
 from tests.media_fixtures import write_config
 
 # Largest score difference between a raw mp4 and the offline route

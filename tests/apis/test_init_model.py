@@ -33,6 +33,6 @@ def test_missing_tensor_in_checkpoint_is_an_error(tmp_path, build):
     state = build(tiny_recognizer_cfg()).state_dict()
     state.pop('cls_head.fc.bias')
     torch.save(dict(state_dict=state), tmp_path / 'ck.pth')
-    from cavmae_mm.utils.official_checkpoint import CheckpointMismatch
+    from cavmae_mm.checkpoint import CheckpointMismatch
     with pytest.raises(CheckpointMismatch, match='cls_head.fc.bias'):
         init_model(cfg_file, str(tmp_path / 'ck.pth'))

@@ -92,7 +92,7 @@ def test_recipes_without_released_weights(models):
     its entry names the training config, whose recipe it states, and the
     finetuned result of the official logs; asking for its weights by name
     says so."""
-    from cavmae_mm.utils.model_zoo import resolve_model
+    from cavmae_mm.checkpoint import resolve_model
     (model, ) = [m for m in models if 'Weights' not in m]
     assert model['Name'] == 'cavmae_vggsound'
     meta = model['Metadata']

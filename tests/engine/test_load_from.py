@@ -4,8 +4,7 @@ pretrained checkpoint is skipped (it need not exist), and the file goes
 through the strict loader (an official file loads as released)."""
 import torch
 
-from cavmae_mm.utils.official_checkpoint import mm_to_official
-from cavmae_mm.utils.weights import CheckpointMismatch
+from cavmae_mm.checkpoint import CheckpointMismatch, mm_to_official
 from tests.helpers import TINY_ENCODER, randomize_, tiny_pretrain_cfg
 from tests.tool_loader import load_tool
 

@@ -1,7 +1,6 @@
 """CAVMAERunner: MMEngine's runner with a start-up log that fits a screen."""
 import re
 
-
 from cavmae_mm.engine import CAVMAERunner
 from cavmae_mm.utils.runtime import adapt_to_machine, build_runner
 from cavmae_mm.utils.tool_config import load_config

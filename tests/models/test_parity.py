@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from cavmae_mm.checkpoint import mm_to_official, official_to_mm
 from cavmae_mm.models.recognizers import MODALITY_PATHS
 from cavmae_mm.registry import MODELS
-from cavmae_mm.utils.official_checkpoint import mm_to_official, official_to_mm
 from tests.helpers import (DEC_HEADS, HEADS, randomize_, seed_all, tiny_inputs,
                            tiny_pretrain_cfg, tiny_recognizer_cfg)
 from tests.reference.official_functional import (ref_features,

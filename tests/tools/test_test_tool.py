@@ -3,8 +3,7 @@ wrong weights stop the run, --no-checkpoint baseline."""
 import pytest
 import torch
 
-from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
-                                                 mm_to_official)
+from cavmae_mm.checkpoint import CheckpointMismatch, mm_to_official
 from tests.helpers import tiny_pretrain_cfg
 from tests.tool_loader import load_tool
 

@@ -124,8 +124,7 @@ def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
         extra['noise'] = dict(
             audios=torch.rand(
                 batch, geometry.num_audio_patches, generator=gen),
-            imgs=torch.rand(
-                batch, geometry.num_visual_patches, generator=gen))
+            imgs=torch.rand(batch, geometry.num_visual_patches, generator=gen))
         extra['noise'] = {k: v.to(device) for k, v in extra['noise'].items()}
     if kind == 'finetune':
         classes = model.cls_head.num_classes
@@ -241,9 +240,9 @@ def device_peak_tflops(device: str, given: Optional[float]) -> Optional[float]:
 def benchmark_models(args) -> Dict:
     import torch
 
+    from cavmae_mm.checkpoint import init_quietly
     from cavmae_mm.models.flops import pretrain_flops, recognizer_flops
     from cavmae_mm.registry import MODELS
-    from cavmae_mm.utils.weights import init_quietly
     torch.manual_seed(0)
     chosen = default_setting(args.device)
     for key in ('precision', 'attention'):

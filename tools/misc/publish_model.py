@@ -58,8 +58,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from cavmae_mm.utils.publish import publish_checkpoint
-    from cavmae_mm.utils.weights import CheckpointError
+    from cavmae_mm.checkpoint import CheckpointError, publish_checkpoint
     try:
         published = publish_checkpoint(args.in_file, args.out_file,
                                        args.save_keys)

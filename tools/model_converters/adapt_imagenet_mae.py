@@ -44,11 +44,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     import torch
 
+    from cavmae_mm.checkpoint import (CheckpointError, CheckpointMismatch,
+                                      imagenet_mae_to_official, load_tensors,
+                                      official_to_mm)
     from cavmae_mm.registry import MODELS
-    from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
-                                                     imagenet_mae_to_official,
-                                                     official_to_mm)
-    from cavmae_mm.utils.weights import CheckpointError, load_tensors
     try:
         mae = load_tensors(args.src, key='model')
         mapped, _, _ = official_to_mm(

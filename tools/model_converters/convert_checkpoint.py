@@ -49,16 +49,16 @@ class ConversionError(Exception):
 def load_tensors(path: Path, key: str = 'state_dict') -> dict:
     """The named tensors of a checkpoint (under ``key`` if present), or
     raises ConversionError with a one-line reason."""
-    from cavmae_mm.utils import weights
+    from cavmae_mm.checkpoint import CheckpointError
+    from cavmae_mm.checkpoint import load_tensors as read_tensors
     try:
-        return weights.load_tensors(path, key)
-    except (FileNotFoundError, weights.CheckpointError) as err:
+        return read_tensors(path, key)
+    except (FileNotFoundError, CheckpointError) as err:
         raise ConversionError(str(err)) from err
 
 
 def check_against_model(path: Path, state: dict, kind: str) -> dict:
-    from cavmae_mm.utils.official_checkpoint import (compare_to_model,
-                                                     infer_model_config)
+    from cavmae_mm.checkpoint import compare_to_model, infer_model_config
     model_cfg = infer_model_config(state, kind)
     missing, unexpected = compare_to_model(state, model_cfg)
     if missing or unexpected:
@@ -76,9 +76,8 @@ def convert(src: Path,
     """Converts one file; returns a summary line."""
     import torch
 
-    from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
-                                                     mm_to_official,
-                                                     official_to_mm)
+    from cavmae_mm.checkpoint import (CheckpointMismatch, mm_to_official,
+                                      official_to_mm)
     state = load_tensors(src)
     try:
         if reverse:

@@ -242,8 +242,7 @@ class ResizeCenterCrop(BaseTransform):
     def _one(self, image) -> torch.Tensor:
         if isinstance(image, np.ndarray):
             image = Image.fromarray(image)
-        image = resize_center_crop(image, self.frame_size,
-                                   self.interpolation)
+        image = resize_center_crop(image, self.frame_size, self.interpolation)
         return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
 
     def transform(self, results: Dict) -> Dict:

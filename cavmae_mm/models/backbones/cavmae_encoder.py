@@ -7,12 +7,12 @@ from mmengine.model import BaseModule
 from timm.layers import PatchEmbed
 from torch import Tensor, nn
 
+from cavmae_mm.geometry import InputGeometry
 from cavmae_mm.registry import MODELS
 from ..layers import (AUDIO_MASK_MODES, MaskedTokens, TriNormBlock,
                       add_pos_embed, audio_as_image, fill_pos_embed,
                       init_linear_and_norm, random_masking, run_blocks,
                       structured_audio_noise)
-from ..geometry import InputGeometry
 from ..modality import PATHS, inputs_of
 
 

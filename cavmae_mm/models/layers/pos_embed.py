@@ -2,7 +2,7 @@
 
 The encoder and the decoder each hold an audio and a visual table
 (``pos_embed_a`` [1, La, D], ``pos_embed_v`` [1, Lv, D]) on the grids of
-their :class:`~cavmae_mm.models.geometry.InputGeometry` (``geometry``):
+their :class:`~cavmae_mm.geometry.InputGeometry` (``geometry``):
 :func:`add_pos_embed` creates them (zeros) with the load pre-hook
 :func:`trim_audio_pos_embed`, :func:`fill_pos_embed` fills them in
 ``init_weights``.

@@ -5,8 +5,8 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from cavmae_mm.geometry import InputGeometry
 from cavmae_mm.registry import MODELS
-from ..geometry import InputGeometry
 from ..layers import (TriNormBlock, add_pos_embed, fill_pos_embed,
                       init_linear_and_norm, run_blocks)
 

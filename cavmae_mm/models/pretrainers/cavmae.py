@@ -7,9 +7,9 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import Tensor
 
+from cavmae_mm.checkpoint import PretrainedInitMixin
 from cavmae_mm.registry import MODELS
 from ..builder import build_data_preprocessor
-from ..pretrained import PretrainedInitMixin
 
 
 @MODELS.register_module()
@@ -36,7 +36,7 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
         init_cfg (dict, optional): MMEngine initialisation config; a
             ``Pretrained`` one loads its whole checkpoint (official or this
             package's) after initialisation, see
-            :mod:`cavmae_mm.models.pretrained`.
+            :mod:`cavmae_mm.checkpoint.pretrained_init`.
     """
 
     def __init__(self,

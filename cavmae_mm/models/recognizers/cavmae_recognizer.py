@@ -5,10 +5,10 @@ from typing import Dict, Optional, Tuple
 from mmaction.models.recognizers import BaseRecognizer
 from torch import Tensor
 
+from cavmae_mm.checkpoint import PretrainedInitMixin
 from cavmae_mm.registry import MODELS
 from ..builder import build_data_preprocessor, resolve_type
 from ..modality import inputs_of, paths_of
-from ..pretrained import PretrainedInitMixin
 
 
 @MODELS.register_module()
@@ -36,7 +36,7 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
         init_cfg (dict, optional): ``dict(type='Pretrained',
             checkpoint=...)`` starts finetuning from a pretrained (or
             finetuned) checkpoint, official or this package's (see
-            :mod:`cavmae_mm.models.pretrained`).
+            :mod:`cavmae_mm.checkpoint.pretrained_init`).
     """
 
     def __init__(self,

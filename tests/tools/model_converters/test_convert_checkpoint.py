@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from cavmae_mm.checkpoint import mm_to_official
 from cavmae_mm.registry import MODELS
-from cavmae_mm.utils.official_checkpoint import mm_to_official
 from tests.helpers import randomize_, tiny_inputs, tiny_recognizer_cfg
 from tests.tool_loader import load_tool
 

@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cavmae_mm.utils.model_zoo import find_by_default_path
-from cavmae_mm.utils.official_checkpoint import mm_to_official
+from cavmae_mm.checkpoint import find_by_default_path, mm_to_official
 from cavmae_mm.utils.tool_config import load_config
 from tests.helpers import randomize_, tiny_pretrain_cfg, tiny_recognizer_cfg
 

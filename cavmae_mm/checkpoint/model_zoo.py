@@ -60,7 +60,21 @@ def list_models() -> List[ModelInfo]:
 
 
 def _names(entry: ModelInfo) -> Tuple[str, ...]:
+    """The lower-case names an entry answers to."""
     return tuple(n.lower() for n in (entry.name, entry.official_name) if n)
+
+
+def close_names(wanted: str, entries: List[ModelInfo]) -> List[str]:
+    """Up to 5 entry names whose names or official names are close to
+    ``wanted`` (lower case), the closest first."""
+    known: Dict[str, str] = {}
+    for entry in entries:
+        for alias in _names(entry):
+            known[alias] = entry.name
+    close = difflib.get_close_matches(wanted, list(known), n=5, cutoff=0.4)
+    names = set(known[c] for c in close)
+    closest = set(known[c] for c in close[:1])
+    return sorted(names, key=lambda n: (n not in closest, n))
 
 
 def get_model(name: str) -> ModelInfo:
@@ -74,15 +88,7 @@ def get_model(name: str) -> ModelInfo:
     for entry in entries:
         if wanted in _names(entry):
             return entry
-    known: Dict[str, str] = {}
-    for entry in entries:
-        for alias in _names(entry):
-            known[alias] = entry.name
-    close = difflib.get_close_matches(wanted, list(known), n=5, cutoff=0.4)
-    suggestions = sorted({known[c]
-                          for c in close},
-                         key=lambda n: (n not in {known[c]
-                                                  for c in close[:1]}, n))
+    suggestions = close_names(wanted, entries)
     hint = (f'; close names: {", ".join(suggestions)}' if suggestions else '')
     raise ValueError(f'{name!r} is neither a config file nor a model name of '
                      f'{zoo_root() / "configs" / "metafile.yml"}{hint}')

@@ -15,12 +15,13 @@ can read the published file without cavmae_mm.
 import hashlib
 import os
 from pathlib import Path
-from typing import Any, Dict, List, NamedTuple, Sequence
+from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
 import torch
 from torch import Tensor
 
-from .weights import CheckpointError, load_error_reason, read_checkpoint_file
+from .errors import CheckpointError
+from .io import load_error_reason, read_checkpoint_file
 
 #: What a published checkpoint keeps by default.
 DEFAULT_KEYS = ('meta', 'state_dict')
@@ -92,6 +93,32 @@ def check_plain_loadable(path: Path, source: str) -> None:
         torch.serialization.add_safe_globals(allowed)
 
 
+def save_hashed(kept: Dict[str, Any], out_file: Path,
+                source: str) -> Tuple[Path, str]:
+    """Saves ``kept`` through a ``.partial`` file that a plain weights-only
+    load must accept, then renames it after its hash.
+
+    Returns:
+        tuple: The file written and its SHA-256.
+
+    Raises:
+        CheckpointError: A plain weights-only load refuses the entries
+            (nothing is left behind).
+    """
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_file.with_name(out_file.name + '.partial')
+    torch.save(kept, partial)
+    try:
+        check_plain_loadable(partial, source)
+    except CheckpointError:
+        partial.unlink()
+        raise
+    digest = sha256_of(partial)
+    final = hashed_name(out_file, digest)
+    os.replace(partial, final)
+    return final, digest
+
+
 def publish_checkpoint(in_file: Path,
                        out_file: Path,
                        keys: Sequence[str] = DEFAULT_KEYS) -> Published:
@@ -108,15 +135,5 @@ def publish_checkpoint(in_file: Path,
     kept = strip_checkpoint(checkpoint, str(in_file), keys)
     dropped = [str(k) for k in checkpoint if k not in kept] if \
         'state_dict' in checkpoint else []
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    partial = out_file.with_name(out_file.name + '.partial')
-    torch.save(kept, partial)
-    try:
-        check_plain_loadable(partial, str(in_file))
-    except CheckpointError:
-        partial.unlink()
-        raise
-    digest = sha256_of(partial)
-    final = hashed_name(out_file, digest)
-    os.replace(partial, final)
+    final, digest = save_hashed(kept, out_file, str(in_file))
     return Published(final, digest, list(kept), dropped)

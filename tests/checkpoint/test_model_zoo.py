@@ -3,8 +3,8 @@ names are close."""
 import pytest
 import yaml
 
-from cavmae_mm.utils.model_zoo import (find_by_default_path, get_model,
-                                       list_models, resolve_config, zoo_root)
+from cavmae_mm.checkpoint import (find_by_default_path, get_model, list_models,
+                                  resolve_config, zoo_root)
 
 
 def test_every_metafile_entry_can_be_named():

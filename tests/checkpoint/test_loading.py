@@ -7,10 +7,9 @@ import threading
 import pytest
 import torch
 
-from cavmae_mm.utils.official_checkpoint import (CheckpointMismatch,
-                                                 mm_to_official)
-from cavmae_mm.utils.weights import (CheckpointError, load_pretrained,
-                                     load_weights, read_checkpoint)
+from cavmae_mm.checkpoint import (CheckpointError, CheckpointMismatch,
+                                  load_pretrained, load_weights,
+                                  mm_to_official, read_checkpoint)
 from tests.helpers import (logged_lines, randomize_, tiny_pretrain_cfg,
                            tiny_recognizer_cfg)
 

@@ -7,21 +7,28 @@ A model config names its starting checkpoint the OpenMMLab way::
 
 and ``init_weights`` (what the runner calls before training) initialises
 every part as usual and then loads that checkpoint with
-:func:`cavmae_mm.utils.weights.load_pretrained`: official checkpoints are
+:func:`cavmae_mm.checkpoint.load_pretrained`: official checkpoints are
 read as released, the parts a recipe replaces are summarised in one line,
 and a missing file is an error that says which model-zoo entry provides it.
 ``model.init_cfg=None`` starts from random weights on purpose.
 """
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from mmengine.logging import print_log
 
-from cavmae_mm.utils.weights import is_url, load_pretrained
+from .download import is_url
+from .loading import load_pretrained
+from .model_zoo import find_by_default_path
 
 
-def pretrained_checkpoint(init_cfg) -> Optional[str]:
-    """The checkpoint of a model-level ``Pretrained`` init_cfg, or None."""
+def pretrained_checkpoint(init_cfg: Any) -> Optional[str]:
+    """The checkpoint of a model-level ``Pretrained`` init_cfg, or None.
+
+    Raises:
+        ValueError: The init_cfg has a ``prefix`` (it takes the whole
+            checkpoint).
+    """
     if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
         if init_cfg.get('prefix'):
             raise ValueError('a model-level Pretrained init_cfg takes the '
@@ -33,7 +40,6 @@ def pretrained_checkpoint(init_cfg) -> Optional[str]:
 
 def how_to_get(checkpoint: str) -> str:
     """One sentence on where the missing ``checkpoint`` comes from."""
-    from cavmae_mm.utils.model_zoo import find_by_default_path
     entry = find_by_default_path(checkpoint)
     if entry is None:
         source = 'Point model.init_cfg.checkpoint at the pretrained file'
@@ -51,6 +57,13 @@ class PretrainedInitMixin:
     init_cfg through :func:`load_pretrained`."""
 
     def init_weights(self) -> None:
+        """The parts' own initialisation, then the ``Pretrained``
+        checkpoint's tensors.
+
+        Raises:
+            FileNotFoundError: The checkpoint file does not exist (the
+                message says where to get it).
+        """
         checkpoint = pretrained_checkpoint(self.init_cfg)
         if checkpoint is None:
             super().init_weights()
