@@ -3,4 +3,4 @@
 # Published: 37.7 mAP.
 _base_ = ['./cavmae-ft_as20k.py']
 
-model = dict(modality='audioonly')
+model = dict(modality='audio')  # the official 'audioonly'

@@ -3,4 +3,4 @@
 # Published: 20.0 mAP.
 _base_ = ['./cavmae-ft_as20k.py']
 
-model = dict(modality='videoonly')
+model = dict(modality='visual')  # the official 'videoonly'

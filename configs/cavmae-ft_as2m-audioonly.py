@@ -3,4 +3,4 @@
 # Published: 46.6 mAP.
 _base_ = ['./cavmae-ft_as2m.py']
 
-model = dict(modality='audioonly')
+model = dict(modality='audio')  # the official 'audioonly'

@@ -2,4 +2,4 @@
 # audioonly. Published: 59.8 accuracy.
 _base_ = ['./cavmae-ft_vggsound.py']
 
-model = dict(modality='audioonly')
+model = dict(modality='audio')  # the official 'audioonly'

@@ -7,5 +7,8 @@
 #       cav-mae-base-nonorm_mm.pth --out-dir work_dirs/inpainting --num 8
 _base_ = ['./cavmae-retrieval_vggsound.py']
 
-model = dict(head=dict(norm_pix=False), mask_ratio_a=0.75, mask_ratio_v=0.75)
+model = dict(
+    reconstruction_head=dict(norm_pix=False),
+    mask_ratio_a=0.75,
+    mask_ratio_v=0.75)
 test_dataloader = dict(dataset=dict(ann_file='vgg_test_cleaned.json'))

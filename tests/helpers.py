@@ -36,7 +36,8 @@ def tiny_pretrain_cfg(**overrides):
         type='CAVMAE',
         backbone=copy.deepcopy(TINY_ENCODER),
         neck=copy.deepcopy(TINY_DECODER),
-        head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
+        reconstruction_head=dict(
+            type='CAVMAEReconstructionHead', norm_pix=True),
         contrastive_head=dict(type='CAVMAEContrastiveHead'))
     cfg.update(overrides)
     return cfg
@@ -110,7 +111,7 @@ model = dict(
                   modality_specific_depth=2, num_heads=4),
     neck=dict(type='CAVMAEDecoder', embed_dim=32, decoder_embed_dim=16,
               depth=2, num_heads=2),
-    head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
+    reconstruction_head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
     contrastive_head=dict(type='CAVMAEContrastiveHead'))
 audio = [dict(type='LoadAudio'), dict(type='AudioFrontEnd')]
 frames = [dict(type='LoadFrames'), dict(type='ResizeCenterCrop'),

@@ -41,7 +41,7 @@ def parse_args(argv=None):
         '--metrics-out', help='also write the metrics to this JSON file')
     cli_common.add_cfg_options(
         parser, 'override config entries, key=value (e.g. '
-        'model.modality=missingaudioonly)')
+        'model.modality=audio_without_visual)')
     parser.add_argument(
         '--launcher',
         default='none',

@@ -63,8 +63,8 @@ class RawMediaClassifier:
     audio; the 10 frames at the official timestamps), then goes through the
     config's test pipeline (fbank, normalisation, resize/crop; all 10 frames
     averaged when the config tests that way). A file that lacks a modality
-    runs the path the model supports for it (a multimodal model:
-    ``missingaudioonly`` / ``missingvideoonly``).
+    runs the path the model supports for it (an audio-visual model:
+    ``audio_without_visual`` / ``visual_without_audio``).
 
     Args:
         model (nn.Module): A ``CAVMAERecognizer`` from

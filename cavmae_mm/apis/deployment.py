@@ -32,16 +32,16 @@ from mmengine.logging import print_log
 from torch import Tensor, nn
 
 from cavmae_mm.models.layers import set_fused_attention
-from cavmae_mm.models.modality import MODALITY_PATHS, modalities_of
+from cavmae_mm.models.modality import (MODALITY_PATHS, modalities_of,
+                                       modality_name)
 from cavmae_mm.models.recognizers import CAVMAERecognizer
 
 #: ONNX input name of each encoder modality.
 INPUT_NAMES: Dict[str, str] = {'audio': 'fbank', 'visual': 'frames'}
 
-#: Graph inputs of each recognizer modality, in graph order. As in the
-#: official code, ``missingaudioonly`` is a model finetuned on both
-#: modalities given only the audio (fbank), ``missingvideoonly`` one
-#: given only the frames.
+#: Graph inputs of each recognizer modality, in graph order (e.g.
+#: ``audio_without_visual``, the official ``missingaudioonly``: a model
+#: finetuned on both modalities given only the audio, takes fbank).
 ONNX_INPUTS: Dict[str, Tuple[str, ...]] = {
     modality: tuple(INPUT_NAMES[m] for m in modalities_of(modality))
     for modality in MODALITY_PATHS
@@ -90,10 +90,8 @@ class RecognizerOnnxWrapper(nn.Module):
                 f'{type(model.data_preprocessor).__name__} has no '
                 'normalize_images(); cannot put the frame normalisation '
                 'into the graph')
-        modality = model.modality if modality is None else modality
-        if modality not in ONNX_INPUTS:
-            raise ValueError(f'modality must be one of {list(ONNX_INPUTS)}, '
-                             f'got {modality!r}')
+        modality = modality_name(model.modality if modality is
+                                 None else modality)
         self.model = copy.deepcopy(model).cpu().eval()
         self.model.modality = modality
         self.modality = modality
@@ -145,10 +143,7 @@ def dummy_inputs(model: nn.Module,
     if isinstance(model, RecognizerOnnxWrapper):
         modality = modality or model.modality
         model = model.model
-    modality = model.modality if modality is None else modality
-    if modality not in ONNX_INPUTS:
-        raise ValueError(f'modality must be one of {list(ONNX_INPUTS)}, '
-                         f'got {modality!r}')
+    modality = modality_name(model.modality if modality is None else modality)
     encoder = model.backbone
     gen = torch.Generator().manual_seed(seed)
     shapes = {

@@ -70,8 +70,8 @@ def raw_loader_for(model: nn.Module,
     """A strict raw-file loader that decodes what ``features`` need."""
     audio = 'audio' in features or 'joint' in features
     visual = 'visual' in features or 'joint' in features
-    modality = 'multimodal' if audio and visual else \
-        ('audioonly' if audio else 'videoonly')
+    modality = 'audio_visual' if audio and visual else \
+        ('audio' if audio else 'visual')
     _, pipeline = test_pipeline_of(model.cfg)
     loader = RawMediaLoader(pipeline, modality, fallback=False)
     if visual and loader.frame_mode == 'all':

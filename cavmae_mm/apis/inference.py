@@ -33,7 +33,7 @@ def init_model(config: Union[str, Path, Config],
             init_cfg (the start of a training run) is not loaded.
         device (str | torch.device): Where to put the model.
         cfg_options (dict, optional): Overrides merged into the config, as
-            ``--cfg-options`` does (e.g. ``{'model.modality': 'audioonly'}``).
+            ``--cfg-options`` does (e.g. ``{'model.modality': 'audio'}``).
 
     Returns:
         nn.Module: The model in eval mode, with ``cfg`` attached.

@@ -38,7 +38,7 @@ def inpaint(model: nn.Module,
         ``mask_v``.
     """
     out = model.reconstruct(inputs, noise=noise)
-    p = model.head.patch_size
+    p = model.reconstruction_head.patch_size
     encoder = model.backbone
     result: Dict[str, Tensor] = dict(
         mask_a=out['mask_a'], mask_v=out['mask_v'])
@@ -51,7 +51,7 @@ def inpaint(model: nn.Module,
                                            encoder.geometry.visual_grid)):
         channels = image.shape[1]
         target = patchify(image, p)
-        if model.head.norm_pix:
+        if model.reconstruction_head.norm_pix:
             mean = target.mean(dim=-1, keepdim=True)
             std = (target.var(dim=-1, keepdim=True) + 1.e-6)**.5
             pred = pred * std + mean

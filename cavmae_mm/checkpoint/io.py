@@ -20,7 +20,8 @@ from .official import MODULE_PREFIX, official_to_mm, strip_module_prefix
 
 #: Top-level modules of this package's models; a state dict with none of
 #: them is read as an official checkpoint.
-MM_MODULES = ('backbone', 'neck', 'head', 'contrastive_head', 'cls_head')
+MM_MODULES = ('backbone', 'neck', 'reconstruction_head', 'contrastive_head',
+              'cls_head')
 
 
 class LoadedState(NamedTuple):

@@ -94,7 +94,7 @@ def infer_model_config(mm_state: Dict[str, Tensor], kind: str) -> dict:
             type='CAVMAE',
             backbone=backbone,
             neck=decoder_config(mm_state, backbone),
-            head=dict(type='CAVMAEReconstructionHead'),
+            reconstruction_head=dict(type='CAVMAEReconstructionHead'),
             contrastive_head=dict(type='CAVMAEContrastiveHead'))
     return dict(
         type='CAVMAERecognizer',

@@ -16,7 +16,7 @@ from .compare import REPLACEABLE, Comparison, mismatched_keys, part_of
 PART_NAMES = dict(
     backbone='encoder',
     neck='decoder',
-    head='reconstruction head',
+    reconstruction_head='reconstruction head',
     contrastive_head='contrastive head',
     cls_head='classification head')
 #: Names listed at most in a line about one part.

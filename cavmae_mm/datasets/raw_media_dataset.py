@@ -19,7 +19,7 @@ from mmaction.structures import ActionDataSample
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset
 
-from cavmae_mm.models.modality import MODALITY_PATHS, modalities_of
+from cavmae_mm.models.modality import modalities_of, modality_name
 from cavmae_mm.registry import TRANSFORMS
 from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
 from cavmae_mm.utils.video_io import (VIDEO_EXTENSIONS, MediaError,
@@ -40,12 +40,6 @@ _FRAME_LOADERS = ('LoadFrames', 'DecordInit', 'DecordDecode')
 _FRAME_STEPS = ('ResizeCenterCrop', )
 _LABEL_STEPS = ('EncodeLabels', )
 _PACK = 'PackActionInputs'
-
-#: Which modalities each recognizer modality reads (derived from the
-#: encoder paths of :data:`cavmae_mm.models.modality.MODALITY_PATHS`; e.g.
-#: ``missingaudioonly``, the official audio-only evaluation of a model
-#: finetuned on both modalities, reads the audio).
-NEEDS = {modality: modalities_of(modality) for modality in MODALITY_PATHS}
 
 
 class RawPipelines(NamedTuple):
@@ -145,27 +139,29 @@ def choose_modality(model_modality: str,
                     fallback: bool = True) -> str:
     """The recognizer modality that serves a file with these streams.
 
-    A model finetuned on both modalities (``multimodal``) falls back to the
-    official evaluation with one modality: ``missingaudioonly`` (audio
-    only) for a file without video, ``missingvideoonly`` (frames only) for
-    one without usable audio; single-modality models need their modality.
+    A model finetuned on both modalities (``audio_visual``) falls back to
+    the official evaluation with one modality: ``audio_without_visual``
+    for a file without video, ``visual_without_audio`` for one without
+    usable audio; single-modality models need their modality (what each
+    reads: :func:`cavmae_mm.models.modality.modalities_of`).
 
     Args:
-        fallback (bool): Allow the one-modality fallback of a multimodal
-            model. Defaults to True.
+        fallback (bool): Allow the one-modality fallback of an
+            audio-visual model. Defaults to True.
 
     Raises:
         MediaError: The model cannot serve the file.
     """
-    if model_modality == 'multimodal' and fallback:
+    model_modality = modality_name(model_modality)
+    if model_modality == 'audio_visual' and fallback:
         if has_audio and has_video:
-            return 'multimodal'
+            return 'audio_visual'
         if has_video:
-            return 'missingvideoonly'
+            return 'visual_without_audio'
         if has_audio:
-            return 'missingaudioonly'
+            return 'audio_without_visual'
         raise MediaError('neither usable audio nor video')
-    needed = NEEDS[model_modality]
+    needed = modalities_of(model_modality)
     if 'audio' in needed and not has_audio:
         raise MediaError(f'the model classifies audio ({model_modality}) '
                          'and the file has no usable audio')
@@ -181,8 +177,8 @@ class RawMediaLoader:
     Args:
         pipeline (Sequence[dict]): The config's test pipeline.
         model_modality (str): What the model reads: a recognizer modality
-            (:data:`NEEDS`).
-        fallback (bool): Let a ``multimodal`` model fall back to one
+            (:data:`cavmae_mm.models.modality.MODALITY_PATHS`).
+        fallback (bool): Let an ``audio_visual`` model fall back to one
             modality for a file that lacks the other (classification). With
             False both are required (embeddings of both modalities).
             Defaults to True.
@@ -192,10 +188,8 @@ class RawMediaLoader:
                  pipeline: Sequence[dict],
                  model_modality: str,
                  fallback: bool = True) -> None:
-        if model_modality not in NEEDS:
-            raise ValueError(f'unknown modality {model_modality!r}')
+        self.model_modality = modality_name(model_modality)
         steps = split_test_pipeline(pipeline)
-        self.model_modality = model_modality
         self.fallback = fallback
         self.audio = [TRANSFORMS.build(t) for t in steps.audio]
         self.visual = [TRANSFORMS.build(t) for t in steps.visual]
@@ -223,7 +217,7 @@ class RawMediaLoader:
             raise MediaError(f'{path}: no audio or video stream')
         notes: List[str] = []
         audio: Optional[Dict] = None
-        if 'audio' in NEEDS[self.model_modality] and self.audio:
+        if 'audio' in modalities_of(self.model_modality) and self.audio:
             if streams.audio:
                 audio = self._run(self.audio, dict(filename=path))
                 if audio.get('audio_note'):
@@ -242,15 +236,16 @@ class RawMediaLoader:
             reason = '; '.join(notes + [str(err)])
             raise MediaError(f'{path}: {reason}') from err
         if modality != self.model_modality:
-            only = 'audio' if 'audio' in NEEDS[modality] else 'frames'
+            only = 'audio' if 'audio' in modalities_of(modality) \
+                else 'frames'
             notes.append(f'using {modality} ({only} only)')
         inputs = {}
-        if 'audio' in NEEDS[modality]:
+        if 'audio' in modalities_of(modality):
             # fbank, or waveforms for a model that computes fbank itself
             key = 'waveforms' if 'waveforms' in audio else 'audios'
             inputs[key] = audio[key]
         frame_inds: Optional[List[int]] = None
-        if 'visual' in NEEDS[modality]:
+        if 'visual' in modalities_of(modality):
             frames = self._run(self.visual, dict(filename=path))
             inputs['imgs'] = frames['imgs']
             frame_inds = frames['frame_inds']
@@ -283,7 +278,7 @@ class RawMediaLoader:
         frames = self._run(self.visual[1:], dict(imgs=[image]))
         return dict(
             inputs=dict(imgs=frames['imgs']),
-            modality='videoonly',
+            modality='visual',
             notes=[],
             frame_inds=None)
 

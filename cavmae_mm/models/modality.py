@@ -49,19 +49,46 @@ PATHS: Dict[str, EncoderPath] = {
     'visual_joint': EncoderPath((VISUAL, ), 'joint', 'norm'),
 }
 
-#: Encoder paths whose mean-pooled outputs a classifier of each modality
+#: A classifier's modality: the encoder paths whose mean-pooled outputs it
 #: averages.
 MODALITY_PATHS: Dict[str, Tuple[str, ...]] = {
     # both modalities through the shared block with the joint norms
-    'multimodal': ('joint', ),
+    'audio_visual': ('joint', ),
     # a model finetuned (and tested) on one modality
-    'audioonly': ('audio', ),
-    'videoonly': ('visual', ),
-    # a model finetuned on both, tested with one (the official names): the
-    # joint-norm and modality-norm passes of that modality, averaged
-    'missingaudioonly': ('audio_joint', 'audio'),
-    'missingvideoonly': ('visual_joint', 'visual'),
+    'audio': ('audio', ),
+    'visual': ('visual', ),
+    # a model finetuned on both, given one (the missing-modality
+    # evaluation): the joint-norm and modality-norm passes of that
+    # modality, averaged
+    'audio_without_visual': ('audio_joint', 'audio'),
+    'visual_without_audio': ('visual_joint', 'visual'),
 }
+
+#: The official code's names of the same modalities, accepted wherever a
+#: modality is (configs, tools, APIs) and read as the names above.
+OFFICIAL_MODALITY_NAMES: Dict[str, str] = {
+    'multimodal': 'audio_visual',
+    'audioonly': 'audio',
+    'videoonly': 'visual',
+    'missingaudioonly': 'audio_without_visual',
+    'missingvideoonly': 'visual_without_audio',
+}
+
+
+def modality_name(modality: str) -> str:
+    """The name of ``modality`` in :data:`MODALITY_PATHS` (an official name
+    is read as its alias).
+
+    Raises:
+        ValueError: Unknown modality (the message lists the known ones).
+    """
+    name = OFFICIAL_MODALITY_NAMES.get(modality, modality)
+    if name not in MODALITY_PATHS:
+        raise ValueError(
+            f'modality must be one of {list(MODALITY_PATHS)} (or the '
+            f'official names {list(OFFICIAL_MODALITY_NAMES)}), got '
+            f'{modality!r}')
+    return name
 
 
 def paths_of(modality: str) -> Tuple[str, ...]:
@@ -70,10 +97,7 @@ def paths_of(modality: str) -> Tuple[str, ...]:
     Raises:
         ValueError: Unknown modality (the message lists the known ones).
     """
-    if modality not in MODALITY_PATHS:
-        raise ValueError(f'modality must be one of {list(MODALITY_PATHS)}, '
-                         f'got {modality!r}')
-    return MODALITY_PATHS[modality]
+    return MODALITY_PATHS[modality_name(modality)]
 
 
 def modalities_of(modality: str) -> Tuple[str, ...]:

@@ -18,7 +18,7 @@ model = dict(
         decoder_embed_dim=64,
         depth=2,
         num_heads=4),
-    head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
+    reconstruction_head=dict(type='CAVMAEReconstructionHead', norm_pix=True),
     contrastive_head=dict(type='CAVMAEContrastiveHead', loss_weight=0.1),
     mask_ratio_a=0.75,
     mask_ratio_v=0.75)

@@ -43,7 +43,7 @@ def test_raw_videos_match_the_offline_route(model, media):
     worst = 0.0
     for result in out['results']:
         video_id = result['input'].rsplit('/', 1)[1][:-4]
-        assert result['modality'] == 'multimodal'
+        assert result['modality'] == 'audio_visual'
         reference = offline[video_id]
         ranked = reference.argsort(descending=True).tolist()
         assert [p['index'] for p in result['predictions']] == ranked
@@ -69,8 +69,8 @@ def test_missing_and_silent_audio_use_the_frames(model, media):
     modalities = [r['modality'] for r in out['results']]
     # official names: missingvideoonly = frames only, missingaudioonly =
     # audio only, for a model finetuned on both
-    assert modalities == ['missingvideoonly', 'missingvideoonly'] + \
-        ['missingaudioonly'] * 5
+    assert modalities == ['visual_without_audio', 'visual_without_audio'] + \
+        ['audio_without_visual'] * 5
     # the missing-modality path is the model's, not a made-up input
     model.modality = 'missingaudioonly'
     fbank = torch.randn(1, 64, 32)
@@ -92,7 +92,7 @@ def test_extracted_wav_equals_the_offline_audio(media, tiny_classifier):
     out = inference_recognizer(
         audio_model, media / 'odd' / 'extracted16k.wav', topk=3)
     (result, ) = out['results']
-    assert result['modality'] == 'audioonly'
+    assert result['modality'] == 'audio'
     raw = {p['index']: p['score'] for p in result['predictions']}
     assert torch.allclose(
         torch.tensor([raw[i] for i in range(3)]), offline, atol=1e-6)
@@ -140,8 +140,8 @@ def test_folder_without_media_and_list_files(model, media, tmp_path):
     listing.write_text(f'# clips\n{media / "videos" / "c0_001.mp4"}\n\n'
                        f'{media / "odd" / "tone.flac"}\n')
     out = inference_recognizer(model, listing)
-    assert [r['modality']
-            for r in out['results']] == ['multimodal', 'missingaudioonly']
+    assert [r['modality'] for r in out['results']
+            ] == ['audio_visual', 'audio_without_visual']
 
 
 def test_batches_and_workers_give_the_same_answers(model, media):

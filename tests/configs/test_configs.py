@@ -37,7 +37,7 @@ def test_pretrain_recipe_values(pretrain_cfg):
     assert cfg.param_scheduler[0].milestones == [10, 15, 20]
     assert cfg.param_scheduler[0].gamma == 0.5
     assert cfg.auto_scale_lr.base_batch_size == 256
-    assert cfg.model.head.norm_pix is True
+    assert cfg.model.reconstruction_head.norm_pix is True
     assert cfg.model.contrastive_head.loss_weight == 0.01
     assert cfg.model.contrastive_head.temperature == 0.05
     assert (cfg.model.mask_ratio_a, cfg.model.mask_ratio_v) == (0.75, 0.75)

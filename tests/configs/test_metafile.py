@@ -80,8 +80,8 @@ def test_entry_matches_the_official_checkpoint(models, row):
             'frequency': 'freq'
         }[mode]
         if row['notes'].startswith('inpainting'):
-            assert train.model.head.norm_pix is False
-            assert cfg.model.head.norm_pix is False
+            assert train.model.reconstruction_head.norm_pix is False
+            assert cfg.model.reconstruction_head.norm_pix is False
         bidirectional = 'bidirectional' in row['notes']
         assert train.model.contrastive_head.get('bidirectional',
                                                 False) is bidirectional

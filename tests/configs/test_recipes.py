@@ -22,20 +22,20 @@ RECIPES = {
     'cavmae_vggsound': (1e-4, 25, 120, 10, 5, None, False, False, None, None),
     'cavmae_vggsound-from-as2m':
     (5e-5, 10, 120, 10, 5, None, False, False, None, None),
-    'cavmae-ft_as2m':
-    (1e-5, 10, 48, 2, 1, 50.0, True, True, 'BCELossWithLogits', 'multimodal'),
+    'cavmae-ft_as2m': (1e-5, 10, 48, 2, 1, 50.0, True, True,
+                       'BCELossWithLogits', 'audio_visual'),
     'cavmae-ft_as2m-audioonly':
-    (1e-5, 10, 48, 2, 1, 50.0, True, True, 'BCELossWithLogits', 'audioonly'),
+    (1e-5, 10, 48, 2, 1, 50.0, True, True, 'BCELossWithLogits', 'audio'),
     'cavmae-ft_as20k': (5e-5, 15, 36, 5, 1, 100.0, False, True,
-                        'BCELossWithLogits', 'multimodal'),
-    'cavmae-ft_as20k-audioonly': (5e-5, 15, 36, 5, 1, 100.0, False, True,
-                                  'BCELossWithLogits', 'audioonly'),
+                        'BCELossWithLogits', 'audio_visual'),
+    'cavmae-ft_as20k-audioonly':
+    (5e-5, 15, 36, 5, 1, 100.0, False, True, 'BCELossWithLogits', 'audio'),
     'cavmae-ft_as20k-videoonly': (5e-5, 15, 36, 5, 1, 100.0, False, True,
-                                  'BCELossWithLogits', 'videoonly'),
+                                  'BCELossWithLogits', 'visual'),
     'cavmae-ft_vggsound': (1e-4, 10, 48, 2, 1, 10.0, True, True,
-                           'CrossEntropyLoss', 'multimodal'),
+                           'CrossEntropyLoss', 'audio_visual'),
     'cavmae-ft_vggsound-audioonly': (1e-4, 10, 48, 2, 1, 10.0, True, True,
-                                     'CrossEntropyLoss', 'audioonly'),
+                                     'CrossEntropyLoss', 'audio'),
 }
 
 
@@ -102,7 +102,7 @@ def test_recipe_matches_the_official_script(name):
     else:
         assert frontend.get('freqm', 0) == frontend.get('timem', 0) == 0
         assert cfg.train_dataloader.dataset.type == 'AudioVisualDataset'
-        assert cfg.model.head.norm_pix is True
+        assert cfg.model.reconstruction_head.norm_pix is True
         assert cfg.model.contrastive_head.loss_weight == 0.01
         assert cfg.model.mask_ratio_a == cfg.model.mask_ratio_v == 0.75
     with torch.device('meta'):
@@ -155,7 +155,7 @@ def test_inpainting_config():
     """As the official inpainting script: no-norm-pix reconstruction, 75% of
     both modalities masked, VGGSound test set, frame 5."""
     cfg = load_config(str(CONFIGS / 'cavmae-inpaint_vggsound.py'))
-    assert cfg.model.head.norm_pix is False
+    assert cfg.model.reconstruction_head.norm_pix is False
     assert cfg.model.mask_ratio_a == cfg.model.mask_ratio_v == 0.75
     dataset = cfg.test_dataloader.dataset
     assert dataset.ann_file == 'vgg_test_cleaned.json'
@@ -164,7 +164,7 @@ def test_inpainting_config():
     assert select == [dict(type='SelectFrames', mode='fixed', frame_use=5)]
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
-    assert model.head.norm_pix is False
+    assert model.reconstruction_head.norm_pix is False
 
 
 def _on_synthetic(loader_cfg, synthetic):

@@ -2,20 +2,28 @@
 modality reads, a test pipeline's raw-file steps, the modality a file gets."""
 import pytest
 
-from cavmae_mm.datasets.raw_media_dataset import (NEEDS, choose_modality,
+from cavmae_mm.datasets.raw_media_dataset import (choose_modality,
                                                   split_test_pipeline)
+from cavmae_mm.models.modality import (OFFICIAL_MODALITY_NAMES, modalities_of,
+                                       modality_name)
 from cavmae_mm.utils.video_io import MediaError
 
 
 def test_needs_follow_the_encoder_paths():
-    # what the table written out before said, now derived from
-    # cavmae_mm.models.modality
-    assert NEEDS == dict(
+    # what the table written out before said (official names), now derived
+    # from cavmae_mm.models.modality
+    needs = dict(
         multimodal=('audio', 'visual'),
         audioonly=('audio', ),
         videoonly=('visual', ),
         missingaudioonly=('audio', ),
         missingvideoonly=('visual', ))
+    for official, read in needs.items():
+        assert modalities_of(official) == read
+        assert modalities_of(OFFICIAL_MODALITY_NAMES[official]) == read
+    assert modality_name('missingaudioonly') == 'audio_without_visual'
+    with pytest.raises(ValueError, match='official names'):
+        modality_name('audio_only')
 
 
 def test_split_test_pipeline():
@@ -40,9 +48,10 @@ def test_split_test_pipeline():
 
 
 def test_choose_modality():
-    assert choose_modality('multimodal', True, True) == 'multimodal'
-    assert choose_modality('multimodal', False, True) == 'missingvideoonly'
-    assert choose_modality('multimodal', True, False) == 'missingaudioonly'
+    assert choose_modality('multimodal', True, True) == 'audio_visual'
+    assert choose_modality('audio_visual', False,
+                           True) == 'visual_without_audio'
+    assert choose_modality('multimodal', True, False) == 'audio_without_visual'
     with pytest.raises(MediaError):
         choose_modality('multimodal', False, True, fallback=False)
     with pytest.raises(MediaError, match='no usable audio'):

@@ -45,7 +45,7 @@ def test_demo_chain_learns(tmp_path):
     # the demo ends by classifying one raw test video (tools/infer.py): the
     # finetuned model names its class (videos are named c{class}_{n}.mp4)
     inferred = report['inference']
-    assert inferred['modality'] == 'multimodal'
+    assert inferred['modality'] == 'audio_visual'
     assert len(inferred['predictions']) == 4  # top-5 of 4 classes
     true_class = int(inferred['input'].rsplit('/', 1)[1][1])
     assert inferred['predictions'][0]['index'] == true_class

@@ -81,9 +81,9 @@ def test_model_flops_lists_every_use(build):
         n for n, p in recognizer.named_parameters() if p.requires_grad
     ]
     rows = model_flops(recognizer)
-    assert rows[0].name == 'audioonly (config)'
+    assert rows[0].name == 'audio (config)'
     assert {r.name.split()[0] for r in rows} == set(MODALITY_PATHS)
-    assert recognizer.modality == 'audioonly'
+    assert recognizer.modality == 'audio'
     assert trainable == [
         n for n, p in recognizer.named_parameters() if p.requires_grad
     ]

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cavmae_mm.checkpoint import mm_to_official, official_to_mm
-from cavmae_mm.models.recognizers import MODALITY_PATHS
+from cavmae_mm.models.modality import OFFICIAL_MODALITY_NAMES
 from cavmae_mm.registry import MODELS
 from tests.helpers import (DEC_HEADS, HEADS, randomize_, seed_all, tiny_inputs,
                            tiny_pretrain_cfg, tiny_recognizer_cfg)
@@ -29,8 +29,10 @@ def official_state(model):
     }
 
 
-@pytest.mark.parametrize('modality', list(MODALITY_PATHS))
+@pytest.mark.parametrize('modality', list(OFFICIAL_MODALITY_NAMES))
 def test_finetune_logits_match_reference(modality):
+    """Each modality (built by its official name, the reference's mode)
+    against the reference."""
     model = randomize_(MODELS.build(tiny_recognizer_cfg(modality=modality)))
     model.eval()
     inputs = tiny_inputs()
@@ -107,7 +109,7 @@ def test_full_size_finetuned_checkpoint_matches_reference():
         audios=torch.randn(1, 1024, 128, generator=gen),
         imgs=torch.randn(1, 3, 224, 224, generator=gen))
     with torch.no_grad():
-        for modality in MODALITY_PATHS:
+        for modality in OFFICIAL_MODALITY_NAMES:
             model.modality = modality
             ref = ref_finetune_logits(plain, inputs['audios'], inputs['imgs'],
                                       modality, 12)
@@ -123,7 +125,7 @@ def test_full_size_pretrained_checkpoint_matches_reference():
             type='CAVMAE',
             backbone=dict(type='CAVMAEEncoder'),
             neck=dict(type='CAVMAEDecoder'),
-            head=dict(type='CAVMAEReconstructionHead'),
+            reconstruction_head=dict(type='CAVMAEReconstructionHead'),
             contrastive_head=dict(type='CAVMAEContrastiveHead')))
     model.load_state_dict(converted, strict=True)
     model.eval()

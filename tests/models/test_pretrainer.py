@@ -26,7 +26,7 @@ def test_loss_entries_and_total(model):
 def test_zero_weight_skips_its_branch(build):
     calls = []
     cfg = tiny_pretrain_cfg()
-    cfg['head']['loss_weight'] = 0.0
+    cfg['reconstruction_head']['loss_weight'] = 0.0
     m = build(cfg)
     m.neck.register_forward_hook(lambda *a: calls.append('neck'))
     losses = m(tiny_inputs(), mode='loss')
@@ -37,7 +37,7 @@ def test_zero_weight_skips_its_branch(build):
     losses = build(cfg)(tiny_inputs(), mode='loss')
     assert set(losses) == {'loss_mae_a', 'loss_mae_v'}
 
-    cfg['head']['loss_weight'] = 0.0
+    cfg['reconstruction_head']['loss_weight'] = 0.0
     with pytest.raises(ValueError, match='both loss weights are 0'):
         build(cfg)
 

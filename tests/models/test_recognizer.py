@@ -23,9 +23,9 @@ def test_logits_for_every_modality(build, modality):
     model = build(tiny_recognizer_cfg(modality=modality)).eval()
     model.init_weights()
     inputs = tiny_inputs(batch=3)
-    if modality in ('audioonly', 'missingaudioonly'):
+    if modality in ('audio', 'audio_without_visual'):
         inputs.pop('imgs')
-    if modality in ('videoonly', 'missingvideoonly'):
+    if modality in ('visual', 'visual_without_audio'):
         inputs.pop('audios')
     assert model(inputs, mode='tensor').shape == (3, 5)
 

@@ -18,7 +18,7 @@ def grads_match_requires_grad(model, loss):
                                              (1.0, 0.0)])
 def test_pretrainer(build, mae, contrastive):
     cfg = tiny_pretrain_cfg()
-    cfg['head']['loss_weight'] = mae
+    cfg['reconstruction_head']['loss_weight'] = mae
     cfg['contrastive_head']['loss_weight'] = contrastive
     model = build(cfg)
     model.init_weights()

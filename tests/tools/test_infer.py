@@ -25,8 +25,8 @@ def test_infer_table_json_and_exit_code(tiny_classifier, media, tmp_path,
     ])
     assert code == 1  # the truncated file failed, the others went on
     printed = capsys.readouterr().out
-    assert '[multimodal]\ttone ' in printed
-    assert '[missingaudioonly]' in printed and 'truncated.mp4\t[error]' \
+    assert '[audio_visual]\ttone ' in printed
+    assert '[audio_without_visual]' in printed and 'truncated.mp4\t[error]' \
         in printed
     result = json.loads(out.read_text())
     assert set(result) == {'results', 'errors'}

@@ -2,11 +2,13 @@
 """Export a finetuned CAV-MAE recognizer to ONNX and check it with onnxruntime.
 
     python tools/deployment/export_onnx.py CONFIG CHECKPOINT --out model.onnx \
-        [--modality multimodal] [--opset 17] [--atol 1e-4] \
+        [--modality audio_visual] [--opset 17] [--atol 1e-4] \
         [--cfg-options key=value ...]
 
-Graph inputs (only those the modality reads; audioonly and missingvideoonly
-take fbank, videoonly and missingaudioonly take frames):
+Graph inputs (only those the modality reads; audio and audio_without_visual
+take fbank, visual and visual_without_audio take frames; the official names
+multimodal, audioonly, videoonly, missingaudioonly and missingvideoonly are
+accepted too):
   fbank   float32 [B, T, F]     normalised fbank, as the data pipeline
                                 outputs it (e.g. T=1024, F=128)
   frames  float32 [B, 3, H, W]  RGB on the 0-255 scale; the data
@@ -32,8 +34,9 @@ import cli_common  # noqa: E402
 
 #: The keys of cavmae_mm.apis.deployment.ONNX_INPUTS (the recognizer's
 #: modalities) and its DEFAULT_OPSET, without importing it.
-MODALITIES = ('multimodal', 'audioonly', 'videoonly', 'missingaudioonly',
-              'missingvideoonly')
+MODALITIES = ('audio_visual', 'audio', 'visual', 'audio_without_visual',
+              'visual_without_audio', 'multimodal', 'audioonly', 'videoonly',
+              'missingaudioonly', 'missingvideoonly')
 DEFAULT_OPSET = 17
 
 
@@ -60,6 +63,7 @@ def main(argv=None) -> int:
         'the logits')
     args = parser.parse_args(argv)
     from cavmae_mm.apis.deployment import ONNX_INPUTS, check_onnx, export_onnx
+    from cavmae_mm.models.modality import modality_name
 
     try:
         model = cli_common.start_model(args, device='cpu')
@@ -82,8 +86,9 @@ def main(argv=None) -> int:
     except (OSError, ValueError, RuntimeError) as err:  # names the file
         print(f'error: {err}', file=sys.stderr)
         return 1
-    print(f'{args.out}: {modality}, inputs '
-          f'{", ".join(ONNX_INPUTS[modality])}, opset {args.opset}')
+    name = modality_name(modality)
+    print(f'{args.out}: {name}, inputs '
+          f'{", ".join(ONNX_INPUTS[name])}, opset {args.opset}')
     print(f'max abs difference of the logits, onnxruntime vs PyTorch '
           f'(batch 2): {diff:.3e}')
     if not diff <= args.atol:

@@ -78,7 +78,7 @@ def main(argv=None) -> int:
                 depth=1 + max(
                     int(k.split('.')[2])
                     for k in mapped if k.startswith('neck.blocks.'))),
-            head=dict(type='CAVMAEReconstructionHead'),
+            reconstruction_head=dict(type='CAVMAEReconstructionHead'),
             contrastive_head=dict(type='CAVMAEContrastiveHead')))
     model.init_weights()
     state = model.state_dict()

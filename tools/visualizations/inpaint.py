@@ -9,7 +9,8 @@ PNG per clip: the audio spectrogram and the frame, each as original,
 masked input and reconstruction (visible patches kept, masked ones
 predicted). Use configs/cavmae-inpaint_vggsound.py with the no-norm-pix
 checkpoint (CAV-MAE-Base-NoNorm), as the official src/inpaint.py; any
-pretraining config works with --cfg-options model.head.norm_pix=False.
+pretraining config works with
+--cfg-options model.reconstruction_head.norm_pix=False.
 """
 import sys
 from pathlib import Path

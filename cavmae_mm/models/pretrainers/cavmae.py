@@ -17,15 +17,16 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
     """Contrastive Audio-Visual Masked Autoencoder (pretraining).
 
     Both modalities are masked independently; the kept tokens go through the
-    encoder's joint path (to the decoder ``neck`` and the reconstruction
-    ``head``) and through its audio and visual paths (to the
+    encoder's joint path (to the decoder ``neck`` and the
+    ``reconstruction_head``) and through its audio and visual paths (to the
     ``contrastive_head``). A head whose ``loss_weight`` is 0 is skipped with
     the computation only it needs.
 
     Args:
         backbone (dict): :class:`CAVMAEEncoder` config.
         neck (dict): :class:`CAVMAEDecoder` config.
-        head (dict): :class:`CAVMAEReconstructionHead` config.
+        reconstruction_head (dict): :class:`CAVMAEReconstructionHead`
+            config.
         contrastive_head (dict): :class:`CAVMAEContrastiveHead` config.
         mask_ratio_a (float): Audio masking ratio. Defaults to 0.75.
         mask_ratio_v (float): Visual masking ratio. Defaults to 0.75.
@@ -42,7 +43,7 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
     def __init__(self,
                  backbone: dict,
                  neck: dict,
-                 head: dict,
+                 reconstruction_head: dict,
                  contrastive_head: dict,
                  mask_ratio_a: float = 0.75,
                  mask_ratio_v: float = 0.75,
@@ -54,7 +55,7 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
             init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck)
-        self.head = MODELS.build(head)
+        self.reconstruction_head = MODELS.build(reconstruction_head)
         self.contrastive_head = MODELS.build(contrastive_head)
         self.mask_ratio_a = mask_ratio_a
         self.mask_ratio_v = mask_ratio_v
@@ -87,7 +88,7 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
     @property
     def with_reconstruction(self) -> bool:
         """Whether the MAE branch (decoder and reconstruction loss) runs."""
-        return self.head.loss_weight != 0
+        return self.reconstruction_head.loss_weight != 0
 
     @property
     def with_contrastive(self) -> bool:
@@ -165,9 +166,10 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
         if self.with_reconstruction:
             pred_a, pred_v = self._decode(encoded)
             losses.update(
-                self.head.loss(pred_a, pred_v, inputs['audios'],
-                               inputs['imgs'], encoded.audio_masking.mask,
-                               encoded.visual_masking.mask))
+                self.reconstruction_head.loss(pred_a, pred_v, inputs['audios'],
+                                              inputs['imgs'],
+                                              encoded.audio_masking.mask,
+                                              encoded.visual_masking.mask))
         if self.with_contrastive:
             losses.update(
                 self.contrastive_head.loss(encoded.paths['audio'],

@@ -8,7 +8,7 @@ from torch import Tensor
 from cavmae_mm.checkpoint import PretrainedInitMixin
 from cavmae_mm.registry import MODELS
 from ..builder import build_data_preprocessor, resolve_type
-from ..modality import inputs_of, paths_of
+from ..modality import inputs_of, modality_name, paths_of
 
 
 @MODELS.register_module()
@@ -24,9 +24,14 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
     Args:
         backbone (dict): :class:`CAVMAEEncoder` config.
         cls_head (dict): :class:`CAVMAEClsHead` config.
-        modality (str): One of ``MODALITY_PATHS``. Defaults to
-            'multimodal'. Set it from the config (e.g. ``--cfg-options
-            model.modality=missingaudioonly``) to test another modality.
+        modality (str): One of ``MODALITY_PATHS`` ('audio_visual',
+            'audio', 'visual', 'audio_without_visual',
+            'visual_without_audio') or its official name ('multimodal',
+            'audioonly', 'videoonly', 'missingaudioonly',
+            'missingvideoonly'). Defaults to 'audio_visual'. Set it from the
+            config (e.g. ``--cfg-options
+            model.modality=audio_without_visual``) to test another
+            modality.
         freeze_backbone (bool): Linear probing: only the head trains (the
             reference's ``freeze_base``). Defaults to False.
         train_cfg (dict, optional): Unused; MMAction2 interface.
@@ -42,7 +47,7 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
     def __init__(self,
                  backbone: dict,
                  cls_head: dict,
-                 modality: str = 'multimodal',
+                 modality: str = 'audio_visual',
                  freeze_backbone: bool = False,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
@@ -62,7 +67,8 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
 
     @property
     def modality(self) -> str:
-        """Which encoder paths classify (see :mod:`cavmae_mm.models.modality`).
+        """Which encoder paths classify (see :mod:`cavmae_mm.models.modality`;
+        an official name is stored as its alias).
 
         Setting it (e.g. to test a model finetuned on both modalities with
         one) changes only the forward pass; which parameters train is set
@@ -72,8 +78,7 @@ class CAVMAERecognizer(PretrainedInitMixin, BaseRecognizer):
 
     @modality.setter
     def modality(self, value: str) -> None:
-        paths_of(value)  # validates
-        self._modality = value
+        self._modality = modality_name(value)
 
     def train_modality_paths(self) -> None:
         """Makes trainable exactly the backbone parameters the current

@@ -10,7 +10,7 @@ pretrained = 'checkpoints/cav-mae-scale++.pth'
 model = dict(
     _delete_=True,
     type='CAVMAERecognizer',
-    modality='multimodal',
+    modality='audio_visual',  # the official 'multimodal'
     # the pretraining encoder with learnable position tables
     backbone=dict(_base_.model.backbone, trainable_pos_embed=True),
     cls_head=dict(

@@ -55,7 +55,7 @@ def test_recognizer_every_modality(tiny_classifier, capsys):
     assert get_flops.main([str(config)]) == 0
     out = capsys.readouterr().out
     model = built(config)
-    assert f'{config}: CAVMAERecognizer, modality multimodal' in out
+    assert f'{config}: CAVMAERecognizer, modality audio_visual' in out
     assert 'fbank 64 frames x 32 mel bins (8 audio patches), image 32 x 32 '\
         '(4 visual patches)' in out
     params = table(out, 'parameters')
@@ -68,12 +68,12 @@ def test_recognizer_every_modality(tiny_classifier, capsys):
             for part in ('audio', 'visual', 'shared')),
         sum(p.numel() for p in model.backbone.parameters()))
     flops = table(out, 'FLOPs per sample')
-    assert list(flops)[0] == 'multimodal (config)'
+    assert list(flops)[0] == 'audio_visual (config)'
     assert len(flops) == len(MODALITY_PATHS)
     for modality in MODALITY_PATHS:
         model.modality = modality
         expected = recognizer_flops(model)
-        name = modality + (' (config)' if modality == 'multimodal' else '')
+        name = modality + (' (config)' if modality == 'audio_visual' else '')
         assert close(flops[name][0], expected['forward'])
         assert close(flops[name][1], expected['train_step'])
 

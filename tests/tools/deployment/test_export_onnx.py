@@ -22,13 +22,14 @@ ROOT = Path(__file__).resolve().parents[3]
 TOOL = ROOT / 'tools' / 'deployment' / 'export_onnx.py'
 
 # Graph inputs of each modality: the missing-modality modes are those of a
-# model finetuned on both that is given one (missingaudioonly: the audio).
+# model finetuned on both that is given one (audio_without_visual, the
+# official missingaudioonly: the audio).
 EXPECTED_INPUTS = dict(
-    multimodal=['fbank', 'frames'],
-    audioonly=['fbank'],
-    videoonly=['frames'],
-    missingaudioonly=['fbank'],
-    missingvideoonly=['frames'])
+    audio_visual=['fbank', 'frames'],
+    audio=['fbank'],
+    visual=['frames'],
+    audio_without_visual=['fbank'],
+    visual_without_audio=['frames'])
 NUM_CLASSES = 5
 
 
@@ -45,7 +46,9 @@ tool = load_tool()
 def test_choices_restated_in_the_tool_are_the_packages():
     # the tool names them without importing cavmae_mm (a fast --help)
     from cavmae_mm.apis.deployment import DEFAULT_OPSET, ONNX_INPUTS
-    assert tool.MODALITIES == tuple(ONNX_INPUTS)
+    from cavmae_mm.models.modality import OFFICIAL_MODALITY_NAMES
+    assert tool.MODALITIES == tuple(ONNX_INPUTS) + tuple(
+        OFFICIAL_MODALITY_NAMES)
     assert tool.DEFAULT_OPSET == DEFAULT_OPSET
 
 
@@ -138,7 +141,7 @@ def test_old_opset_exports_the_math_attention_path(tiny_files, tmp_path):
     out = export_onnx(
         model, tmp_path / 'old.onnx', modality='audioonly', opset=13)
     from timm.layers import Attention
-    assert model.modality == 'multimodal'
+    assert model.modality == 'audio_visual'
     assert all(m.fused_attn for m in model.modules()
                if isinstance(m, Attention))
     inputs = {'fbank': graph_inputs(batch=3)['fbank']}

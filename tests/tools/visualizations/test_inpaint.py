@@ -14,7 +14,7 @@ tool = load_tool('tools/visualizations/inpaint.py')
 def test_reconstruction_keeps_visible_patches(build):
     for norm_pix in (False, True):
         cfg = tiny_pretrain_cfg()
-        cfg['head']['norm_pix'] = norm_pix
+        cfg['reconstruction_head']['norm_pix'] = norm_pix
         model = build(cfg)
         model.init_weights()
         model.eval()
