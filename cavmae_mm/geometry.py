@@ -6,7 +6,7 @@ patch grids, token counts, input shapes); the encoder, the decoder, the
 FLOP count, the export and the official-checkpoint reader take it from
 here. The same names (``target_length``, ``num_mel_bins``, ``frame_size``)
 are used by the data transforms and by the configs' ``input_geometry``
-(see :func:`cavmae_mm.utils.tool_config.fill_input_geometry`).
+(see :func:`cavmae_mm.config.fill_input_geometry`).
 """
 from dataclasses import dataclass
 from typing import Tuple

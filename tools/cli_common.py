@@ -104,7 +104,7 @@ def cfg_options(
         parser (ArgumentParser, optional): Report a malformed entry as its
             usage error (exit code 2); else it raises ``ValueError``.
     """
-    from cavmae_mm.utils.tool_config import parse_cfg_options
+    from cavmae_mm.config import parse_cfg_options
     try:
         return parse_cfg_options(getattr(args, 'cfg_options', None))
     except ValueError as err:

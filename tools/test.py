@@ -67,8 +67,8 @@ def run_test(cfg, args) -> dict:
     from mmengine.model import is_model_wrapper
 
     from cavmae_mm.checkpoint import init_quietly, load_weights
+    from cavmae_mm.config import build_runner
     from cavmae_mm.evaluation import metrics_table
-    from cavmae_mm.utils.runtime import build_runner
     runner = build_runner(cfg)
     model = runner.model.module if is_model_wrapper(runner.model) \
         else runner.model
@@ -92,8 +92,8 @@ def run_test(cfg, args) -> dict:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     from cavmae_mm.checkpoint import resolve_config
-    from cavmae_mm.utils.runtime import (adapt_to_machine, cpu_distributed,
-                                         load_run_config)
+    from cavmae_mm.config import (adapt_to_machine, cpu_distributed,
+                                  load_run_config)
     config, _ = resolve_config(args.config)
     cfg = load_run_config(
         str(config), cli_common.cfg_options(args), args.launcher,

@@ -55,7 +55,7 @@ def parse_args(argv=None):
 
 def build_config(args):
     """The run's MMEngine ``Config``."""
-    from cavmae_mm.utils.runtime import adapt_to_machine, load_run_config
+    from cavmae_mm.config import adapt_to_machine, load_run_config
     cfg = load_run_config(args.config, cli_common.cfg_options(args),
                           args.launcher, args.work_dir)
     if args.resume == 'auto' or (args.resume is None and args.resume_fallback):
@@ -74,7 +74,7 @@ def build_config(args):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    from cavmae_mm.utils.runtime import build_runner, cpu_distributed
+    from cavmae_mm.config import build_runner, cpu_distributed
     with cpu_distributed(args.launcher):
         # no name keeps the runner: it is collected, its loader workers and
         # DDP wrapper released, before the process group is destroyed

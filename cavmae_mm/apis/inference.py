@@ -9,9 +9,9 @@ from mmengine.config import Config
 from torch import nn
 
 from cavmae_mm.checkpoint import init_quietly, load_weights
+from cavmae_mm.config import load_config
 from cavmae_mm.registry import MODELS
 from cavmae_mm.utils.setup_env import register_all_modules
-from cavmae_mm.utils.tool_config import load_config
 
 
 def init_model(config: Union[str, Path, Config],

@@ -29,7 +29,8 @@ from .model_config import compare_to_model, infer_model_config
 from .model_zoo import (ModelInfo, find_by_default_path, get_model,
                         list_models, resolve_config, resolve_model, zoo_root)
 from .official import mm_to_official, official_to_mm, strip_module_prefix
-from .pretrained_init import PretrainedInitMixin, pretrained_checkpoint
+from .pretrained_init import (PretrainedInitMixin, init_cfg_set_aside,
+                              pretrained_checkpoint)
 from .publish import Published, publish_checkpoint
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
     'find_by_default_path', 'get_model', 'imagenet_mae_to_official',
     'infer_model_config', 'init_quietly', 'is_url', 'list_models',
     'load_pretrained', 'load_tensors', 'load_weights', 'mm_to_official',
-    'official_to_mm', 'pretrained_checkpoint', 'publish_checkpoint',
-    'read_checkpoint', 'read_checkpoint_file', 'resolve_config',
-    'resolve_model', 'strip_module_prefix', 'zoo_root'
+    'official_to_mm', 'pretrained_checkpoint', 'init_cfg_set_aside',
+    'publish_checkpoint', 'read_checkpoint', 'read_checkpoint_file',
+    'resolve_config', 'resolve_model', 'strip_module_prefix', 'zoo_root'
 ]

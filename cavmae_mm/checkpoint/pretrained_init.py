@@ -12,8 +12,9 @@ read as released, the parts a recipe replaces are summarised in one line,
 and a missing file is an error that says which model-zoo entry provides it.
 ``model.init_cfg=None`` starts from random weights on purpose.
 """
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from mmengine.logging import print_log
 
@@ -52,6 +53,17 @@ def how_to_get(checkpoint: str) -> str:
             'weights on purpose.')
 
 
+@contextmanager
+def init_cfg_set_aside(model: Any) -> Iterator[None]:
+    """``model.init_cfg`` is None inside the block (its parts initialise
+    as usual, without the model-level checkpoint) and restored after."""
+    init_cfg, model.init_cfg = model.init_cfg, None
+    try:
+        yield
+    finally:
+        model.init_cfg = init_cfg
+
+
 class PretrainedInitMixin:
     """``init_weights`` that ends by loading a model-level ``Pretrained``
     init_cfg through :func:`load_pretrained`."""
@@ -72,11 +84,8 @@ class PretrainedInitMixin:
         if not is_url(checkpoint) and not Path(checkpoint).is_file():
             raise FileNotFoundError(
                 f'{checkpoint}: pretrained checkpoint not found. {hint}')
-        init_cfg, self.init_cfg = self.init_cfg, None
-        try:
+        with init_cfg_set_aside(self):
             super().init_weights()
-        finally:
-            self.init_cfg = init_cfg
         print_log(
             f'loading the pretrained checkpoint {checkpoint}',
             logger='current')

@@ -20,9 +20,10 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 from mmengine.utils.dl_utils import collect_env
 
-from cavmae_mm.checkpoint import load_pretrained, pretrained_checkpoint
+from cavmae_mm.checkpoint import (init_cfg_set_aside, load_pretrained,
+                                  pretrained_checkpoint)
+from cavmae_mm.config import fill_input_geometry
 from cavmae_mm.registry import RUNNERS
-from cavmae_mm.utils.tool_config import fill_input_geometry
 from cavmae_mm.version import __version__
 
 #: What reading a damaged or foreign file may raise.
@@ -152,7 +153,7 @@ class CAVMAERunner(Runner):
     def from_cfg(cls, cfg: Config) -> 'CAVMAERunner':
         """MMEngine's ``from_cfg`` on a copy of ``cfg`` whose
         ``input_geometry`` has been handed to the model and the data
-        (:func:`cavmae_mm.utils.tool_config.fill_input_geometry`), so that a
+        (:func:`cavmae_mm.config.fill_input_geometry`), so that a
         config built by MMAction2's own tools runs with the sizes it
         states."""
         return super().from_cfg(fill_input_geometry(copy.deepcopy(cfg)))
@@ -183,11 +184,8 @@ class CAVMAERunner(Runner):
         self.logger.info(
             f'load_from={self._start_from}: training starts from it; the '
             f"model's pretrained initialisation ({default}) is skipped")
-        init_cfg, model.init_cfg = model.init_cfg, None
-        try:
+        with init_cfg_set_aside(model):
             super()._init_model_weights()
-        finally:
-            model.init_cfg = init_cfg
 
     def load_checkpoint(self,
                         filename: str,

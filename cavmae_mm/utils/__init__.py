@@ -1,3 +1,4 @@
 """Utilities: audio and video I/O, the pinned stack's compatibility fixes,
-and the run's set-up (run config, environment, audio front end settings,
-the frame mixup formula). Checkpoints are :mod:`cavmae_mm.checkpoint`."""
+the environment set-up and the frame mixup formula. Configs are
+:mod:`cavmae_mm.config`, checkpoints :mod:`cavmae_mm.checkpoint`, the audio
+front end :mod:`cavmae_mm.audio`."""

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from cavmae_mm.checkpoint import find_by_default_path, mm_to_official
-from cavmae_mm.utils.tool_config import load_config
+from cavmae_mm.config import load_config
 from tests.helpers import randomize_, tiny_pretrain_cfg, tiny_recognizer_cfg
 
 ROOT = Path(__file__).resolve().parents[2]

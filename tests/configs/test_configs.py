@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 
+from cavmae_mm.config import load_config
 from cavmae_mm.registry import MODELS
-from cavmae_mm.utils.tool_config import load_config
 from tests.tool_loader import load_tool
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cavmae_mm.config import load_config
 from cavmae_mm.models.modality import modality_name
-from cavmae_mm.utils.tool_config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL = ROOT / 'tests' / 'data' / 'official_checkpoints.csv'

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from cavmae_mm.config import load_config
 from cavmae_mm.registry import MODELS
-from cavmae_mm.utils.tool_config import load_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 GPUS = 4  # the official runs; batch_size in the configs is per GPU

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cavmae_mm.utils.tool_config import load_config
+from cavmae_mm.config import load_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 SHARD_RECIPES = sorted(p.name for p in CONFIGS.rglob('*-shards.py'))

@@ -19,9 +19,9 @@ from mmengine.logging import MessageHub, MMLogger
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
+from cavmae_mm.config import load_config
 from cavmae_mm.datasets import DatumError
 from cavmae_mm.engine.hooks import ReplacedSamplesHook
-from cavmae_mm.utils.tool_config import load_config
 from tests.datasets.helpers import write_tone
 from tests.helpers import logged_lines
 from tests.media_fixtures import write_video

@@ -9,9 +9,9 @@ import torch
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.registry import DefaultScope
 
+from cavmae_mm.config import load_config
 from cavmae_mm.engine.hooks import AtomicCheckpointHook
 from cavmae_mm.registry import HOOKS
-from cavmae_mm.utils.tool_config import load_config
 from tests.helpers import ROOT
 
 

@@ -7,8 +7,8 @@ import pytest
 from mmaction.structures import ActionDataSample
 from mmengine.logging import MessageHub
 
+from cavmae_mm.config import load_config
 from cavmae_mm.engine.hooks import FiniteLossHook
-from cavmae_mm.utils.tool_config import load_config
 from tests.helpers import ROOT
 
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 
+from cavmae_mm.config import load_config
 from cavmae_mm.registry import HOOKS
-from cavmae_mm.utils.tool_config import load_config
 from tests.tool_loader import load_tool
 
 train_tool = load_tool('tools/train.py')

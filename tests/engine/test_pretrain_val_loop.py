@@ -5,8 +5,7 @@ import json
 import torch
 from mmengine.runner import Runner
 
-from cavmae_mm.utils.runtime import adapt_to_machine
-from cavmae_mm.utils.tool_config import load_config
+from cavmae_mm.config import adapt_to_machine, load_config
 from tests.helpers import ROOT
 
 VAL = '''

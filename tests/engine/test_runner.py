@@ -1,9 +1,8 @@
 """CAVMAERunner: MMEngine's runner with a start-up log that fits a screen."""
 import re
 
+from cavmae_mm.config import adapt_to_machine, build_runner, load_config
 from cavmae_mm.engine import CAVMAERunner
-from cavmae_mm.utils.runtime import adapt_to_machine, build_runner
-from cavmae_mm.utils.tool_config import load_config
 
 
 def test_start_up_log_is_short_and_names_the_config(tiny_config, tmp_path):

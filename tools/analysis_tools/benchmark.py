@@ -69,7 +69,7 @@ def default_setting(device: str) -> Dict:
     """This package's default training setting on ``device``."""
     import torch
 
-    from cavmae_mm.utils.runtime import cpu_has_native_bf16
+    from cavmae_mm.config import cpu_has_native_bf16
     if device.startswith('cuda'):
         precision = 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
     else:  # as tools/train.py: AutocastOptimWrapper or fp32
@@ -303,8 +303,8 @@ def benchmark_infer(args) -> Dict:
     import torch
 
     from cavmae_mm.apis import RawMediaClassifier, init_model
+    from cavmae_mm.config import parse_cfg_options
     from cavmae_mm.datasets.raw_media_dataset import model_batch
-    from cavmae_mm.utils.tool_config import parse_cfg_options
     from cavmae_mm.utils.video_io import read_official_frames
     options = parse_cfg_options(args.infer_cfg_options)
     if args.size == 'tiny':

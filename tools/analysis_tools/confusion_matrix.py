@@ -319,10 +319,10 @@ def main(argv=None) -> int:
         matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
+    from cavmae_mm.config import load_config
     from cavmae_mm.evaluation.per_class import (as_single_label,
                                                 config_test_labels,
                                                 load_predictions)
-    from cavmae_mm.utils.tool_config import load_config
     options = cli_common.cfg_options(args, parser)
     try:
         cfg = load_config(args.config, options)

@@ -153,7 +153,7 @@ def report(config: str, model, batch_size: int) -> str:
 
 def main(argv=None) -> int:
     parser, args = parse_args(argv)
-    from cavmae_mm.utils.tool_config import load_config
+    from cavmae_mm.config import load_config
     options = dict(cli_common.cfg_options(args, parser) or {})
     options.update(shape_options(args))
     try:

@@ -171,8 +171,8 @@ def main(argv=None) -> int:
     matplotlib.use('Agg')
     from mmengine.registry import init_default_scope
 
+    from cavmae_mm.config import load_config
     from cavmae_mm.registry import DATASETS
-    from cavmae_mm.utils.tool_config import load_config
     options = cli_common.cfg_options(args, parser)
     try:
         cfg = load_config(args.config, options)

@@ -5,11 +5,11 @@ import re
 
 import pytest
 
+from cavmae_mm.config import load_config
 from cavmae_mm.models.flops import (encoder_flops, pretrain_flops,
                                     recognizer_flops)
 from cavmae_mm.models.modality import MODALITY_PATHS
 from cavmae_mm.registry import MODELS
-from cavmae_mm.utils.tool_config import load_config
 from tests.tool_loader import load_tool
 
 get_flops = load_tool('tools/analysis_tools/get_flops.py')

@@ -2,8 +2,8 @@
 import numpy as np
 import torch
 
+from cavmae_mm.config import load_config
 from cavmae_mm.registry import MODELS
-from cavmae_mm.utils.tool_config import load_config
 from tests.tool_loader import load_tool
 
 tool = load_tool('tools/misc/extract_features.py')

@@ -3,8 +3,8 @@ import torch
 from PIL import Image
 
 from cavmae_mm.apis import inpaint
+from cavmae_mm.config import load_config
 from cavmae_mm.registry import MODELS
-from cavmae_mm.utils.tool_config import load_config
 from tests.helpers import seed_all, tiny_inputs, tiny_pretrain_cfg
 from tests.tool_loader import load_tool
 

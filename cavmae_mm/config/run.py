@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from .tool_config import load_config
+from .loading import load_config
 
 
 def load_run_config(config: str,

@@ -4,8 +4,8 @@ patching those reports)."""
 import pytest
 import torch
 
-from cavmae_mm.utils import runtime
-from cavmae_mm.utils.tool_config import load_config
+from cavmae_mm.config import load_config
+from cavmae_mm.config import run as run_config
 
 ROOT_CFG = 'configs/cavmae-ft_as20k.py'
 
@@ -20,8 +20,8 @@ def cfg():
 @pytest.mark.parametrize('native_bf16', [True, False])
 def test_cpu_fallbacks(cfg, monkeypatch, native_bf16):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    monkeypatch.setattr(runtime, 'cpu_has_native_bf16', lambda: native_bf16)
-    runtime.adapt_to_machine(cfg)
+    monkeypatch.setattr(run_config, 'cpu_has_native_bf16', lambda: native_bf16)
+    run_config.adapt_to_machine(cfg)
     assert cfg.optim_wrapper.type == ('AutocastOptimWrapper'
                                       if native_bf16 else 'OptimWrapper')
     assert cfg.optim_wrapper.get('dtype') == ('bfloat16'
@@ -32,9 +32,9 @@ def test_cpu_fallbacks(cfg, monkeypatch, native_bf16):
 
 def test_cpu_fp16_request_falls_back_to_fp32(cfg, monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    monkeypatch.setattr(runtime, 'cpu_has_native_bf16', lambda: True)
+    monkeypatch.setattr(run_config, 'cpu_has_native_bf16', lambda: True)
     cfg.optim_wrapper.dtype = 'float16'
-    runtime.adapt_to_machine(cfg)
+    run_config.adapt_to_machine(cfg)
     assert cfg.optim_wrapper.type == 'OptimWrapper'
     assert 'dtype' not in cfg.optim_wrapper
 
@@ -68,7 +68,7 @@ def test_gpu_runs_the_config_as_written(cfg, monkeypatch, bf16):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: bf16)
     before = cfg.to_dict()
-    runtime.adapt_to_machine(cfg)
+    run_config.adapt_to_machine(cfg)
     assert cfg.to_dict() == before
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.get('dtype') is None
@@ -78,10 +78,10 @@ def test_gpu_runs_the_config_as_written(cfg, monkeypatch, bf16):
 def test_cpu_changes_are_one_line_naming_the_keys(cfg, monkeypatch):
     from tests.helpers import logged_lines
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    monkeypatch.setattr(runtime, 'cpu_has_native_bf16', lambda: False)
+    monkeypatch.setattr(run_config, 'cpu_has_native_bf16', lambda: False)
     cfg.launcher = 'pytorch'
     with logged_lines() as lines:
-        runtime.adapt_to_machine(cfg)
+        run_config.adapt_to_machine(cfg)
     (line, ) = [x for x in lines if 'no CUDA' in x]
     for key in ('env_cfg.dist_cfg.backend nccl -> gloo', 'model_wrapper_cfg',
                 'optim_wrapper.type AmpOptimWrapper -> OptimWrapper'):
@@ -93,7 +93,7 @@ def test_gpu_keeps_explicit_choices(cfg, monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     cfg.optim_wrapper.dtype = 'bfloat16'
     cfg.optim_wrapper.optimizer.fused = True
-    runtime.adapt_to_machine(cfg)
+    run_config.adapt_to_machine(cfg)
     assert cfg.optim_wrapper.dtype == 'bfloat16'
     assert cfg.optim_wrapper.optimizer.fused is True
 
@@ -133,7 +133,7 @@ def test_distributed_body_is_collected_before_the_group_ends(monkeypatch):
     import gc
     gc.disable()  # no collection by chance in between
     try:
-        with runtime.cpu_distributed('pytorch') as started:
+        with run_config.cpu_distributed('pytorch') as started:
             assert started and dist.get_world_size() == 1
             body()
         events.append(('ended', dist.is_initialized()))
