@@ -141,14 +141,49 @@ def _require_one_frame(results: Dict, waveform: torch.Tensor, rate: int,
             f'({min_samples} samples at {rate} Hz)')
 
 
-def _fbank_of(results: Dict, num_mel_bins: int, frame_shift: float,
-              frame_length: float) -> torch.Tensor:
-    """Pops the waveform and returns its reference fbank [T, F]."""
-    waveform = results.pop('waveform')
-    rate = results['sample_rate']
-    _require_one_frame(results, waveform, rate, frame_length)
-    return reference_fbank(waveform, rate, num_mel_bins, frame_shift,
-                           frame_length)
+@TRANSFORMS.register_module()
+class KaldiFbank(BaseTransform):
+    """Log-mel filter bank exactly as the reference computes it
+    (:func:`cavmae_mm.audio.reference_fbank`: mean removal, then
+    ``torchaudio.compliance.kaldi.fbank`` with the official options).
+
+    Required Keys:
+        - waveform
+        - sample_rate
+
+    Added Keys:
+        - audios (Tensor [T, num_mel_bins], float32)
+
+    Removed Keys:
+        - waveform
+
+    Args:
+        num_mel_bins (int): Mel bins. Defaults to 128.
+        frame_shift (float): Frame shift in ms. Defaults to 10.
+        frame_length (float): Frame length in ms. Defaults to 25 (kaldi's).
+    """
+
+    def __init__(self,
+                 num_mel_bins: int = NUM_MEL_BINS,
+                 frame_shift: float = FRAME_SHIFT_MS,
+                 frame_length: float = FRAME_LENGTH_MS) -> None:
+        self.num_mel_bins = num_mel_bins
+        self.frame_shift = frame_shift
+        self.frame_length = frame_length
+
+    def transform(self, results: Dict) -> Dict:
+        waveform = results.pop('waveform')
+        rate = results['sample_rate']
+        _require_one_frame(results, waveform, rate, self.frame_length)
+        results['audios'] = reference_fbank(waveform, rate, self.num_mel_bins,
+                                            self.frame_shift,
+                                            self.frame_length)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(num_mel_bins={self.num_mel_bins}, '
+                f'frame_shift={self.frame_shift}, '
+                f'frame_length={self.frame_length})')
 
 
 @TRANSFORMS.register_module()
@@ -196,63 +231,17 @@ class AudioFrontEnd(BaseTransform):
                  noise: bool = False,
                  frame_shift: float = FRAME_SHIFT_MS,
                  frame_length: float = FRAME_LENGTH_MS) -> None:
-        self.num_mel_bins = num_mel_bins
-        self.frame_shift = frame_shift
-        self.frame_length = frame_length
+        self.fbank = KaldiFbank(num_mel_bins, frame_shift, frame_length)
         self.steps = FbankSteps(target_length, mean, std, freqm, timem, noise)
 
     def transform(self, results: Dict) -> Dict:
-        fbank = _fbank_of(results, self.num_mel_bins, self.frame_shift,
-                          self.frame_length)
+        fbank = self.fbank(results)['audios']
         results['audios'] = self.steps(
             fbank[None], augment=True, draw_noise=reference_noise_draws)[0]
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(num_mel_bins={self.num_mel_bins}, '
-                f'{self.steps!r}, frame_shift={self.frame_shift}, '
-                f'frame_length={self.frame_length})')
-
-
-@TRANSFORMS.register_module()
-class KaldiFbank(BaseTransform):
-    """Log-mel filter bank exactly as the reference computes it
-    (:func:`cavmae_mm.audio.reference_fbank`: mean removal, then
-    ``torchaudio.compliance.kaldi.fbank`` with the official options).
-
-    Required Keys:
-        - waveform
-        - sample_rate
-
-    Added Keys:
-        - audios (Tensor [T, num_mel_bins], float32)
-
-    Removed Keys:
-        - waveform
-
-    Args:
-        num_mel_bins (int): Mel bins. Defaults to 128.
-        frame_shift (float): Frame shift in ms. Defaults to 10.
-        frame_length (float): Frame length in ms. Defaults to 25 (kaldi's).
-    """
-
-    def __init__(self,
-                 num_mel_bins: int = NUM_MEL_BINS,
-                 frame_shift: float = FRAME_SHIFT_MS,
-                 frame_length: float = FRAME_LENGTH_MS) -> None:
-        self.num_mel_bins = num_mel_bins
-        self.frame_shift = frame_shift
-        self.frame_length = frame_length
-
-    def transform(self, results: Dict) -> Dict:
-        results['audios'] = _fbank_of(results, self.num_mel_bins,
-                                      self.frame_shift, self.frame_length)
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(num_mel_bins={self.num_mel_bins}, '
-                f'frame_shift={self.frame_shift}, '
-                f'frame_length={self.frame_length})')
+        return f'{self.__class__.__name__}({self.fbank!r}, {self.steps!r})'
 
 
 @TRANSFORMS.register_module()
