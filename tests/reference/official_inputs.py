@@ -14,19 +14,25 @@ import torchvision.transforms as T
 from PIL import Image
 
 
-def ref_fbank(wav_path, target_length=1024, mean=-5.081, std=4.4849):
-    data, sr = soundfile.read(str(wav_path), dtype='float32', always_2d=True)
-    waveform = torch.from_numpy(np.ascontiguousarray(data.T))
-    waveform = waveform - waveform.mean()
-    fbank = torchaudio.compliance.kaldi.fbank(
+def ref_kaldi_fbank(waveform, sample_rate=16000):
+    """The reference's kaldi fbank call on a [1, N] waveform (as given:
+    the reference removes the mean before it)."""
+    return torchaudio.compliance.kaldi.fbank(
         waveform,
         htk_compat=True,
-        sample_frequency=sr,
+        sample_frequency=sample_rate,
         use_energy=False,
         window_type='hanning',
         num_mel_bins=128,
         dither=0.0,
         frame_shift=10)
+
+
+def ref_fbank(wav_path, target_length=1024, mean=-5.081, std=4.4849):
+    data, sr = soundfile.read(str(wav_path), dtype='float32', always_2d=True)
+    waveform = torch.from_numpy(np.ascontiguousarray(data.T))
+    waveform = waveform - waveform.mean()
+    fbank = ref_kaldi_fbank(waveform, sr)
     p = target_length - fbank.shape[0]
     if p > 0:
         fbank = torch.nn.ZeroPad2d((0, 0, 0, p))(fbank)
