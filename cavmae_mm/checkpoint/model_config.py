@@ -52,7 +52,7 @@ def backbone_config(mm_state: Dict[str, Tensor]) -> dict:
     specific = count_blocks(mm_state, 'backbone.blocks_a.')
     shared = count_blocks(mm_state, 'backbone.blocks_u.')
     return dict(
-        type='CAVMAEEncoder',
+        sync_options(mm_state),
         target_length=geometry.target_length,
         num_mel_bins=geometry.num_mel_bins,
         frame_size=geometry.frame_size,
@@ -62,6 +62,48 @@ def backbone_config(mm_state: Dict[str, Tensor]) -> dict:
         depth=specific + shared,
         modality_specific_depth=specific,
         num_heads=12 if embed_dim % 12 == 0 else 1)
+
+
+def is_sync_state(mm_state: Dict[str, Tensor]) -> bool:
+    """Whether a converted state dict is a CAV-MAE Sync model's."""
+    return any(
+        k.startswith(('backbone.register_tokens', 'backbone.cls_token_',
+                      'backbone.contrastive_blocks_', 'cls_head.cls_token'))
+        for k in mm_state)
+
+
+def sync_options(mm_state: Dict[str, Tensor]) -> dict:
+    """The encoder type, and for CAV-MAE Sync its token and block options,
+    of a converted state dict."""
+    if not is_sync_state(mm_state):
+        return dict(type='CAVMAEEncoder')
+    registers = mm_state.get('backbone.register_tokens')
+    return dict(
+        type='CAVMAESyncEncoder',
+        num_register_tokens=0 if registers is None else registers.shape[0] //
+        2,
+        global_tokens='backbone.cls_token_a' in mm_state,
+        contrastive_depth=count_blocks(mm_state,
+                                       'backbone.contrastive_blocks_a.'))
+
+
+def cls_head_config(mm_state: Dict[str, Tensor], embed_dim: int) -> dict:
+    """The head of a finetuned state dict: CAV-MAE Sync's frame-attention
+    head (it has a class token; 16 frames and 12 heads, as the official
+    code, are not stored) or LayerNorm + Linear."""
+    num_classes = mm_state['cls_head.fc.weight'].shape[0]
+    if 'cls_head.cls_token' not in mm_state:
+        return dict(
+            type='CAVMAEClsHead',
+            num_classes=num_classes,
+            in_channels=embed_dim)
+    width = mm_state['cls_head.cls_token'].shape[-1]
+    return dict(
+        type='CAVMAEFrameAttentionHead',
+        num_classes=num_classes,
+        in_channels=width,
+        depth=count_blocks(mm_state, 'cls_head.blocks.'),
+        num_heads=12 if width % 12 == 0 else 1)
 
 
 def decoder_config(mm_state: Dict[str, Tensor], backbone: dict) -> dict:
@@ -89,20 +131,27 @@ def infer_model_config(mm_state: Dict[str, Tensor], kind: str) -> dict:
         CheckpointMismatch: See :func:`backbone_config`.
     """
     backbone = backbone_config(mm_state)
+    sync = backbone['type'] == 'CAVMAESyncEncoder'
     if kind == PRETRAIN:
+        pooling = 'global' if backbone.get('global_tokens') else 'mean'
         return dict(
             type='CAVMAE',
             backbone=backbone,
             neck=decoder_config(mm_state, backbone),
             reconstruction_head=dict(type='CAVMAEReconstructionHead'),
-            contrastive_head=dict(type='CAVMAEContrastiveHead'))
-    return dict(
-        type='CAVMAERecognizer',
+            contrastive_head=dict(
+                type='CAVMAEContrastiveHead', pooling=pooling))
+    head = cls_head_config(mm_state, backbone['embed_dim'])
+    model = dict(
+        type='CAVMAESyncRecognizer' if sync else 'CAVMAERecognizer',
         backbone=backbone,
-        cls_head=dict(
-            type='CAVMAEClsHead',
-            num_classes=mm_state['cls_head.fc.weight'].shape[0],
-            in_channels=backbone['embed_dim']))
+        cls_head=head)
+    if head.get('in_channels') == backbone['embed_dim'] and \
+            head['type'] == 'CAVMAEFrameAttentionHead':
+        # one modality's frames; which one is not stored (set
+        # model.modality=visual for a visual-only model)
+        model['modality'] = 'audio'
+    return model
 
 
 def expected_shapes(model_cfg: dict) -> Dict[str, Tuple[int, ...]]:

@@ -1,21 +1,31 @@
-"""Name mapping, both ways, between the released CAV-MAE checkpoints and
-this package.
+"""Name mapping, both ways, between the released CAV-MAE and CAV-MAE Sync
+checkpoints and this package.
 
 The official checkpoints are raw ``state_dict``s of ``CAVMAE`` (pretraining)
 or ``CAVMAEFT`` (finetuned), saved from ``nn.DataParallel`` so that every key
-starts with ``module.``. Here the same tensors live in a pretraining model
+starts with ``module.``; CAV-MAE Sync's are those of its own ``CAVMAE`` /
+``CAVMAEFT`` classes. Here the same tensors live in a pretraining model
 (``backbone`` = encoder, ``neck`` = decoder) or a recognizer (``backbone``,
 ``cls_head``). The mapping is one to one:
 
-==========================  =============================
-official                    cavmae_mm
-==========================  =============================
-``mask_token``              ``neck.mask_token``
-``decoder_<name>``          ``neck.<name>``
-``mlp_head.0.<p>``          ``cls_head.norm.<p>``
-``mlp_head.1.<p>``          ``cls_head.fc.<p>``
-anything else ``<name>``    ``backbone.<name>``
-==========================  =============================
+===============================  ======================================
+official                         cavmae_mm
+===============================  ======================================
+``mask_token``                   ``neck.mask_token``
+``decoder_<name>``               ``neck.<name>``
+``mlp_head.0.<p>``               ``cls_head.norm.<p>``
+``mlp_head.1.<p>``               ``cls_head.fc.<p>``
+Sync ``constrative_head_audio``  ``backbone.contrastive_blocks_a``
+Sync ``constrative_head_visual`` ``backbone.contrastive_blocks_v``
+Sync ``cls_cls_token``           ``cls_head.cls_token``
+Sync ``classifier_layers``       ``cls_head.blocks``
+Sync ``classifier_norm``         ``cls_head.norm``
+Sync ``classifier_head``         ``cls_head.fc``
+anything else ``<name>``         ``backbone.<name>``
+===============================  ======================================
+
+(Sync's ``register_tokens`` and global tokens ``cls_token_a`` /
+``cls_token_v`` are ``backbone`` tensors of the same names.)
 """
 from collections import OrderedDict
 from typing import Dict, List, Sequence, Tuple
@@ -26,13 +36,28 @@ from .errors import CheckpointMismatch
 
 MODULE_PREFIX = 'module.'
 PRETRAIN, FINETUNE = 'pretrain', 'finetune'
-#: Tensors of the ImageNet-MAE initialisation the official script adds but no
-#: model uses; dropped with a notice.
+CAVMAE_FAMILY, SYNC_FAMILY = 'cavmae', 'sync'
+#: Tensors of the ImageNet-MAE initialisation the official CAV-MAE script
+#: adds but no CAV-MAE model uses; dropped with a notice (in a CAV-MAE Sync
+#: checkpoint the first two are its global tokens, kept).
 UNUSED_OFFICIAL_KEYS = ('cls_token_a', 'cls_token_v', 'cls_token_av')
+#: Prefixes only a CAV-MAE Sync checkpoint has.
+SYNC_ONLY_PREFIXES = ('register_tokens', 'constrative_head_', 'cls_cls_token',
+                      'classifier_')
 
-_TO_MM = (('mask_token', 'neck.mask_token'), ('decoder_', 'neck.'),
-          ('mlp_head.0.', 'cls_head.norm.'), ('mlp_head.1.', 'cls_head.fc.'),
-          ('', 'backbone.'))
+_SHARED_TO_MM = (('mask_token', 'neck.mask_token'), ('decoder_', 'neck.'),
+                 ('mlp_head.0.', 'cls_head.norm.'), ('mlp_head.1.',
+                                                     'cls_head.fc.'))
+_SYNC_BLOCKS_TO_MM = (('constrative_head_audio.',
+                       'backbone.contrastive_blocks_a.'),
+                      ('constrative_head_visual.',
+                       'backbone.contrastive_blocks_v.'))
+_SYNC_HEAD_TO_MM = (('cls_cls_token', 'cls_head.cls_token'),
+                    ('classifier_layers.', 'cls_head.blocks.'),
+                    ('classifier_norm.',
+                     'cls_head.norm.'), ('classifier_head.', 'cls_head.fc.'))
+_TO_MM = _SHARED_TO_MM + _SYNC_BLOCKS_TO_MM + _SYNC_HEAD_TO_MM + \
+    (('', 'backbone.'), )
 _TO_OFFICIAL = (('neck.mask_token', 'mask_token'), ('neck.', 'decoder_'),
                 ('cls_head.norm.', 'mlp_head.0.'),
                 ('cls_head.fc.', 'mlp_head.1.'), ('backbone.', ''))
@@ -56,9 +81,23 @@ def strip_module_prefix(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
     return OrderedDict(state_dict)
 
 
+def detect_family(official: Dict[str, Tensor]) -> str:
+    """'sync' for a CAV-MAE Sync checkpoint (a tensor only Sync has, or
+    the two global tokens without the ImageNet init's ``cls_token_av``),
+    else 'cavmae'."""
+    if any(k.startswith(SYNC_ONLY_PREFIXES) for k in official):
+        return SYNC_FAMILY
+    if {'cls_token_a', 'cls_token_v'} <= set(official) and \
+            'cls_token_av' not in official:
+        return SYNC_FAMILY
+    return CAVMAE_FAMILY
+
+
 def detect_kind(official: Dict[str, Tensor]) -> str:
-    """'pretrain' (has a decoder) or 'finetune' (has ``mlp_head``)."""
-    has_head = any(k.startswith('mlp_head.') for k in official)
+    """'pretrain' (has a decoder) or 'finetune' (has ``mlp_head`` or
+    Sync's ``classifier_head``)."""
+    has_head = any(
+        k.startswith(('mlp_head.', 'classifier_head.')) for k in official)
     has_decoder = any(
         k.startswith('decoder_') or k == 'mask_token' for k in official)
     if has_head and has_decoder:
@@ -87,7 +126,8 @@ def official_to_mm(
     """
     official = strip_module_prefix(state_dict)
     kind = detect_kind(official)
-    dropped = [k for k in official if k in UNUSED_OFFICIAL_KEYS]
+    dropped = [] if detect_family(official) == SYNC_FAMILY else \
+        [k for k in official if k in UNUSED_OFFICIAL_KEYS]
     converted = OrderedDict((_rename(k, _TO_MM), v)
                             for k, v in official.items() if k not in dropped)
     return converted, kind, dropped
@@ -104,5 +144,10 @@ def mm_to_official(state_dict: Dict[str, Tensor],
             ``cls_head``.
     """
     prefix = MODULE_PREFIX if module_prefix else ''
+    # Sync's frame-attention head (it has a class token) takes the
+    # ``classifier_*`` names, its LayerNorm + Linear head ``mlp_head``
+    head = _SYNC_HEAD_TO_MM if 'cls_head.cls_token' in state_dict else ()
+    rules = tuple((new, old) for old, new in _SYNC_BLOCKS_TO_MM + head) + \
+        _TO_OFFICIAL
     return OrderedDict(
-        (prefix + _rename(k, _TO_OFFICIAL), v) for k, v in state_dict.items())
+        (prefix + _rename(k, rules), v) for k, v in state_dict.items())

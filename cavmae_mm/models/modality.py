@@ -12,16 +12,21 @@ path                  inputs              norm set    final norm
 ``visual``            visual              visual      ``norm_v``
 ``audio_joint``       audio               joint       ``norm``
 ``visual_joint``      visual              joint       ``norm``
+``audio_specific``    audio               (none)      (none)
+``visual_specific``   visual              (none)      (none)
 ====================  ==================  ==========  ==========
 
-The last two serve a model finetuned on both modalities that is given one.
+``audio_joint`` and ``visual_joint`` serve a model finetuned on both
+modalities that is given one. The ``*_specific`` paths stop after the
+modality-specific blocks (no shared block, no final norm): CAV-MAE Sync's
+audio-visual classifier reads their global tokens.
 Every path chains the shared blocks (block k reads block k-1's output). The
 official pretraining encoder instead runs each shared block on the
 modality-specific output for the audio and visual (contrastive) paths,
 without chaining; with one shared block, as in every released model, the
 two are the same. ``CAVMAE`` warns when it has more shared blocks.
 """
-from typing import Dict, FrozenSet, Iterable, NamedTuple, Tuple
+from typing import Dict, FrozenSet, Iterable, NamedTuple, Optional, Tuple
 
 AUDIO, VISUAL = 'audio', 'visual'
 
@@ -32,13 +37,15 @@ class EncoderPath(NamedTuple):
     Attributes:
         inputs (tuple[str]): The modalities whose tokens it reads, in
             concatenation order.
-        norm_set (str): The LayerNorm set of the shared blocks: 'joint',
-            'audio' or 'visual'.
-        final_norm (str): The encoder's final norm module.
+        norm_set (str, optional): The LayerNorm set of the shared blocks:
+            'joint', 'audio' or 'visual'; None when the path stops before
+            them.
+        final_norm (str, optional): The encoder's final norm module (None
+            with ``norm_set``).
     """
     inputs: Tuple[str, ...]
-    norm_set: str
-    final_norm: str
+    norm_set: Optional[str]
+    final_norm: Optional[str]
 
 
 PATHS: Dict[str, EncoderPath] = {
@@ -47,6 +54,8 @@ PATHS: Dict[str, EncoderPath] = {
     'visual': EncoderPath((VISUAL, ), 'visual', 'norm_v'),
     'audio_joint': EncoderPath((AUDIO, ), 'joint', 'norm'),
     'visual_joint': EncoderPath((VISUAL, ), 'joint', 'norm'),
+    'audio_specific': EncoderPath((AUDIO, ), None, None),
+    'visual_specific': EncoderPath((VISUAL, ), None, None),
 }
 
 #: A classifier's modality: the encoder paths whose mean-pooled outputs it

@@ -34,10 +34,14 @@ class EncoderOutput:
         audio_masking (MaskedTokens, optional): Present when audio was masked.
         visual_masking (MaskedTokens, optional): Present when images were
             masked.
+        leading_global (bool): Whether the tokens of every path but
+            ``joint`` start with their modality's global token (CAV-MAE
+            Sync's encoder, see :class:`CAVMAESyncEncoder`).
     """
     paths: Dict[str, Tensor] = field(default_factory=dict)
     audio_masking: Optional[MaskedTokens] = None
     visual_masking: Optional[MaskedTokens] = None
+    leading_global: bool = False
 
 
 @MODELS.register_module()
@@ -116,23 +120,24 @@ class CAVMAEEncoder(BaseModule):
         drop_rates = [
             drop_path_rate * i / max(depth - 1, 1) for i in range(depth)
         ]
-
-        def make_blocks(rates: Sequence[float]) -> nn.ModuleList:
-            return nn.ModuleList(
-                TriNormBlock(
-                    embed_dim,
-                    num_heads,
-                    mlp_ratio,
-                    qkv_bias,
-                    rate,
-                    fused_attn=fused_attn) for rate in rates)
-
-        self.blocks_a = make_blocks(drop_rates[:modality_specific_depth])
-        self.blocks_v = make_blocks(drop_rates[:modality_specific_depth])
-        self.blocks_u = make_blocks(drop_rates[modality_specific_depth:])
+        self._block_args = dict(
+            dim=embed_dim,
+            num_heads=num_heads,
+            mlp_ratio=mlp_ratio,
+            qkv_bias=qkv_bias,
+            fused_attn=fused_attn)
+        self.blocks_a = self.make_blocks(drop_rates[:modality_specific_depth])
+        self.blocks_v = self.make_blocks(drop_rates[:modality_specific_depth])
+        self.blocks_u = self.make_blocks(drop_rates[modality_specific_depth:])
         self.norm_a = nn.LayerNorm(embed_dim)
         self.norm_v = nn.LayerNorm(embed_dim)
         self.norm = nn.LayerNorm(embed_dim)
+
+    def make_blocks(self, drop_path_rates: Sequence[float]) -> nn.ModuleList:
+        """One encoder block per stochastic-depth rate."""
+        return nn.ModuleList(
+            TriNormBlock(drop_path=rate, **self._block_args)
+            for rate in drop_path_rates)
 
     # ------------------------------------------------------------------ init
     def init_weights(self) -> None:
@@ -168,8 +173,9 @@ class CAVMAEEncoder(BaseModule):
                 block.requires_grad_(on)
                 if on:
                     block.train_only_norm_sets(('joint', ))
-        used_sets = {PATHS[p].norm_set for p in paths}
+        used_sets = {PATHS[p].norm_set for p in paths} - {None}
         for block in self.blocks_u:
+            block.requires_grad_(bool(used_sets))
             block.train_only_norm_sets(used_sets)
         used_final = {PATHS[p].final_norm for p in paths}
         for name in ('norm', 'norm_a', 'norm_v'):
@@ -202,10 +208,24 @@ class CAVMAEEncoder(BaseModule):
             blocks, x, norm_set, with_cp=self.with_cp and self.training)
 
     def forward_shared(self, tokens: Tensor, path: str) -> Tensor:
-        """Runs tokens through the shared blocks and final norm of a path."""
+        """Runs tokens through the shared blocks and final norm of a path
+        (a ``*_specific`` path returns them as they are)."""
         spec = PATHS[path]
+        if spec.norm_set is None:
+            return tokens
         return getattr(self, spec.final_norm)(
             self._run(self.blocks_u, tokens, spec.norm_set))
+
+    def encode_modality(self,
+                        tokens: Tensor,
+                        modality: str,
+                        extra_tokens: bool = True) -> Tensor:
+        """Runs embedded (kept) tokens of ``modality`` ('audio' or
+        'visual') through its modality-specific blocks. ``extra_tokens`` is
+        for encoders that add tokens of their own (see
+        :class:`CAVMAESyncEncoder`); this one has none."""
+        blocks = self.blocks_a if modality == 'audio' else self.blocks_v
+        return self._run(blocks, tokens, 'joint')
 
     def forward(self,
                 audios: Optional[Tensor] = None,
@@ -216,7 +236,8 @@ class CAVMAEEncoder(BaseModule):
                 audio_mask_mode: str = 'unstructured',
                 noise_a: Optional[Tensor] = None,
                 noise_v: Optional[Tensor] = None,
-                audio_repeats: int = 1) -> EncoderOutput:
+                audio_repeats: int = 1,
+                extra_tokens: bool = True) -> EncoderOutput:
         """Encodes audio and/or images along the requested paths.
 
         Masking happens when a ratio is above 0. Without explicit noise the
@@ -240,6 +261,10 @@ class CAVMAEEncoder(BaseModule):
                 blocks then run once per clip and their output is repeated
                 before the shared blocks, which gives what repeating the
                 fbank would, at a fraction of the cost. No masking.
+            extra_tokens (bool): Add the encoder's own tokens (CAV-MAE
+                Sync's global and register tokens; nothing here). False
+                reproduces the official Sync missing-modality modes, which
+                run without them.
 
         Returns:
             EncoderOutput: Token features per path, and the masks.
@@ -262,15 +287,22 @@ class CAVMAEEncoder(BaseModule):
                 _sort_keys(visual_tokens, noise_v))
             visual_tokens = out.visual_masking.kept
         if audio_tokens is not None:
-            specific['audio'] = self._run(self.blocks_a, audio_tokens, 'joint')
+            specific['audio'] = self.encode_modality(audio_tokens, 'audio',
+                                                     extra_tokens)
             if audio_repeats > 1:
                 specific['audio'] = specific['audio'].repeat_interleave(
                     audio_repeats, dim=0)
         if visual_tokens is not None:
-            specific['visual'] = self._run(self.blocks_v, visual_tokens,
-                                           'joint')
-        out.paths = self.route(specific, paths)
+            specific['visual'] = self.encode_modality(visual_tokens, 'visual',
+                                                      extra_tokens)
+        out.paths = self.route(specific, paths, extra_tokens)
+        out.leading_global = self.has_global_tokens(extra_tokens)
         return out
+
+    def has_global_tokens(self, extra_tokens: bool = True) -> bool:
+        """Whether the modality tokens start with a global token (never
+        here; see :class:`CAVMAESyncEncoder`)."""
+        return False
 
     @staticmethod
     def _check_inputs(audios: Optional[Tensor], imgs: Optional[Tensor],
@@ -298,13 +330,20 @@ class CAVMAEEncoder(BaseModule):
                                            self.geometry.audio_grid, mode)
         return random_masking(tokens, ratio, noise)
 
-    def route(self, specific: Dict[str, Tensor],
-              paths: Sequence[str]) -> Dict[str, Tensor]:
+    def route(self,
+              specific: Dict[str, Tensor],
+              paths: Sequence[str],
+              extra_tokens: bool = True) -> Dict[str, Tensor]:
         """Each path's shared-block features, from the modality-specific
-        tokens it reads (concatenated audio first for the joint path)."""
-        features = {}
-        for path in paths:
-            inputs = [specific[m] for m in PATHS[path].inputs]
-            tokens = inputs[0] if len(inputs) == 1 else torch.cat(inputs, 1)
-            features[path] = self.forward_shared(tokens, path)
-        return features
+        tokens it reads (concatenated audio first for the joint path).
+        ``extra_tokens``: see :meth:`forward`."""
+        return {
+            path: self.forward_shared(self.path_input(specific, path), path)
+            for path in paths
+        }
+
+    def path_input(self, specific: Dict[str, Tensor], path: str) -> Tensor:
+        """The tokens a path's shared blocks read: its modalities'
+        modality-specific tokens, concatenated audio first."""
+        inputs = [specific[m] for m in PATHS[path].inputs]
+        return inputs[0] if len(inputs) == 1 else torch.cat(inputs, 1)

@@ -1,7 +1,9 @@
 from .cls_head import CAVMAEClsHead
-from .contrastive_head import CAVMAEContrastiveHead
+from .contrastive_head import POOLINGS, CAVMAEContrastiveHead
+from .frame_attention_head import CAVMAEFrameAttentionHead
 from .reconstruction_head import CAVMAEReconstructionHead
 
 __all__ = [
-    'CAVMAEClsHead', 'CAVMAEContrastiveHead', 'CAVMAEReconstructionHead'
+    'CAVMAEClsHead', 'CAVMAEContrastiveHead', 'CAVMAEFrameAttentionHead',
+    'CAVMAEReconstructionHead', 'POOLINGS'
 ]

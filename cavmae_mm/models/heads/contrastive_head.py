@@ -1,5 +1,5 @@
-"""Audio-visual contrastive (InfoNCE) loss of CAV-MAE."""
-from typing import Dict
+"""Audio-visual contrastive (InfoNCE) loss of CAV-MAE and CAV-MAE Sync."""
+from typing import Dict, Tuple
 
 import torch
 import torch.distributed as dist
@@ -10,10 +10,16 @@ from torch.distributed.nn.functional import all_gather
 
 from cavmae_mm.registry import MODELS
 
+#: How the contrastive head turns a path's tokens into one feature per
+#: sample: the mean over tokens (CAV-MAE), the leading global token
+#: (CAV-MAE Sync), or both, each with its own loss, averaged (Sync's
+#: ``global_local_losses``).
+POOLINGS = ('mean', 'global', 'global_local')
+
 
 @MODELS.register_module()
 class CAVMAEContrastiveHead(BaseModule):
-    """InfoNCE between mean-pooled audio and visual token features.
+    """InfoNCE between pooled audio and visual token features.
 
     The pooled features are L2-normalised and compared by
     ``sim = a @ v.T / temperature``. The default single direction is the
@@ -21,6 +27,13 @@ class CAVMAEContrastiveHead(BaseModule):
     picks its audio among the batch. ``bidirectional=True`` averages it with
     the other direction (each audio picks its video). ``acc_c`` is the share
     of correct picks (averaged over directions when bidirectional).
+
+    ``pooling`` (see :data:`POOLINGS`): 'mean' pools the mean over tokens
+    (CAV-MAE); 'global' takes the leading global token of a
+    :class:`~cavmae_mm.models.backbones.CAVMAESyncEncoder`; 'global_local'
+    averages the loss (and accuracy) of the global tokens with that of the
+    mean over the other tokens, and also reports the two weighted losses,
+    detached, as ``nce_global`` and ``nce_local``.
 
     With ``gather_negatives=True`` under distributed training, the pooled
     features of every rank are gathered (with gradients,
@@ -37,31 +50,47 @@ class CAVMAEContrastiveHead(BaseModule):
             Defaults to 0.01.
         gather_negatives (bool): Negatives from all ranks. Defaults to
             False.
+        pooling (str): One of :data:`POOLINGS`. Defaults to 'mean'.
     """
 
     def __init__(self,
                  temperature: float = 0.05,
                  bidirectional: bool = False,
                  loss_weight: float = 0.01,
-                 gather_negatives: bool = False) -> None:
+                 gather_negatives: bool = False,
+                 pooling: str = 'mean') -> None:
         super().__init__()
         self.gather_negatives = gather_negatives
         if temperature <= 0:
             raise ValueError(f'temperature must be > 0, got {temperature}')
+        if pooling not in POOLINGS:
+            raise ValueError(f'pooling must be one of {POOLINGS}, got '
+                             f'{pooling!r}')
         self.temperature = temperature
         self.bidirectional = bidirectional
         self.loss_weight = loss_weight
+        self.pooling = pooling
 
-    @staticmethod
-    def pool(tokens: Tensor) -> Tensor:
-        """Mean-pooled, L2-normalised features [B, D]."""
-        return F.normalize(tokens.mean(dim=1), dim=-1)
+    @property
+    def needs_global_token(self) -> bool:
+        """Whether the pooling reads a leading global token."""
+        return self.pooling != 'mean'
 
-    def similarity(self, audio_tokens: Tensor,
-                   visual_tokens: Tensor) -> Tensor:
-        """Scaled cosine similarity [B_a, B_v] of mean-pooled features."""
-        return self.pool(audio_tokens) @ self.pool(visual_tokens).t() / \
-            self.temperature
+    def pooled(self, tokens: Tensor) -> Dict[str, Tensor]:
+        """The features [B, D] the loss compares, before normalisation:
+        ``mean``, or ``global`` (and ``local``, the mean of the other
+        tokens)."""
+        if self.pooling == 'mean':
+            return dict(mean=tokens.mean(dim=1))
+        pooled = {'global': tokens[:, 0]}
+        if self.pooling == 'global_local':
+            pooled['local'] = tokens[:, 1:].mean(dim=1)
+        return pooled
+
+    def retrieval_feature(self, tokens: Tensor) -> Tensor:
+        """The feature [B, D] that retrieval compares: the global token, or
+        the mean over tokens (the first of :meth:`pooled`)."""
+        return next(iter(self.pooled(tokens).values()))
 
     @staticmethod
     def _one_direction(sim: Tensor, offset: int = 0):
@@ -73,15 +102,9 @@ class CAVMAEContrastiveHead(BaseModule):
         acc = (sim.argmax(dim=0) == targets).float().mean()
         return loss, acc
 
-    def loss(self, audio_tokens: Tensor,
-             visual_tokens: Tensor) -> Dict[str, Tensor]:
-        """Weighted contrastive loss ``loss_c`` and accuracy ``acc_c``.
-
-        Args:
-            audio_tokens (Tensor): Audio path features [B, Na, D].
-            visual_tokens (Tensor): Visual path features [B, Nv, D].
-        """
-        audio, visual = self.pool(audio_tokens), self.pool(visual_tokens)
+    def contrast(self, audio: Tensor, visual: Tensor) -> Tuple[Tensor, Tensor]:
+        """Unweighted InfoNCE and accuracy of pooled features [B, D]."""
+        audio, visual = F.normalize(audio, dim=-1), F.normalize(visual, dim=-1)
         all_audio, all_visual, offset = audio, visual, 0
         if self.gather_negatives and dist.is_available() and \
                 dist.is_initialized() and dist.get_world_size() > 1:
@@ -95,4 +118,25 @@ class CAVMAEContrastiveHead(BaseModule):
             loss_t, acc_t = self._one_direction(
                 all_visual @ audio.t() / self.temperature, offset)
             loss, acc = (loss + loss_t) / 2, (acc + acc_t) / 2
-        return dict(loss_c=self.loss_weight * loss, acc_c=acc.detach())
+        return loss, acc
+
+    def loss(self, audio_tokens: Tensor,
+             visual_tokens: Tensor) -> Dict[str, Tensor]:
+        """Weighted contrastive loss ``loss_c`` and accuracy ``acc_c``.
+
+        Args:
+            audio_tokens (Tensor): Audio path features [B, Na, D].
+            visual_tokens (Tensor): Visual path features [B, Nv, D].
+        """
+        audio, visual = self.pooled(audio_tokens), self.pooled(visual_tokens)
+        terms = {
+            name: self.contrast(audio[name], visual[name])
+            for name in audio
+        }
+        loss = sum(t[0] for t in terms.values()) / len(terms)
+        acc = sum(t[1] for t in terms.values()) / len(terms)
+        out = dict(loss_c=self.loss_weight * loss, acc_c=acc.detach())
+        if len(terms) > 1:
+            for name, (term, _) in terms.items():
+                out[f'nce_{name}'] = (self.loss_weight * term).detach()
+        return out

@@ -62,6 +62,14 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
         self.audio_mask_mode = audio_mask_mode
         if not (self.with_reconstruction or self.with_contrastive):
             raise ValueError('both loss weights are 0: nothing to train')
+        has_global = getattr(self.backbone, 'global_tokens', False)
+        if self.contrastive_head.needs_global_token != has_global:
+            raise ValueError(
+                f'contrastive_head pooling '
+                f'{self.contrastive_head.pooling!r} and the backbone\'s '
+                f'global tokens ({has_global}) do not fit: global pooling '
+                'needs a backbone with global_tokens=True (CAV-MAE Sync), '
+                "which in turn needs 'global' or 'global_local' pooling")
         self.backbone.train_only_paths(self.loss_paths)
         shared = len(self.backbone.blocks_u)
         if shared > 1 and self.with_contrastive:
@@ -195,14 +203,46 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
             mask_a=encoded.audio_masking.mask,
             mask_v=encoded.visual_masking.mask)
 
+    def retrieval_features(self,
+                           inputs: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
+        """The audio and visual features retrieval compares (see
+        :meth:`CAVMAEContrastiveHead.retrieval_feature`: mean-pooled for
+        CAV-MAE, the global tokens for CAV-MAE Sync).
+
+        Args:
+            inputs (dict): ``audios`` [B, T, F] and ``imgs`` [B, 3, H, W];
+                or, for CAV-MAE Sync's clips of N frames and their aligned
+                audio segments, ``audios`` [B, N, T, F] and ``imgs``
+                [B, N, 3, H, W].
+
+        Returns:
+            tuple: Audio and visual features, [B, D] or [B, N, D].
+        """
+        audios, imgs = inputs['audios'], inputs['imgs']
+        frames = imgs.shape[1] if imgs.dim() == 5 else None
+        if (audios.dim() == 4) != (frames is not None):
+            raise ValueError('audio segments [B, N, T, F] go with frames '
+                             f'[B, N, 3, H, W]; got audio '
+                             f'{tuple(audios.shape)}, images '
+                             f'{tuple(imgs.shape)}')
+        if frames is not None:
+            audios, imgs = audios.flatten(0, 1), imgs.flatten(0, 1)
+        out = self.backbone(audios, imgs, paths=('audio', 'visual'))
+        audio = self.contrastive_head.retrieval_feature(out.paths['audio'])
+        visual = self.contrastive_head.retrieval_feature(out.paths['visual'])
+        if frames is not None:
+            audio = audio.unflatten(0, (-1, frames))
+            visual = visual.unflatten(0, (-1, frames))
+        return audio, visual
+
     def predict(
         self,
         inputs: Dict[str, Tensor],
         data_samples: Optional[List[ActionDataSample]] = None
     ) -> List[ActionDataSample]:
-        """Mean-pooled audio and visual features per sample (retrieval)."""
-        audio, visual = self.extract_feat(inputs)
-        audio, visual = audio.mean(dim=1), visual.mean(dim=1)
+        """Per-sample retrieval features ``audio_feature`` and
+        ``visual_feature`` (see :meth:`retrieval_features`)."""
+        audio, visual = self.retrieval_features(inputs)
         if data_samples is None:
             data_samples = [ActionDataSample() for _ in range(len(audio))]
         for sample, feat_a, feat_v in zip(
