@@ -1,4 +1,5 @@
 """Data transforms of CAV-MAE (registered in cavmae_mm's TRANSFORMS)."""
+from .aligned_audio import AlignAudioToFrames, segment_bounds
 from .audio import (AUDIOSET_MEAN, AUDIOSET_STD, AudioFrontEnd, FbankNoiseRoll,
                     KaldiFbank, LoadAudio, LoadAudioFromVideo, NormalizeFbank,
                     PadCropFbank, SpecAugment, WaveformAsInput)
@@ -14,5 +15,6 @@ __all__ = [
     'PadCropFbank', 'SpecAugment', 'WaveformAsInput', 'LoadFrames',
     'ResizeCenterCrop', 'SelectFrames', 'SelectVideoFrames', 'frame_file',
     'resize_center_crop', 'EncodeLabels', 'AudioVisualMixup', 'mix_samples',
-    'DecodeAudio', 'DecodeOfficialFrames'
+    'DecodeAudio', 'DecodeOfficialFrames', 'AlignAudioToFrames',
+    'segment_bounds'
 ]

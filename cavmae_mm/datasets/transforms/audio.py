@@ -8,7 +8,7 @@ computations live in :mod:`cavmae_mm.audio`, shared with the device route
 (``FbankOnDevice``); here one clip is a batch of one. The fbank travels
 under MMAction2's ``audios`` key as a float tensor [T, F].
 """
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 import torchaudio
@@ -203,14 +203,15 @@ class AudioFrontEnd(BaseTransform):
         - sample_rate
 
     Added Keys:
-        - audios (Tensor [target_length, num_mel_bins], float32)
+        - audios (Tensor [clip_length, num_mel_bins], float32)
 
     Removed Keys:
         - waveform
 
     Args:
         num_mel_bins (int): Mel bins. Defaults to 128.
-        target_length (int): Frames per clip. Defaults to 1024 (10 s).
+        target_length (int): Frames of the model's audio input. Defaults
+            to 1024 (10 s).
         mean (float): Normalisation mean. Defaults to AudioSet's.
         std (float): Normalisation std. Defaults to AudioSet's.
         freqm (int): SpecAugment frequency mask bound; 0 is off.
@@ -219,6 +220,11 @@ class AudioFrontEnd(BaseTransform):
         noise (bool): Noise and roll along time. Defaults to False.
         frame_shift (float): Frame shift in ms. Defaults to 10.
         frame_length (float): Frame length in ms. Defaults to 25.
+        clip_length (int, optional): Frames the whole clip is padded or
+            cut to, when the model reads segments of it: CAV-MAE Sync pads
+            to 1024 and :class:`AlignAudioToFrames` then cuts
+            ``target_length``-frame segments. Defaults to
+            ``target_length``.
     """
 
     def __init__(self,
@@ -230,9 +236,14 @@ class AudioFrontEnd(BaseTransform):
                  timem: int = 0,
                  noise: bool = False,
                  frame_shift: float = FRAME_SHIFT_MS,
-                 frame_length: float = FRAME_LENGTH_MS) -> None:
+                 frame_length: float = FRAME_LENGTH_MS,
+                 clip_length: Optional[int] = None) -> None:
+        if clip_length is not None and clip_length < target_length:
+            raise ValueError(f'clip_length ({clip_length}) must be at least '
+                             f'target_length ({target_length})')
         self.fbank = KaldiFbank(num_mel_bins, frame_shift, frame_length)
-        self.steps = FbankSteps(target_length, mean, std, freqm, timem, noise)
+        self.steps = FbankSteps(clip_length or target_length, mean, std, freqm,
+                                timem, noise)
 
     def transform(self, results: Dict) -> Dict:
         fbank = self.fbank(results)['audios']

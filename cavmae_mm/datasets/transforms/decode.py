@@ -79,6 +79,8 @@ class DecodeOfficialFrames(_FrameChoice):
     Added Keys:
         - imgs (list[PIL.Image.Image])
         - frame_inds (list[int]): the video frame indices read
+        - frame_slots (list[int]): the chosen slots of the ``num_frames``
+        - num_frames (int)
 
     Args:
         mode (str): 'random', 'fixed' or 'all'. Defaults to 'fixed'.
@@ -113,6 +115,8 @@ class DecodeOfficialFrames(_FrameChoice):
             images.append(image)
         results['imgs'] = images
         results['frame_inds'] = indices
+        results['frame_slots'] = slots
+        results['num_frames'] = self.num_frames
         return results
 
     def __repr__(self) -> str:

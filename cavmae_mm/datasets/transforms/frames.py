@@ -83,7 +83,10 @@ class SelectFrames(_FrameChoice):
 
     Added Keys:
         - frame_paths (list[str])
-        - frame_inds (list[int])
+        - frame_inds (list[int]): the frames read
+        - frame_slots (list[int]): the frames wanted (the same unless one
+          was missing), on the grid of ``num_frames``
+        - num_frames (int)
 
     Args:
         mode (str): 'random', 'fixed' or 'all'. Defaults to 'fixed'.
@@ -118,6 +121,8 @@ class SelectFrames(_FrameChoice):
             self._existing(video_path, video_id, i, exists) for i in wanted
         ]
         results['frame_inds'] = inds
+        results['frame_slots'] = wanted
+        results['num_frames'] = self.num_frames
         results['frame_paths'] = [
             str(frame_file(video_path, video_id, i)) for i in inds
         ]
@@ -141,6 +146,8 @@ class SelectVideoFrames(_FrameChoice):
 
     Added Keys:
         - frame_inds (np.ndarray of int)
+        - frame_slots (list[int]): the chosen slots of the ``num_frames``
+        - num_frames (int)
 
     Args:
         mode (str): 'random', 'fixed' or 'all'. Defaults to 'fixed'.
@@ -166,6 +173,8 @@ class SelectVideoFrames(_FrameChoice):
         candidates = official_frame_indices(usable, self.num_frames)
         slots = choose_slots(self.mode, self.frame_use, self.num_frames)
         results['frame_inds'] = np.array([candidates[i] for i in slots])
+        results['frame_slots'] = slots
+        results['num_frames'] = self.num_frames
         return results
 
 

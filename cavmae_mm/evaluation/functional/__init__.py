@@ -1,7 +1,8 @@
+from .frame_similarity import FRAME_AGGREGATIONS, frame_similarity
 from .ranking import (average_precision, d_prime, multilabel_stats,
                       recall_at_k, retrieval_ranks, roc_auc)
 
 __all__ = [
-    'average_precision', 'd_prime', 'multilabel_stats', 'recall_at_k',
-    'retrieval_ranks', 'roc_auc'
+    'FRAME_AGGREGATIONS', 'average_precision', 'd_prime', 'frame_similarity',
+    'multilabel_stats', 'recall_at_k', 'retrieval_ranks', 'roc_auc'
 ]

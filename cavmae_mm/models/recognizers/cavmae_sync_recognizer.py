@@ -13,6 +13,13 @@ from .cavmae_recognizer import CAVMAERecognizer
 #: The modalities that run without the global and register tokens (the
 #: official missing-modality modes).
 _WITHOUT_EXTRA_TOKENS = ('audio_without_visual', 'visual_without_audio')
+#: A Sync model finetuned on one modality runs the shared blocks with the
+#: joint LayerNorms and the joint final norm (CAV-MAE's uses the modality's
+#: own).
+_SINGLE_MODALITY_PATHS = {
+    'audio': ('audio_joint', ),
+    'visual': ('visual_joint', ),
+}
 
 
 def _flatten_frames(value: Optional[Tensor], dims: int) -> Optional[Tensor]:
@@ -48,9 +55,11 @@ class CAVMAESyncRecognizer(CAVMAERecognizer):
                               [2D] (the mean over tokens without global
                               tokens)
     audio_visual, per frame   the mean over tokens of the joint path (*)
-    audio, visual             the single-modality joint-norm path: the
-                              mean over its tokens (global included) for
-                              the frame head; its global token (else the
+    audio, visual             the modality's tokens through the shared
+                              blocks with the joint norms (not the
+                              modality norms, unlike CAV-MAE): the mean
+                              over its tokens (global included) for the
+                              frame head; its global token (else the
                               mean) per frame
     \\*_without_\\*             the average of the joint-norm and
                               modality-norm paths' means, without global
@@ -81,7 +90,8 @@ class CAVMAESyncRecognizer(CAVMAERecognizer):
         """Encoder paths of the current modality and head."""
         if self.modality == 'audio_visual' and self.aggregates_frames:
             return ('audio_specific', 'visual_specific')
-        return paths_of(self.modality)
+        return _SINGLE_MODALITY_PATHS.get(self.modality,
+                                          paths_of(self.modality))
 
     def _frame_feature(self, tokens: Tensor, leading_global: bool) -> Tensor:
         """One path's feature [N, D] of a frame (see the class table)."""
