@@ -4,6 +4,7 @@ A URL is downloaded into torch hub's checkpoint cache
 (``$TORCH_HOME/hub/checkpoints``), named after the URL's last path part, and
 read from there afterwards.
 """
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -26,7 +27,11 @@ def cache_dir() -> Path:
 
 def cached_file(url: str) -> Path:
     """The cache file of ``url``: its last path part (``?dl=1`` and other
-    queries dropped), as torch hub names its cached checkpoints.
+    queries dropped), as torch hub names its cached checkpoints. A last part
+    without a suffix (a download endpoint such as Google Drive's
+    ``.../download?id=...``, whose file is named by the query) gets the
+    first 8 hex digits of the URL's SHA-256 and ``.pth``, so that two such
+    URLs do not share a file.
 
     Raises:
         CheckpointError: The URL names no file.
@@ -34,6 +39,9 @@ def cached_file(url: str) -> Path:
     name = os.path.basename(urlparse(url).path)
     if not name:
         raise CheckpointError(f'{url}: the URL names no file')
+    if '.' not in name:
+        digest = hashlib.sha256(url.encode()).hexdigest()[:8]
+        name = f'{name}-{digest}.pth'
     return cache_dir() / name
 
 

@@ -24,6 +24,9 @@ def test_every_training_recipe_names_its_start(path):
     if cfg.model.type == 'CAVMAERecognizer':
         # official finetuning: from CAV-MAE-Scale++
         assert entry.official_name == 'CAV-MAE-Scale++'
+    elif cfg.model.type == 'CAVMAESyncRecognizer':
+        # Sync finetuning: from the released Sync checkpoint
+        assert entry.name == 'cavmae-sync_vggsound-retrieval'
     elif 'from-as2m' in path.name:
         assert entry.official_name == 'CAV-MAE-Scale++'
     else:

@@ -11,6 +11,9 @@ from cavmae_mm.models.modality import modality_name
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL = ROOT / 'tests' / 'data' / 'official_checkpoints.csv'
+# CAV-MAE Sync's release: its README's download script, with the settings
+# its retrieval script builds the model with, and the project page's numbers
+OFFICIAL_SYNC = ROOT / 'tests' / 'data' / 'official_sync_checkpoints.csv'
 
 
 @pytest.fixture(scope='module')
@@ -18,12 +21,13 @@ def models():
     index = yaml.safe_load((ROOT / 'model-index.yml').read_text())
     (metafile, ) = index['Import']
     meta = yaml.safe_load((ROOT / metafile).read_text())
-    assert [c['Name'] for c in meta['Collections']] == ['CAV-MAE']
+    assert [c['Name'] for c in meta['Collections']] == \
+        ['CAV-MAE', 'CAV-MAE Sync']
     return meta['Models']
 
 
-def official_rows():
-    with OFFICIAL.open() as f:
+def official_rows(path=OFFICIAL):
+    with path.open() as f:
         return list(csv.DictReader(f))
 
 
@@ -31,7 +35,8 @@ def test_every_official_checkpoint_once(models):
     urls = [m['Weights'] for m in models if 'Weights' in m]
     assert len(urls) == len(set(urls))
     assert len({m['Name'] for m in models}) == len(models)
-    assert sorted(urls) == sorted(r['url'] for r in official_rows())
+    assert sorted(urls) == sorted(
+        r['url'] for r in official_rows() + official_rows(OFFICIAL_SYNC))
 
 
 @pytest.mark.parametrize('row', official_rows(), ids=lambda r: r['name'])
@@ -95,7 +100,10 @@ def test_recipes_without_released_weights(models):
     finetuned result of the official logs; asking for its weights by name
     says so."""
     from cavmae_mm.checkpoint import resolve_model
-    (model, ) = [m for m in models if 'Weights' not in m]
+    (model, ) = [
+        m for m in models
+        if 'Weights' not in m and m['In Collection'] == 'CAV-MAE'
+    ]
     assert model['Name'] == 'cavmae_vggsound'
     meta = model['Metadata']
     train = load_config(str(ROOT / meta['Training Config']))
@@ -109,3 +117,56 @@ def test_recipes_without_released_weights(models):
     with pytest.raises(ValueError, match='released no weights'):
         resolve_model('cavmae_vggsound')
     assert resolve_model('cavmae_vggsound', 'mine.pth')[1] == 'mine.pth'
+
+
+@pytest.mark.parametrize(
+    'row', official_rows(OFFICIAL_SYNC), ids=lambda r: r['name'])
+def test_sync_entry_matches_the_release(models, row):
+    """The released Sync checkpoint's entry: a config whose model is the
+    one the official retrieval script builds for it, the published
+    numbers, and a config evaluating them with the official protocol."""
+    (model, ) = [m for m in models if m.get('Weights') == row['url']]
+    assert model['In Collection'] == 'CAV-MAE Sync'
+    assert model['Metadata']['Official Name'] == row['name']
+    cfg = load_config(str(ROOT / model['Config']))
+    backbone = cfg.model.backbone
+    assert backbone.type == 'CAVMAESyncEncoder'
+    assert backbone.num_register_tokens == int(row['num_register_tokens'])
+    assert backbone.global_tokens is (row['cls_token'] == 'True')
+    assert backbone.contrastive_depth == 0
+    assert backbone.target_length == int(row['target_length'])
+    assert cfg.model.contrastive_head.pooling == 'global'
+    assert cfg.test_evaluator.frame_aggregation == 'diagonal_mean'
+    (select, ) = [
+        t for t in cfg.test_dataloader.dataset.pipeline
+        if t['type'] == 'SelectFrames'
+    ]
+    assert select['mode'] == 'all'
+    assert select['num_frames'] == int(row['total_frame'])
+    (result, ) = model['Results']
+    assert result['Dataset'].startswith(row['dataset'])
+    assert result['Metrics'] == {
+        'Video-to-Audio R@1': float(row['v2a_r1']),
+        'Audio-to-Video R@1': float(row['a2v_r1'])
+    }
+
+
+def test_sync_recipe_without_weights(models):
+    """Sync's AudioSet-2M recipe: no weights, the paper's AudioSet
+    retrieval numbers, a Sync training config."""
+    from cavmae_mm.checkpoint import resolve_model
+    (model, ) = [
+        m for m in models
+        if 'Weights' not in m and m['In Collection'] == 'CAV-MAE Sync'
+    ]
+    assert model['Name'] == 'cavmae-sync_as2m'
+    assert model['Results'][0]['Metrics'] == {
+        'Video-to-Audio R@1': 35.2,
+        'Audio-to-Video R@1': 27.9
+    }
+    train = load_config(str(ROOT / model['Metadata']['Training Config']))
+    assert train.model.backbone.type == 'CAVMAESyncEncoder'
+    assert train.model.contrastive_head.loss_weight == \
+        model['Metadata']['Contrastive Loss Weight']
+    with pytest.raises(ValueError, match='released no weights'):
+        resolve_model('cavmae-sync_as2m')

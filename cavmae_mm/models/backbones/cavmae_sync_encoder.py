@@ -56,6 +56,10 @@ class CAVMAESyncEncoder(CAVMAEEncoder):
 
     Args:
         target_length (int): Fbank frames of one segment. Defaults to 416.
+        num_mel_bins (int): Fbank bins. Defaults to 128.
+        frame_size (int): Image side. Defaults to 224.
+        patch_size (int): Patch side. Defaults to 16 (the four sizes as
+            :class:`CAVMAEEncoder`'s, from the config's ``input_geometry``).
         num_register_tokens (int): Register tokens per modality. Defaults
             to 8 (the released model).
         global_tokens (bool): Add the global tokens. Defaults to True.
@@ -69,12 +73,20 @@ class CAVMAESyncEncoder(CAVMAEEncoder):
 
     def __init__(self,
                  target_length: int = 416,
+                 num_mel_bins: int = 128,
+                 frame_size: int = 224,
+                 patch_size: int = 16,
                  num_register_tokens: int = 8,
                  global_tokens: bool = True,
                  keep_register_tokens: bool = False,
                  contrastive_depth: int = 0,
                  **kwargs) -> None:
-        super().__init__(target_length=target_length, **kwargs)
+        super().__init__(
+            target_length=target_length,
+            num_mel_bins=num_mel_bins,
+            frame_size=frame_size,
+            patch_size=patch_size,
+            **kwargs)
         if num_register_tokens < 0 or contrastive_depth < 0:
             raise ValueError('num_register_tokens and contrastive_depth '
                              'must be >= 0, got '
