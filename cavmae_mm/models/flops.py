@@ -1,4 +1,5 @@
-"""Model FLOPs of CAV-MAE, from the sizes of a built model.
+"""Model FLOPs of CAV-MAE and CAV-MAE Sync, from the sizes of a built
+model.
 
 Counts the matrix products (linear layers, patch-embedding convolutions,
 the two attention products), 2 FLOPs per multiply-add, the convention of
@@ -14,6 +15,7 @@ parameters per part (the encoder's audio, visual and shared parts apart).
 """
 from typing import Dict, List, NamedTuple, Optional
 
+import torch
 from torch import nn
 
 from .layers.masking import num_kept
@@ -54,22 +56,51 @@ def patch_embed_flops(encoder: nn.Module) -> Dict[str, int]:
     return out
 
 
+def extra_tokens(encoder: nn.Module, used: bool = True) -> Dict[str, int]:
+    """The tokens a CAV-MAE Sync encoder adds to each modality: ``global``
+    (0 or 1), ``registers`` in the modality-specific blocks and ``kept``
+    registers in the shared ones (all 0 for CAV-MAE, or when not ``used``:
+    Sync's missing-modality modes)."""
+    if not used:
+        return dict(global_=0, registers=0, kept=0)
+    registers = getattr(encoder, 'num_register_tokens', 0)
+    return dict(
+        global_=int(getattr(encoder, 'global_tokens', False)),
+        registers=registers,
+        kept=registers
+        if getattr(encoder, 'keep_register_tokens', False) else 0)
+
+
 def encoder_flops(encoder: nn.Module,
                   tokens_a: int,
                   tokens_v: int,
-                  paths=('joint', )) -> int:
+                  paths=('joint', ),
+                  with_extra_tokens: bool = True) -> int:
     """Patch embedding, modality-specific blocks once, shared blocks once
-    per path, with ``tokens_a`` / ``tokens_v`` tokens left after masking."""
+    per path (and CAV-MAE Sync's contrastive blocks on the ``audio`` and
+    ``visual`` paths), with ``tokens_a`` / ``tokens_v`` patch tokens left
+    after masking, plus the encoder's own tokens (:func:`extra_tokens`)."""
     embed = patch_embed_flops(encoder)
+    extra = extra_tokens(encoder, with_extra_tokens)
     tokens = dict(audio=tokens_a, visual=tokens_v)
     total = 0
     for modality in inputs_of(paths):
         tag = modality[0]
         total += embed[tag] + blocks_flops(
-            getattr(encoder, f'blocks_{tag}'), tokens[modality])
+            getattr(encoder, f'blocks_{tag}'),
+            tokens[modality] + extra['global_'] + extra['registers'])
     for path in paths:
-        total += blocks_flops(encoder.blocks_u,
-                              sum(tokens[m] for m in PATHS[path].inputs))
+        spec = PATHS[path]
+        if spec.norm_set is None:
+            continue
+        count = sum(tokens[m] + extra['kept'] for m in spec.inputs)
+        if len(spec.inputs) == 1:
+            count += extra['global_']
+        total += blocks_flops(encoder.blocks_u, count)
+        if spec.norm_set in ('audio', 'visual'):
+            total += blocks_flops(
+                getattr(encoder, f'contrastive_blocks_{spec.norm_set[0]}', ()),
+                count)
     return total
 
 
@@ -98,8 +129,12 @@ def pretrain_flops(model: nn.Module, batch_size: int) -> Dict[str, float]:
         forward += linear_flops(tokens_a, dim_d, neck.pred_a.out_features)
         forward += linear_flops(tokens_v, dim_d, neck.pred_v.out_features)
     if model.with_contrastive:
-        # one row of the B x B similarity matrix per sample
-        forward += 2 * batch_size * encoder.embed_dim
+        # one row of the B x B similarity matrix per sample, per pooled
+        # feature (Sync's global and local) and direction
+        head = model.contrastive_head
+        matrices = len(head.pooled(torch.zeros(1, 2, 1))) * \
+            (2 if head.bidirectional else 1)
+        forward += 2 * batch_size * encoder.embed_dim * matrices
     return dict(forward=float(forward), train_step=3.0 * forward)
 
 
@@ -108,9 +143,14 @@ def recognizer_flops(model: nn.Module) -> Dict[str, float]:
     its current modality."""
     encoder = model.backbone
     forward = encoder_flops(encoder, encoder.geometry.num_audio_patches,
-                            encoder.geometry.num_visual_patches, model.paths)
-    fc = model.cls_head.fc
-    forward += linear_flops(1, fc.in_features, fc.out_features)
+                            encoder.geometry.num_visual_patches, model.paths,
+                            getattr(model, 'uses_extra_tokens', True))
+    head = model.cls_head
+    frames = getattr(head, 'num_frames', 1)
+    # a frame-attention head runs once per clip: its share per frame
+    forward += blocks_flops(getattr(head, 'blocks', ()), frames + 1) / frames
+    forward += linear_flops(1, head.fc.in_features,
+                            head.fc.out_features) / frames
     return dict(forward=float(forward), train_step=3.0 * forward)
 
 
@@ -157,10 +197,12 @@ def model_flops(model: nn.Module, batch_size: int = 1) -> List[FlopsRow]:
     if isinstance(model, CAVMAERecognizer):
         configured = model.modality
         rows = []
+        # a frame-attention head reads the configured modality's width only
+        others = [] if hasattr(model.cls_head, 'num_frames') else [
+            m for m in MODALITY_PATHS if m != configured
+        ]
         try:
-            for modality in [configured] + [
-                    m for m in MODALITY_PATHS if m != configured
-            ]:
+            for modality in [configured] + others:
                 model.modality = modality
                 counted = recognizer_flops(model)
                 name = modality + (' (config)'

@@ -102,3 +102,56 @@ def test_parameter_counts_split_the_encoder(build):
                 if n.split('.')[0].endswith('_a'))
     assert counts['backbone (audio)'] == dict(total=audio, trainable=0)
     assert counts['cls_head']['trainable'] == counts['cls_head']['total']
+
+
+def tiny_sync_encoder(**overrides):
+    from tests.helpers import TINY_ENCODER
+    sync = dict(
+        type='CAVMAESyncEncoder', num_register_tokens=2, contrastive_depth=1)
+    return dict(TINY_ENCODER, **dict(sync, **overrides))
+
+
+@pytest.mark.parametrize('overrides', [{}, dict(keep_register_tokens=True)])
+def test_sync_pretrain_forward_flops(build, overrides):
+    """Global, register (kept or not) tokens and the contrastive blocks."""
+    model = build(
+        tiny_pretrain_cfg(
+            backbone=tiny_sync_encoder(**overrides),
+            contrastive_head=dict(
+                type='CAVMAEContrastiveHead', pooling='global_local')))
+    model.train()
+    batch = 3
+    assert counted(model, tiny_inputs(batch), 'loss') == \
+        pytest.approx(pretrain_flops(model, batch)['forward'] * batch)
+
+
+@pytest.mark.parametrize('head,modality', [
+    ('frames', 'audio_visual'),
+    ('frames', 'audio'),
+    ('frame', 'audio_visual'),
+    ('frame', 'visual'),
+    ('frame', 'audio_without_visual'),
+])
+def test_sync_recognizer_forward_flops(build, head, modality):
+    """Per frame, with a frame-attention head's share per frame."""
+    frames, width = 2, 32
+    cls_head = dict(
+        type='CAVMAEFrameAttentionHead',
+        num_classes=7,
+        in_channels=2 * width if modality == 'audio_visual' else width,
+        num_frames=frames,
+        num_heads=2) if head == 'frames' else dict(
+            type='CAVMAEClsHead', num_classes=7, in_channels=width)
+    model = build(
+        dict(
+            type='CAVMAESyncRecognizer',
+            backbone=tiny_sync_encoder(contrastive_depth=0),
+            cls_head=cls_head,
+            modality=modality))
+    model.eval()
+    inputs = {
+        k: v.unflatten(0, (-1, frames))
+        for k, v in tiny_inputs(2 * frames).items()
+    }
+    assert counted(model, inputs, 'tensor') == \
+        pytest.approx(recognizer_flops(model)['forward'] * 2 * frames)

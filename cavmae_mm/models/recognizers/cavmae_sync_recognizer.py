@@ -86,6 +86,12 @@ class CAVMAESyncRecognizer(CAVMAERecognizer):
         return isinstance(self.cls_head, CAVMAEFrameAttentionHead)
 
     @property
+    def uses_extra_tokens(self) -> bool:
+        """Whether the current modality runs with the global and register
+        tokens (all but the official missing-modality modes)."""
+        return self.modality not in _WITHOUT_EXTRA_TOKENS
+
+    @property
     def paths(self) -> Tuple[str, ...]:
         """Encoder paths of the current modality and head."""
         if self.modality == 'audio_visual' and self.aggregates_frames:
@@ -125,7 +131,7 @@ class CAVMAESyncRecognizer(CAVMAERecognizer):
             audios,
             imgs,
             paths=self.paths,
-            extra_tokens=self.modality not in _WITHOUT_EXTRA_TOKENS)
+            extra_tokens=self.uses_extra_tokens)
         feats = [
             self._frame_feature(out.paths[p], out.leading_global)
             for p in self.paths
