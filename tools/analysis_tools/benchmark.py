@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Speed of CAV-MAE training steps and of raw-video inference.
+"""Speed of CAV-MAE (and CAV-MAE Sync) training steps and of raw-video
+inference.
 
     python tools/analysis_tools/benchmark.py    # model step, this machine
     python tools/analysis_tools/benchmark.py model --device cuda --batch 64 \
@@ -89,22 +90,45 @@ REFERENCE = dict(
     with_cp=False,
     fused_adam=False)
 
+#: The model of each --models choice: (config, size overrides of the tiny
+#: smoke test). CAV-MAE Sync's finetuning sample is a clip of
+#: sync_total_frame frames.
+MODEL_CONFIGS = {
+    'pretrain': 'configs/_base_/models/cavmae.py',
+    'finetune': 'configs/_base_/models/cavmae_ft.py',
+    'sync_pretrain': 'configs/cavmae-sync_as2m.py',
+    'sync_finetune': 'configs/cavmae-sync-ft_as2m.py',
+}
+TINY_FRAMES = 4
 
-def model_cfgs(size: str, num_classes: int = 527) -> Dict[str, dict]:
-    """Pretraining and finetuning model configs at ``size``."""
-    from mmengine.config import Config
-    pre = Config.fromfile(str(ROOT / 'configs/_base_/models/cavmae.py'))
-    ft = Config.fromfile(str(ROOT / 'configs/_base_/models/cavmae_ft.py'))
-    cfgs = dict(pretrain=pre.model.to_dict(), finetune=ft.model.to_dict())
-    for cfg in cfgs.values():
+
+def model_cfgs(size: str,
+               kinds=tuple(MODEL_CONFIGS),
+               num_classes: int = 527) -> Dict[str, dict]:
+    """Model configs of ``kinds`` (keys of :data:`MODEL_CONFIGS`) at
+    ``size``."""
+    from cavmae_mm.config import load_config
+    cfgs = {}
+    for kind in kinds:
+        cfg = load_config(str(ROOT / MODEL_CONFIGS[kind])).model.to_dict()
         cfg.pop('init_cfg', None)  # random weights; no pretrained file
-    cfgs['finetune']['cls_head']['num_classes'] = num_classes
-    if size == 'tiny':
-        for cfg in cfgs.values():
+        if 'cls_head' in cfg:
+            cfg['cls_head']['num_classes'] = num_classes
+        if size == 'tiny':
             cfg['backbone'].update(TINY, **TINY_ENCODER)
-        cfgs['pretrain']['neck'].update(
-            TINY, embed_dim=32, decoder_embed_dim=16, depth=2, num_heads=2)
-        cfgs['finetune']['cls_head']['in_channels'] = 32
+            if 'neck' in cfg:
+                cfg['neck'].update(
+                    TINY,
+                    embed_dim=32,
+                    decoder_embed_dim=16,
+                    depth=2,
+                    num_heads=2)
+            if 'cls_head' in cfg:
+                frames = 'num_frames' in cfg['cls_head']
+                cfg['cls_head'].update(in_channels=64 if frames else 32)
+                if frames:
+                    cfg['cls_head'].update(num_frames=TINY_FRAMES, num_heads=2)
+        cfgs[kind] = cfg
     return cfgs
 
 
@@ -116,9 +140,16 @@ def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
     inputs = dict(
         audios=torch.randn(batch, *geometry.fbank_shape, generator=gen),
         imgs=torch.randn(batch, 3, *geometry.image_shape, generator=gen))
+    frames = getattr(getattr(model, 'cls_head', None), 'num_frames', None)
+    if frames:  # CAV-MAE Sync: clips of ``frames`` frame-pairs
+        if batch % frames:
+            raise ValueError(f'--batch {batch} is not a whole number of '
+                             f'{frames}-frame clips')
+        inputs = {k: v.unflatten(0, (-1, frames)) for k, v in inputs.items()}
+        batch //= frames
     inputs = {k: v.to(device) for k, v in inputs.items()}
     samples, extra = None, {}
-    if kind == 'pretrain':
+    if kind.endswith('pretrain'):
         # explicit masking noise: every setting (compiled ones too, whose
         # random numbers come from another generator) masks the same tokens
         extra['noise'] = dict(
@@ -126,7 +157,7 @@ def make_batch(model, kind: str, batch: int, device: str, seed: int = 0):
                 batch, geometry.num_audio_patches, generator=gen),
             imgs=torch.rand(batch, geometry.num_visual_patches, generator=gen))
         extra['noise'] = {k: v.to(device) for k, v in extra['noise'].items()}
-    if kind == 'finetune':
+    if kind.endswith('finetune'):
         classes = model.cls_head.num_classes
         samples = []
         for _ in range(batch):
@@ -254,13 +285,11 @@ def benchmark_models(args) -> Dict:
         chosen['fused_adam'] = args.fused_adam
     peak = device_peak_tflops(args.device, args.peak_tflops)
     results = {}
-    for kind, cfg in model_cfgs(args.size).items():
-        if kind not in args.models:
-            continue
+    for kind, cfg in model_cfgs(args.size, args.models).items():
         model = MODELS.build(cfg)
         init_quietly(model)
-        flops = (pretrain_flops(model, args.batch) if kind == 'pretrain' else
-                 recognizer_flops(model))['train_step']
+        flops = (pretrain_flops(model, args.batch) if kind.endswith('pretrain')
+                 else recognizer_flops(model))['train_step']
         print(f'{kind}: reference ...', flush=True)
         reference = time_setting(model, kind, REFERENCE, args)
         print(f'{kind}: chosen setting ...', flush=True)
@@ -419,8 +448,10 @@ def parse_args(argv=None):
         '--models',
         nargs='+',
         default=['pretrain', 'finetune'],
-        choices=['pretrain', 'finetune'],
-        help='models whose training step is timed')
+        choices=['pretrain', 'finetune', 'sync_pretrain', 'sync_finetune'],
+        help='models whose training step is timed (sync_*: CAV-MAE Sync; '
+        'a sync_finetune sample is a frame-pair: --batch a multiple of its '
+        'clip frames)')
     group.add_argument(
         '--size',
         default='full',

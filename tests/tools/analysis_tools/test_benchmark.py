@@ -51,6 +51,19 @@ def test_fp32_fused_attention_and_checkpointing(tmp_path):
         assert result['chosen']['samples_per_s'] > 0
 
 
+def test_sync_steps(tmp_path):
+    """CAV-MAE Sync's pretraining step and its clip finetuning step (a
+    sample is a frame-pair: 4 = one tiny clip)."""
+    models = run_model(tmp_path, '--precision', 'fp32', '--batch', '4',
+                       '--models', 'sync_pretrain', 'sync_finetune')
+    assert set(models) == {'sync_pretrain', 'sync_finetune'}
+    for result in models.values():
+        assert result['first_loss_rel_diff'] < 1e-5
+        assert result['flops_per_sample'] > 0
+    with pytest.raises(ValueError, match='whole number'):
+        run_model(tmp_path, '--batch', '3', '--models', 'sync_finetune')
+
+
 def test_default_setting_of_this_machine(tmp_path):
     """bf16 autocast where the CPU has native bf16, fp32 elsewhere."""
     models = run_model(tmp_path)
