@@ -12,7 +12,11 @@ them and returns the logits:
 Only the inputs the modality reads are graph inputs (see
 :data:`ONNX_INPUTS`). The batch axis of every input and output is dynamic.
 Clips tested with several frames are run frame by frame; averaging their
-predictions (the head's ``average_clips``) is left to the caller.
+predictions (the head's ``average_clips``) is left to the caller. A CAV-MAE
+Sync recognizer whose head classifies whole clips
+(``CAVMAEFrameAttentionHead``) takes the clip's N frames and their audio
+segments instead: ``fbank`` [B, N, T, F], ``frames`` [B, N, 3, H, W],
+``logits`` [B, num_classes].
 
 The export uses PyTorch's TorchScript-based exporter
 (``torch.onnx.export(..., dynamo=False)``): it needs only the ``onnx``
@@ -104,11 +108,12 @@ class RecognizerOnnxWrapper(nn.Module):
     def forward(self,
                 fbank: Optional[Tensor] = None,
                 frames: Optional[Tensor] = None) -> Tensor:
-        """Logits of one frame per clip.
+        """Logits of one frame per clip (or of clips of N frames, see the
+        module's docstring).
 
         Args:
-            fbank (Tensor, optional): Normalised fbank [B, T, F].
-            frames (Tensor, optional): RGB frames [B, 3, H, W], 0-255.
+            fbank (Tensor, optional): Normalised fbank [B, (N,) T, F].
+            frames (Tensor, optional): RGB frames [B, (N,) 3, H, W], 0-255.
 
         Returns:
             Tensor: Logits [B, num_classes].
@@ -146,9 +151,12 @@ def dummy_inputs(model: nn.Module,
     modality = modality_name(model.modality if modality is None else modality)
     encoder = model.backbone
     gen = torch.Generator().manual_seed(seed)
+    # a head that classifies clips of N frames reads [B, N, ...]
+    clip = (batch_size, model.cls_head.num_frames) if hasattr(
+        model.cls_head, 'num_frames') else (batch_size, )
     shapes = {
-        'fbank': (batch_size, *encoder.geometry.fbank_shape),
-        'frames': (batch_size, encoder.patch_embed_v.proj.in_channels,
+        'fbank': (*clip, *encoder.geometry.fbank_shape),
+        'frames': (*clip, encoder.patch_embed_v.proj.in_channels,
                    *encoder.geometry.image_shape),
     }
     inputs = {}

@@ -204,3 +204,38 @@ def test_difference_above_atol_fails(tiny_files, tmp_path, capsys,
     assert tool.main([str(cfg), str(checkpoint), '--out', str(out)]) == 1
     assert 'exceeds --atol' in capsys.readouterr().err
     assert out.is_file()  # kept for inspection
+
+
+def test_sync_clip_recognizer_exports_clips(tmp_path):
+    """A CAV-MAE Sync recognizer with the frame-attention head: the graph
+    takes clips (fbank [B, N, T, F], frames [B, N, 3, H, W]) and gives one
+    prediction per clip, equal to PyTorch's."""
+    from tests.helpers import TINY_ENCODER
+    frames = 3
+    model_cfg = dict(
+        type='CAVMAESyncRecognizer',
+        backbone=dict(
+            TINY_ENCODER,
+            type='CAVMAESyncEncoder',
+            num_register_tokens=2,
+            trainable_pos_embed=True),
+        cls_head=dict(
+            type='CAVMAEFrameAttentionHead',
+            num_classes=NUM_CLASSES,
+            in_channels=64,
+            num_frames=frames,
+            num_heads=2))
+    cfg = write_config(tmp_path / 'sync_ft.py', model_cfg)
+    checkpoint = tmp_path / 'sync_ft.pth'
+    model = randomize_(MODELS.build(model_cfg))
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
+    out = tmp_path / 'sync.onnx'
+    assert tool.main([str(cfg), str(checkpoint), '--out', str(out)]) == 0
+    inputs = {
+        k: v.unflatten(0, (-1, frames))
+        for k, v in graph_inputs(batch=2 * frames).items()
+    }
+    _, logits = run_graph(out, inputs)
+    expected = torch_logits(cfg, checkpoint, 'audio_visual', inputs)
+    assert logits.shape == (2, NUM_CLASSES)
+    assert torch.allclose(torch.from_numpy(logits), expected, atol=1e-4)
