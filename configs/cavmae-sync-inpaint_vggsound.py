@@ -5,8 +5,8 @@
 # default), so its reconstructions are in input units. Test only, through
 # tools/visualizations/inpaint.py:
 #   python tools/visualizations/inpaint.py \
-#       configs/cavmae-sync-inpaint_vggsound.py cavmae-sync_vggsound-retrieval \
-#       --out-dir work_dirs/sync_inpainting --num 8
+#       configs/cavmae-sync-inpaint_vggsound.py \
+#       cavmae-sync_vggsound-retrieval --out-dir work_dirs/sync_inpainting
 _base_ = ['./cavmae-sync-retrieval_vggsound.py']
 
 model = dict(mask_ratio_a=0.75, mask_ratio_v=0.75)
