@@ -6,7 +6,7 @@
 # tools/visualizations/inpaint.py:
 #   python tools/visualizations/inpaint.py \
 #       configs/cavmae-sync-inpaint_vggsound.py \
-#       cavmae-sync_vggsound-retrieval --out-dir work_dirs/sync_inpainting
+#       checkpoints/cav_mae_sync.pth --out-dir work_dirs/sync_inpainting
 _base_ = ['./cavmae-sync-retrieval_vggsound.py']
 
 model = dict(mask_ratio_a=0.75, mask_ratio_v=0.75)
