@@ -116,3 +116,32 @@ def test_more_than_one_shared_block_is_flagged(build):
         build(cfg)
     (line, ) = [ln for ln in lines if 'shared blocks' in ln]
     assert line.startswith('2 shared blocks') and 'official' in line
+
+
+def test_mask_ratio_range_draws_per_iteration(build):
+    """CAV-MAE Sync's multi-ratio masking: each training iteration draws its
+    audio and visual ratios in the range, the same on every rank (two
+    models) and after a resume (the runner's iteration), whatever torch's
+    global generator did; evaluation keeps the fixed ratios."""
+    from mmengine.logging import MessageHub
+    models = [
+        build(tiny_pretrain_cfg(mask_ratio_range=(0.6, 0.9))) for _ in range(2)
+    ]
+    hub = MessageHub.get_current_instance()
+    seen = []
+    try:
+        for step in (0, 1, 2, 1):
+            hub.update_info('iter', step)
+            torch.manual_seed(step + 100)
+            pairs = [m.train().step_mask_ratios() for m in models]
+            assert pairs[0] == pairs[1]
+            assert all(0.6 <= r < 0.9 for r in pairs[0])
+            seen.append(pairs[0])
+    finally:
+        hub.pop_info('iter')
+    assert seen[1] == seen[3] and len(set(seen[:3])) == 3
+    assert models[0].eval().step_mask_ratios() == (0.75, 0.75)
+    losses = models[0].train()(tiny_inputs(batch=2), mode='loss')
+    assert torch.isfinite(losses['loss_mae_a'])
+    with pytest.raises(ValueError, match='mask_ratio_range'):
+        build(tiny_pretrain_cfg(mask_ratio_range=(0.9, 0.6)))

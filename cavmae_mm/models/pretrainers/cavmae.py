@@ -2,8 +2,9 @@
 import logging
 from typing import Dict, List, Optional, Tuple
 
+import torch
 from mmaction.structures import ActionDataSample
-from mmengine.logging import print_log
+from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
 from torch import Tensor
 
@@ -32,6 +33,12 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
         mask_ratio_v (float): Visual masking ratio. Defaults to 0.75.
         audio_mask_mode (str): 'unstructured' (default), or the ablations
             'time', 'freq', 'tf'.
+        mask_ratio_range (tuple[float, float], optional): Draw the audio
+            and the visual ratio of each training step uniformly in
+            [low, high) instead (CAV-MAE Sync's ``multi_ratio_masking``:
+            (0.6, 0.9)); see :meth:`step_mask_ratios`. Evaluation uses
+            ``mask_ratio_a`` / ``mask_ratio_v``. Defaults to None.
+        mask_ratio_seed (int): Seed of those draws. Defaults to 0.
         data_preprocessor (dict, optional): Defaults to
             ``AVDataPreprocessor``.
         init_cfg (dict, optional): MMEngine initialisation config; a
@@ -48,6 +55,8 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
                  mask_ratio_a: float = 0.75,
                  mask_ratio_v: float = 0.75,
                  audio_mask_mode: str = 'unstructured',
+                 mask_ratio_range: Optional[Tuple[float, float]] = None,
+                 mask_ratio_seed: int = 0,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
@@ -60,6 +69,16 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
         self.mask_ratio_a = mask_ratio_a
         self.mask_ratio_v = mask_ratio_v
         self.audio_mask_mode = audio_mask_mode
+        if mask_ratio_range is not None:
+            low, high = mask_ratio_range
+            if not 0 < low <= high < 1:
+                raise ValueError('mask_ratio_range must be (low, high) with '
+                                 f'0 < low <= high < 1, got '
+                                 f'{mask_ratio_range}')
+            mask_ratio_range = (float(low), float(high))
+        self.mask_ratio_range = mask_ratio_range
+        self.mask_ratio_seed = mask_ratio_seed
+        self._steps_without_runner = 0
         if not (self.with_reconstruction or self.with_contrastive):
             raise ValueError('both loss weights are 0: nothing to train')
         has_global = getattr(self.backbone, 'global_tokens', False)
@@ -136,17 +155,44 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
             inputs['audios'], inputs['imgs'], paths=('audio', 'visual'))
         return out.paths['audio'], out.paths['visual']
 
+    def step_mask_ratios(self) -> Tuple[float, float]:
+        """The audio and visual masking ratios of this step.
+
+        Fixed, unless ``mask_ratio_range`` is set and the model trains:
+        then two uniform draws in the range from a CPU generator seeded
+        with ``mask_ratio_seed`` and the runner's iteration (MMEngine's
+        message hub ``iter``; outside a runner, a count of the calls). So
+        every rank draws the same ratios without communicating, and a
+        resumed run the same ones as an uninterrupted run. (The official
+        code seeds its generator with 0 at every call outside distributed
+        training, which gives the same pair of ratios every step, and
+        broadcasts a seed from rank 0 inside it.)
+        """
+        if self.mask_ratio_range is None or not self.training:
+            return self.mask_ratio_a, self.mask_ratio_v
+        step = MessageHub.get_current_instance().get_info('iter')
+        if step is None:
+            step = self._steps_without_runner
+            self._steps_without_runner += 1
+        gen = torch.Generator().manual_seed(self.mask_ratio_seed * 1_000_003 +
+                                            int(step))
+        low, high = self.mask_ratio_range
+        audio, visual = (low +
+                         (high - low) * torch.rand(2, generator=gen)).tolist()
+        return audio, visual
+
     def _encode_masked(self,
                        inputs: Dict[str, Tensor],
                        paths: Tuple[str, ...],
                        noise: Optional[Dict[str, Tensor]] = None):
         noise = noise or {}
+        ratio_a, ratio_v = self.step_mask_ratios()
         return self.backbone(
             inputs['audios'],
             inputs['imgs'],
             paths=paths,
-            mask_ratio_a=self.mask_ratio_a,
-            mask_ratio_v=self.mask_ratio_v,
+            mask_ratio_a=ratio_a,
+            mask_ratio_v=ratio_v,
             audio_mask_mode=self.audio_mask_mode,
             noise_a=noise.get('audios'),
             noise_v=noise.get('imgs'))

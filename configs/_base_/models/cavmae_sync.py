@@ -28,6 +28,8 @@ sync_pretrain_model = dict(
     # weight 0.01 (the official forward's defaults); 'global_local' is
     # their global_local_losses
     contrastive_head=dict(pooling='global'),
+    # the official multi_ratio_masking (off by default) is
+    # mask_ratio_range=(0.6, 0.9)
     mask_ratio_a=0.75,
     mask_ratio_v=0.75)
 
