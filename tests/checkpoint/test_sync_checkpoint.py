@@ -64,3 +64,22 @@ def test_full_size_sync_model_runs_on_the_released_weights():
         audio, visual = model.retrieval_features(clips)
     assert audio.shape == visual.shape == (1, 2, 768)
     assert torch.isfinite(audio).all() and torch.isfinite(visual).all()
+
+
+def test_released_checkpoint_loads_by_model_zoo_name(tmp_path):
+    """init_model (behind tools/test.py, tools/infer.py, the search tool
+    and the inferencer) with the model-zoo name and the file as released:
+    the Sync retrieval config, weights loaded strictly."""
+    from cavmae_mm.apis import init_model
+    from cavmae_mm.checkpoint import get_model
+    path = tmp_path / 'cav_mae_sync.pth'
+    official = released_layout()
+    torch.save(official, path)
+    entry = get_model('cavmae-sync_vggsound-retrieval')
+    assert entry == get_model('cav_mae_sync.pth')  # its official name
+    model = init_model('cavmae-sync_vggsound-retrieval', str(path))
+    assert type(model.backbone).__name__ == 'CAVMAESyncEncoder'
+    assert torch.equal(model.backbone.register_tokens.cpu(),
+                       official['module.register_tokens'])
+    assert torch.equal(model.backbone.cls_token_v.cpu(),
+                       official['module.cls_token_v'])
