@@ -21,6 +21,7 @@ from cavmae_mm.datasets.raw_media_dataset import (RawMediaLoader,
                                                   collect_inputs, model_batch,
                                                   raw_batches,
                                                   test_pipeline_of)
+from cavmae_mm.models.modality import modality_name
 
 #: Label CSVs shipped with the package, by file name, for configs whose data
 #: folder is not on this machine.
@@ -64,7 +65,8 @@ class RawMediaClassifier:
     config's test pipeline (fbank, normalisation, resize/crop; all 10 frames
     averaged when the config tests that way). A file that lacks a modality
     runs the path the model supports for it (an audio-visual model:
-    ``audio_without_visual`` / ``visual_without_audio``).
+    ``audio_without_visual`` / ``visual_without_audio``; not CAV-MAE Sync's
+    audio-visual clip head, which needs both, so such a file is an error).
 
     Args:
         model (nn.Module): A ``CAVMAERecognizer`` from
@@ -97,7 +99,12 @@ class RawMediaClassifier:
         else:
             self.multi_label = bool(dataset.get('multi_label', True))
         self.average = average
-        self.loader = RawMediaLoader(dataset['pipeline'], model.modality)
+        # CAV-MAE Sync's clip head on both modalities reads the audio and
+        # visual global tokens side by side: no one-modality fallback
+        fallback = not (getattr(model, 'aggregates_frames', False)
+                        and modality_name(model.modality) == 'audio_visual')
+        self.loader = RawMediaLoader(
+            dataset['pipeline'], model.modality, fallback=fallback)
 
     def batches(self,
                 files: Sequence[str],

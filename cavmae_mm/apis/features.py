@@ -1,18 +1,104 @@
-"""Embeddings of a dataset or of raw files: audio, visual and joint,
-mean-pooled."""
-from typing import Dict, Iterable, List, Sequence
+"""Embeddings of a dataset or of raw files: audio, visual and joint.
+
+Each embedding is an encoder path's output pooled as zero-shot retrieval
+pools it: the mean over tokens for CAV-MAE, the leading global token of a
+single-modality path for CAV-MAE Sync (the contrastive head's
+``retrieval_feature``; the joint path, which has no global token, is
+mean-pooled). A sample is one frame and the audio, [D] per embedding, or,
+for CAV-MAE Sync's clips, K frames each with its aligned audio segment,
+[K, D].
+"""
+from typing import Dict, Iterable, List, Optional, Sequence
 
 import torch
 from mmengine.utils import ProgressBar
-from torch import nn
+from torch import Tensor, nn
 
 from cavmae_mm.datasets.raw_media_dataset import (RawMediaLoader,
                                                   collect_inputs, model_batch,
                                                   raw_batches,
                                                   test_pipeline_of)
+from cavmae_mm.models.modality import PATHS
 
 #: Embeddings ``extract_features`` can compute: encoder paths.
 FEATURES = ('audio', 'visual', 'joint')
+
+
+def _clip_frames(audios: Optional[Tensor],
+                 imgs: Optional[Tensor]) -> Optional[int]:
+    """K for clips of K frames (``audios`` [B, K, T, F], ``imgs``
+    [B, K, 3, H, W]); None for one frame per sample.
+
+    Raises:
+        ValueError: Frame and audio counts that do not pair up.
+    """
+    frames_v = imgs.shape[1] if imgs is not None and imgs.dim() == 5 \
+        else None
+    frames_a = audios.shape[1] if audios is not None and \
+        audios.dim() == 4 else None
+    if audios is not None and imgs is not None and frames_a != frames_v:
+        raise ValueError(
+            'each frame needs its audio segment: audio '
+            f'{tuple(audios.shape)} and frames {tuple(imgs.shape)} do not '
+            'pair up; use one frame per clip (SelectFrames mode "fixed") '
+            'or align the audio to the frames (AlignAudioToFrames after the '
+            'frame choice)')
+    return frames_v if frames_v is not None else frames_a
+
+
+@torch.no_grad()
+def encode(model: nn.Module, audios: Optional[Tensor], imgs: Optional[Tensor],
+           features: Sequence[str]) -> Dict[str, Tensor]:
+    """Pooled encoder embeddings of preprocessed inputs (no masking).
+
+    A single-modality path of an encoder with global tokens (CAV-MAE
+    Sync) gives its global token, as the contrastive head's
+    ``retrieval_feature``; the other paths the mean over their tokens.
+
+    Args:
+        model (nn.Module): Any model with a CAV-MAE encoder as
+            ``backbone``.
+        audios (Tensor, optional): [B, T, F], or [B, K, T, F] for clips
+            of K frames (one audio segment per frame).
+        imgs (Tensor, optional): [B, 3, H, W], or [B, K, 3, H, W].
+        features (Sequence[str]): Any of :data:`FEATURES`; only the
+            modalities they read are encoded.
+
+    Returns:
+        dict[str, Tensor]: float32 [B, D] per feature, [B, K, D] for clips.
+
+    Raises:
+        ValueError: Unknown features, or a modality they need that is
+            missing or does not pair up with the other.
+    """
+    unknown = set(features) - set(FEATURES)
+    if unknown:
+        raise ValueError(f'unknown features {sorted(unknown)}; choose from '
+                         f'{FEATURES}')
+    needed = {m for name in features for m in PATHS[name].inputs}
+    inputs = dict(audio=audios, visual=imgs)
+    missing = sorted(m for m in needed if inputs[m] is None)
+    if missing:
+        raise ValueError(f'the features {list(features)} need the '
+                         f'{" and ".join(missing)} input')
+    audios = audios if 'audio' in needed else None
+    imgs = imgs if 'visual' in needed else None
+    frames = _clip_frames(audios, imgs)
+    if frames is not None:
+        audios = audios.flatten(0, 1) if audios is not None else None
+        imgs = imgs.flatten(0, 1) if imgs is not None else None
+    out = model.backbone(audios, imgs, paths=tuple(features))
+    pooled = {}
+    for name in features:
+        tokens = out.paths[name]
+        if out.leading_global and len(PATHS[name].inputs) == 1:
+            feature = tokens[:, 0]
+        else:
+            feature = tokens.mean(dim=1)
+        if frames is not None:
+            feature = feature.unflatten(0, (-1, frames))
+        pooled[name] = feature.float().cpu()
+    return pooled
 
 
 @torch.no_grad()
@@ -20,22 +106,25 @@ def extract_features(model: nn.Module,
                      dataloader: Iterable,
                      features: Sequence[str] = FEATURES,
                      show_progress: bool = True) -> Dict[str, object]:
-    """Mean-pooled encoder embeddings of every clip of a data loader.
+    """Encoder embeddings of every clip of a data loader (see
+    :func:`encode`).
 
     Works with the pretraining model and the recognizer (both hold the
     CAV-MAE encoder as ``backbone``); no masking.
 
     Args:
         model (nn.Module): A model built by ``init_model`` (eval mode).
-        dataloader: Batches as the data pipeline packs them (one frame per
-            clip).
+        dataloader: Batches as the data pipeline packs them: one frame per
+            clip, or K frames with their aligned audio segments (CAV-MAE
+            Sync's ``AlignAudioToFrames``).
         features (Sequence[str]): Any of 'audio' (audio path, ``norm_a``),
             'visual' (visual path, ``norm_v``) and 'joint' (both modalities,
             ``norm``).
         show_progress (bool): Show a progress bar.
 
     Returns:
-        dict: ``video_id`` (list) and one float32 tensor [N, D] per feature.
+        dict: ``video_id`` (list) and one float32 tensor per feature,
+        [N, D], or [N, K, D] for clips of K frames.
     """
     unknown = set(features) - set(FEATURES)
     if unknown:
@@ -48,13 +137,10 @@ def extract_features(model: nn.Module,
     for batch in dataloader:
         data = model.data_preprocessor(batch, training=False)
         inputs = data['inputs']
-        if inputs['imgs'].dim() != 4:
-            raise ValueError('extract_features needs one frame per clip; '
-                             'use a pipeline with SelectFrames(mode="fixed")')
-        out = model.backbone(
-            inputs['audios'], inputs['imgs'], paths=tuple(features))
+        embedded = encode(model, inputs.get('audios'), inputs.get('imgs'),
+                          features)
         for name in features:
-            collected[name].append(out.paths[name].mean(dim=1).float().cpu())
+            collected[name].append(embedded[name])
         samples = data['data_samples'] or []
         video_ids.extend(s.metainfo.get('video_id') for s in samples)
         if bar is not None:
@@ -74,25 +160,23 @@ def raw_loader_for(model: nn.Module,
         ('audio' if audio else 'visual')
     _, pipeline = test_pipeline_of(model.cfg)
     loader = RawMediaLoader(pipeline, modality, fallback=False)
-    if visual and loader.frame_mode == 'all':
-        raise ValueError('embeddings need one frame per clip; use a config '
-                         "whose test pipeline selects one frame (mode "
-                         "'fixed', e.g. the retrieval configs)")
+    if visual and loader.frame_mode == 'all' and not loader.aligns_audio:
+        raise ValueError('embeddings need one frame per clip, or each frame '
+                         'with its audio segment; use a config whose test '
+                         "pipeline selects one frame (mode 'fixed', e.g. the "
+                         'retrieval configs) or aligns the audio to the '
+                         'frames (AlignAudioToFrames, the CAV-MAE Sync '
+                         'configs)')
     return loader
 
 
 @torch.no_grad()
 def embed_samples(model: nn.Module, samples: Sequence[Dict],
                   features: Sequence[str]) -> Dict[str, torch.Tensor]:
-    """Mean-pooled embeddings [N, D] of prepared samples (one modality
-    set)."""
+    """Embeddings [N, D] (or [N, K, D] for clips) of prepared samples
+    that share a modality set (see :func:`encode`)."""
     data = model.data_preprocessor(model_batch(samples), False)['inputs']
-    out = model.backbone(
-        data.get('audios'), data.get('imgs'), paths=tuple(features))
-    return {
-        name: out.paths[name].mean(dim=1).float().cpu()
-        for name in features
-    }
+    return encode(model, data.get('audios'), data.get('imgs'), features)
 
 
 def embed_files(model: nn.Module,
@@ -105,8 +189,9 @@ def embed_files(model: nn.Module,
 
     Each file is decoded as the official extraction would and goes through
     the config's test pipeline (one frame: the retrieval configs use frame
-    5), then through the encoder paths of ``features``, mean-pooled. A file
-    that lacks a modality some feature needs (e.g. an audio file and
+    5; CAV-MAE Sync's, all K frames, each with its audio segment), then
+    through the encoder paths of ``features``, pooled (see :func:`encode`).
+    A file that lacks a modality some feature needs (e.g. an audio file and
     'visual') is listed under ``errors``, never embedded from a stand-in.
 
     Args:
@@ -120,8 +205,8 @@ def embed_files(model: nn.Module,
 
     Returns:
         dict: ``video_id`` (the files embedded, in order), one float32
-        tensor [N, D] per feature, and ``errors`` (``[{"input",
-        "error"}]``).
+        tensor [N, D] (clips: [N, K, D]) per feature, and ``errors``
+        (``[{"input", "error"}]``).
     """
     unknown = set(features) - set(FEATURES)
     if unknown:

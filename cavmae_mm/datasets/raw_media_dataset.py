@@ -7,9 +7,12 @@ pipeline starts from extracted files (``LoadAudio``, ``SelectFrames`` +
 :func:`split_test_pipeline` keeps what the pipeline does to the audio and to
 the frames and replaces the loading steps by ``DecodeAudio`` and
 ``DecodeOfficialFrames``, which read a video or audio file the way the
-official extraction tools would have prepared it. :class:`RawMediaLoader`
-then prepares one file: it chooses the modality the model can serve for
-what the file holds and runs the audio and/or frame steps.
+official extraction tools would have prepared it; CAV-MAE Sync's
+``AlignAudioToFrames`` cuts the audio segments of the chosen frame slots
+(known without the video: the frame choice is not random at test time).
+:class:`RawMediaLoader` then prepares one file: it chooses the modality
+the model can serve for what the file holds and runs the audio and/or
+frame steps.
 """
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
@@ -24,7 +27,7 @@ from cavmae_mm.registry import TRANSFORMS
 from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
 from cavmae_mm.utils.video_io import (VIDEO_EXTENSIONS, MediaError,
                                       probe_streams)
-from .transforms.frames import resize_center_crop
+from .transforms.frames import choose_slots, resize_center_crop
 
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS + AUDIO_EXTENSIONS
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
@@ -36,6 +39,8 @@ _AUDIO_LOADERS = ('LoadAudio', 'LoadAudioFromVideo')
 _AUDIO_STEPS = ('AudioFrontEnd', 'KaldiFbank', 'PadCropFbank',
                 'NormalizeFbank', 'WaveformAsInput')
 _FRAME_CHOICE = ('SelectFrames', 'SelectVideoFrames')
+#: Audio steps that need the frame choice (the slots of the chosen frames).
+_ALIGN_STEPS = ('AlignAudioToFrames', )
 _FRAME_LOADERS = ('LoadFrames', 'DecordInit', 'DecordDecode')
 _FRAME_STEPS = ('ResizeCenterCrop', )
 _LABEL_STEPS = ('EncodeLabels', )
@@ -63,9 +68,17 @@ def split_test_pipeline(pipeline: Sequence[dict]) -> RawPipelines:
     """
     audio: List[dict] = []
     visual: List[dict] = []
+    chosen = False  # a frame choice seen
     for step in pipeline:
         kind = _type(step)
-        if kind in _AUDIO_LOADERS:
+        if kind in _ALIGN_STEPS:
+            if not chosen:
+                raise ValueError(f'the test pipeline runs {kind} before a '
+                                 f'frame choice ({", ".join(_FRAME_CHOICE)})'
+                                 ': it cuts the audio segments of the '
+                                 'chosen frames')
+            audio.append(dict(step))
+        elif kind in _AUDIO_LOADERS:
             audio.append(
                 dict(
                     type='DecodeAudio',
@@ -79,6 +92,7 @@ def split_test_pipeline(pipeline: Sequence[dict]) -> RawPipelines:
                 if k in step
             }
             visual.insert(0, dict(type='DecodeOfficialFrames', **options))
+            chosen = True
         elif kind in _FRAME_STEPS:
             visual.append(dict(step))
         elif kind in _FRAME_LOADERS or kind in _LABEL_STEPS or kind == _PACK:
@@ -86,7 +100,8 @@ def split_test_pipeline(pipeline: Sequence[dict]) -> RawPipelines:
         else:
             raise ValueError(f'the test pipeline step {kind} has no '
                              'raw-file equivalent; inference supports '
-                             f'{_AUDIO_LOADERS + _AUDIO_STEPS}, '
+                             f'{_AUDIO_LOADERS + _AUDIO_STEPS + _ALIGN_STEPS}'
+                             ', '
                              f'{_FRAME_CHOICE + _FRAME_LOADERS + _FRAME_STEPS}'
                              f', {_LABEL_STEPS} and {_PACK}')
     if audio and _type(audio[0]) != 'DecodeAudio':
@@ -194,6 +209,26 @@ class RawMediaLoader:
         self.audio = [TRANSFORMS.build(t) for t in steps.audio]
         self.visual = [TRANSFORMS.build(t) for t in steps.visual]
         self.frame_mode = self.visual[0].mode if self.visual else None
+        #: Whether the audio is cut into the segments of the chosen frames
+        #: (CAV-MAE Sync): ``audios`` [K, T, F] for K frames.
+        self.aligns_audio = any(_type(t) in _ALIGN_STEPS for t in steps.audio)
+        if self.aligns_audio and self.frame_mode == 'random':
+            raise ValueError('AlignAudioToFrames after a random frame choice: '
+                             'raw-file inference needs a test pipeline that '
+                             "chooses frames with mode 'fixed' or 'all'")
+
+    def _audio_start(self, path: str) -> Dict:
+        """The audio steps' input: the file, and, for aligned audio, the
+        slots of the frames the frame steps choose (the same every time:
+        not random)."""
+        results = dict(filename=path)
+        if self.aligns_audio:
+            choice = self.visual[0]
+            results['frame_slots'] = choose_slots(choice.mode,
+                                                  choice.frame_use,
+                                                  choice.num_frames)
+            results['num_frames'] = choice.num_frames
+        return results
 
     @staticmethod
     def _run(transforms, results: Dict) -> Dict:
@@ -219,7 +254,7 @@ class RawMediaLoader:
         audio: Optional[Dict] = None
         if 'audio' in modalities_of(self.model_modality) and self.audio:
             if streams.audio:
-                audio = self._run(self.audio, dict(filename=path))
+                audio = self._run(self.audio, self._audio_start(path))
                 if audio.get('audio_note'):
                     notes.append(audio['audio_note'])
                 if audio['audio_silent']:

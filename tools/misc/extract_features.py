@@ -12,11 +12,15 @@ CHECKPOINT this package's, an official one as released, or a URL. With
 decoded as the official extraction would and embedded directly (no
 datalist); a file lacking a modality a feature needs is reported and the
 exit code is 1. Otherwise the config's test data loader is used (its
-pipeline should select one frame per clip, e.g. the retrieval configs), or,
-with --datalist, the same pipeline on another datalist. Writes a .pt with
-``video_id`` (the ids, or the input paths) and an [N, D] float tensor per
-feature, or, with an output folder (no .pt suffix), one .npy per feature
-plus video_ids.txt.
+pipeline should select one frame per clip, e.g. the retrieval configs, or
+align an audio segment to each frame, the CAV-MAE Sync configs), or, with
+--datalist, the same pipeline on another datalist. The features are the
+retrieval ones: mean-pooled for CAV-MAE; for CAV-MAE Sync the global token
+of each of a clip's K frames (the joint path, mean-pooled). Writes a .pt
+with ``video_id`` (the ids, or the input paths) and an [N, D] ([N, K, D]
+for K frames) float tensor per feature, or, with an output folder (no .pt
+suffix), one .npy per feature plus video_ids.txt. A .pt of the audio and
+visual features is an index for tools/misc/av_search.py.
 """
 import sys
 from pathlib import Path
