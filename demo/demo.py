@@ -12,7 +12,11 @@ with tools/infer.py (no extraction), and ends with a report of every
 output. ``--small`` is the quicker setting the test suite runs. With
 ``--shards`` step 3 also packs the datalists into WebDataset shards
 (tools/data/pack_shards.py) and the pretraining and retrieval steps read
-them (configs/demo/cavmae_demo_pretrain-shards.py).
+them (configs/demo/cavmae_demo_pretrain-shards.py). With ``--sync`` the
+chain is CAV-MAE Sync's (configs/demo/cavmae-sync_demo_pretrain.py and
+cavmae-sync-ft_demo.py): 4 frames are extracted per clip, each paired with
+the audio segment centred on it, retrieval compares clips frame by frame
+and the classifier reads whole clips.
 """
 import argparse
 import json
@@ -74,14 +78,16 @@ def run(args) -> dict:
          '--per-class', args.per_train + args.per_test, '--seconds', '1.5',
          '--size', '72')
     step('2/9 extract audio and frames')
-    for kind in ('audio', 'frames'):
-        tool(f'tools/data/extract_{kind}.py', data / 'videos', data / kind,
-             '--workers', args.workers)
+    tool('tools/data/extract_audio.py', data / 'videos', data / 'audio',
+         '--workers', args.workers)
+    tool('tools/data/extract_frames.py', data / 'videos', data / 'frames',
+         '--workers', args.workers, '--num-frames', 4 if args.sync else 10)
     step('3/9 datalists')
     split_datalists(data, args.per_train)
 
     options = data_options(data, args.workers)
-    pre_cfg = CONFIGS / 'cavmae_demo_pretrain.py'
+    name = 'cavmae-sync' if args.sync else 'cavmae'
+    pre_cfg = CONFIGS / f'{name}_demo_pretrain.py'
     if args.shards:
         # training lists shuffled across shards, evaluation lists in order
         tool('tools/data/pack_shards.py', data / 'train.json',
@@ -91,8 +97,9 @@ def run(args) -> dict:
              data / 'shards' / 'test', '--data-root', data, '--no-shuffle',
              '--workers', max(args.workers, 1))
         pre_cfg = CONFIGS / 'cavmae_demo_pretrain-shards.py'
-    ft_cfg = CONFIGS / 'cavmae-ft_demo.py'
-    step('4/9 pretrain CAV-MAE')
+    ft_cfg = CONFIGS / ('cavmae-sync-ft_demo.py'
+                        if args.sync else 'cavmae-ft_demo.py')
+    step(f'4/9 pretrain {"CAV-MAE Sync" if args.sync else "CAV-MAE"}')
     tool('tools/train.py', pre_cfg, '--work-dir', out / 'pretrain',
          '--cfg-options', *options,
          f'train_cfg.max_epochs={args.pretrain_epochs}')
@@ -107,7 +114,8 @@ def run(args) -> dict:
          f'model.cls_head.num_classes={classes}',
          f'train_cfg.max_epochs={args.finetune_epochs}')
     finetuned = out / 'finetune' / f'epoch_{args.finetune_epochs}.pth'
-    step('7/9 test the classifier (10 frames per clip)')
+    step(f'7/9 test the classifier ({4 if args.sync else 10} frames per '
+         'clip)')
     tool('tools/test.py', ft_cfg, finetuned, '--work-dir',
          out / 'finetune_test', '--metrics-out', out / 'accuracy.json',
          '--cfg-options', *options, f'model.cls_head.num_classes={classes}')
@@ -178,6 +186,10 @@ def main(argv=None) -> dict:
         action='store_true',
         help='pack the datalists into shards and pretrain from them')
     parser.add_argument(
+        '--sync',
+        action='store_true',
+        help="CAV-MAE Sync's chain instead of CAV-MAE's")
+    parser.add_argument(
         '--num-classes', type=int, default=4, help='synthetic classes')
     parser.add_argument(
         '--per-train', type=int, default=12, help='training clips per class')
@@ -199,6 +211,9 @@ def main(argv=None) -> dict:
         'training clips per class, 8 + 4 epochs, no '
         'workers)')
     args = parser.parse_args(argv)
+    if args.sync and args.shards:
+        parser.error('--sync runs from the extracted files; the shard demo '
+                     'is CAV-MAE\'s (--shards without --sync)')
     if args.small:
         args.per_train, args.pretrain_epochs, args.finetune_epochs = 8, 8, 4
         args.workers = 0

@@ -49,3 +49,20 @@ def test_demo_chain_learns(tmp_path):
     assert len(inferred['predictions']) == 4  # top-5 of 4 classes
     true_class = int(inferred['input'].rsplit('/', 1)[1][1])
     assert inferred['predictions'][0]['index'] == true_class
+
+
+def test_sync_demo_chain_learns(tmp_path):
+    """``--sync``: CAV-MAE Sync's chain (4 frames per clip, each with its
+    audio segment; retrieval frame by frame; a clip classifier) runs every
+    tool and learns."""
+    out = tmp_path / 'sync_demo'
+    report = demo.main(['--small', '--sync', '--out', str(out)])
+    retrieval, chance = report['retrieval'], report['chance']
+    mean_r1 = (retrieval['retrieval/a2v_R@1'] +
+               retrieval['retrieval/v2a_R@1']) / 2
+    assert mean_r1 >= 2 * chance['retrieval_R1']
+    assert report['accuracy']['acc/top1'] >= 3 * chance['accuracy']
+    assert report['inference']['modality'] == 'audio_visual'
+    assert len(list((out / 'inpainting').glob('*.png'))) == 2
+    with pytest.raises(SystemExit):
+        demo.main(['--sync', '--shards', '--out', str(out)])

@@ -125,3 +125,29 @@ def test_multi_frame_test_runs_the_audio_once(build, modality):
     with pytest.raises(ValueError, match='unmasked'):
         model.backbone(
             inputs['audios'], frames[:, 0], mask_ratio_a=0.5, audio_repeats=2)
+
+
+def test_sync_frame_head_refuses_a_modality_of_another_width(build):
+    """A Sync frame head finetuned on both modalities (2 D) given one
+    modality (D features): a clear error, not a size mismatch deep in
+    torch.cat."""
+    from tests.helpers import TINY_ENCODER
+    model = build(
+        dict(
+            type='CAVMAESyncRecognizer',
+            backbone=dict(
+                TINY_ENCODER, type='CAVMAESyncEncoder', num_register_tokens=2),
+            cls_head=dict(
+                type='CAVMAEFrameAttentionHead',
+                num_classes=3,
+                in_channels=64,
+                num_frames=2,
+                num_heads=2)))
+    clips = {
+        k: v.unflatten(0, (-1, 2))
+        for k, v in tiny_inputs(batch=4).items()
+    }
+    assert model(clips, mode='tensor').shape == (2, 3)
+    model.modality = 'audio_without_visual'
+    with pytest.raises(ValueError, match='32-wide frame features'):
+        model(clips, mode='tensor')

@@ -4,8 +4,9 @@
     python tools/visualizations/inpaint.py CONFIG CHECKPOINT --out-dir figs/ \
         [--num 8] [--mask-ratio-a 0.75] [--mask-ratio-v 0.75] [--seed 0]
 
-For the first ``--num`` clips of the config's test set (frame 5), writes one
-PNG per clip: the audio spectrogram and the frame, each as original,
+For the first ``--num`` clips of the config's test set (frame 5; the middle
+frame and its audio segment of a CAV-MAE Sync clip), writes one PNG per
+clip: the audio spectrogram and the frame, each as original,
 masked input and reconstruction (visible patches kept, masked ones
 predicted). Use configs/cavmae-inpaint_vggsound.py with the no-norm-pix
 checkpoint (CAV-MAE-Base-NoNorm), as the official src/inpaint.py; any
@@ -32,6 +33,21 @@ def to_rgb(image):
     mean = torch.tensor(IMAGENET_MEAN).view(3, 1, 1)
     std = torch.tensor(IMAGENET_STD).view(3, 1, 1)
     return (image * std + mean).clamp(0, 1).permute(1, 2, 0)
+
+
+def middle_frame(inputs: dict) -> dict:
+    """A clip of N frames, each with its audio segment (CAV-MAE Sync's
+    test pipelines: audios [B, N, T, F], imgs [B, N, 3, H, W]) -> its
+    middle frame and segment; one frame per clip is returned as it is."""
+    if inputs['imgs'].dim() != 5:
+        return inputs
+    middle = inputs['imgs'].shape[1] // 2
+    return {
+        key:
+        value[:,
+              middle] if value.dim() == (5 if key == 'imgs' else 4) else value
+        for key, value in inputs.items()
+    }
 
 
 def draw(result: dict, index: int, title: str, path: Path) -> None:
@@ -107,7 +123,7 @@ def main(argv=None) -> int:
     bar = ProgressBar(count)
     for index in range(count):
         batch = model.data_preprocessor(pseudo_collate([dataset[index]]))
-        result = inpaint(model, batch['inputs'])
+        result = inpaint(model, middle_frame(batch['inputs']))
         video_id = batch['data_samples'][0].metainfo.get(
             'video_id', str(index))
         draw(

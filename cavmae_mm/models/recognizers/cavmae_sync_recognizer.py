@@ -99,6 +99,21 @@ class CAVMAESyncRecognizer(CAVMAERecognizer):
         return _SINGLE_MODALITY_PATHS.get(self.modality,
                                           paths_of(self.modality))
 
+    def _check_head_width(self) -> None:
+        """Raises when the head cannot read this modality's features: a
+        frame head built for the two modalities' tokens side by side
+        (2 D) given one modality (D), or the reverse."""
+        width = self.backbone.embed_dim * (2 if self.modality == 'audio_visual'
+                                           and self.aggregates_frames else 1)
+        if self.cls_head.in_channels != width:
+            raise ValueError(
+                f'modality {self.modality!r} gives {width}-wide frame '
+                f'features but the head ({type(self.cls_head).__name__}) '
+                f'reads {self.cls_head.in_channels}: a frame head finetuned '
+                'on both modalities takes both (a missing-modality test '
+                'needs the per-frame CAVMAEClsHead), one finetuned on one '
+                'modality takes that one')
+
     def _frame_feature(self, tokens: Tensor, leading_global: bool) -> Tensor:
         """One path's feature [N, D] of a frame (see the class table)."""
         if self.modality == 'audio_visual' and self.aggregates_frames:
@@ -125,6 +140,7 @@ class CAVMAESyncRecognizer(CAVMAERecognizer):
         Returns:
             tuple: The features and an empty kwargs dict for the head.
         """
+        self._check_head_width()
         audios = _flatten_frames(inputs.get('audios'), 4)
         imgs = _flatten_frames(inputs.get('imgs'), 5)
         out = self.backbone(
