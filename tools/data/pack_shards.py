@@ -36,6 +36,7 @@ import os.path as osp
 import re
 import sys
 from pathlib import Path
+from typing import Optional
 
 # tools/, for the shared command line (cli_common.py)
 sys.path.append(str(Path(__file__).resolve().parents[1]))
@@ -44,6 +45,9 @@ import cli_common  # noqa: E402
 # Only the standard library up here: the arguments are parsed (and --help
 # answered) before numpy, PIL, soundfile and cavmae_mm are imported.
 
+#: Frames of the official CAV-MAE extraction: by default every clip's
+#: frame_0 .. frame_9 that exist are packed, and any further consecutive
+#: ones (CAV-MAE Sync reads 16).
 NUM_FRAMES = 10
 _SIZE = re.compile(r'^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$', re.IGNORECASE)
 
@@ -86,6 +90,12 @@ def parse_args(argv=None):
         action='store_true',
         help='keep the datalist order (e.g. for evaluation lists)')
     parser.add_argument(
+        '--num-frames',
+        type=int,
+        help='pack frame_0 .. frame_{N-1} of each clip; default: those of '
+        'frame_0 .. frame_9 that exist and any consecutive ones after '
+        '(e.g. the 16 of CAV-MAE Sync)')
+    parser.add_argument(
         '--allow-missing',
         action='store_true',
         help='leave out clips whose files are missing (else an error)')
@@ -94,6 +104,8 @@ def parse_args(argv=None):
         parser.error('DATALIST and OUT_DIR are required (or --verify DIR)')
     if args.workers < 1:
         parser.error('--workers must be >= 1')
+    if args.num_frames is not None and args.num_frames < 1:
+        parser.error('--num-frames must be >= 1')
     if args.samples_per_shard is not None and args.samples_per_shard < 1:
         parser.error('--samples-per-shard must be >= 1')
     if args.samples_per_shard is None and args.shard_size is None:
@@ -104,9 +116,22 @@ def parse_args(argv=None):
 # --- planning -------------------------------------------------------------
 
 
-def clip_files(info: dict):
-    """The (member, path) pairs of a clip, and the reason it cannot be
-    packed (None when it can)."""
+def frame_indices(info: dict, num_frames: Optional[int]):
+    """The frame indices to look for: ``range(num_frames)``, or by default
+    0 .. 9 and every consecutive existing one after."""
+    from cavmae_mm.datasets.transforms.frames import frame_file
+    if num_frames is not None:
+        return range(num_frames)
+    count = NUM_FRAMES
+    while frame_file(info['video_path'], info['video_id'], count).is_file():
+        count += 1
+    return range(count)
+
+
+def clip_files(info: dict, num_frames: Optional[int] = None):
+    """The (member, path) pairs of a clip (its wav and the frames of
+    :func:`frame_indices` that exist), and the reason it cannot be packed
+    (None when it can)."""
     from cavmae_mm.datasets.shards.layout import WAV_MEMBER, frame_member
     from cavmae_mm.datasets.transforms.frames import frame_file
     if 'audio_path' not in info:  # a raw video file
@@ -118,7 +143,7 @@ def clip_files(info: dict):
     if not osp.isfile(info['audio_path']):
         return [], f'{info["audio_path"]}: audio file not found'
     files = [(WAV_MEMBER, info['audio_path'])]
-    for i in range(NUM_FRAMES):
+    for i in frame_indices(info, num_frames):
         path = frame_file(info['video_path'], info['video_id'], i)
         if path.is_file():
             files.append((frame_member(i), str(path)))
@@ -128,7 +153,9 @@ def clip_files(info: dict):
     return files, None
 
 
-def read_clips(datalist: str, data_root: str):
+def read_clips(datalist: str,
+               data_root: str,
+               num_frames: Optional[int] = None):
     """Every datum: its index, video id, labels text and files; and the
     clips that cannot be packed with their reasons."""
     from cavmae_mm.datasets import AudioVisualDataset
@@ -137,7 +164,7 @@ def read_clips(datalist: str, data_root: str):
         entries = json.load(handle)['data']
     clips, missing = [], []
     for datum, entry in enumerate(entries):
-        files, reason = clip_files(dataset.get_data_info(datum))
+        files, reason = clip_files(dataset.get_data_info(datum), num_frames)
         if reason is not None:
             missing.append(dict(datum=datum, reason=reason))
             continue
@@ -198,7 +225,8 @@ def load_plan(out_dir: Path, args):
                              f'({", ".join(changed)}); use another folder '
                              'or the same settings to resume')
         return plan
-    clips, missing, datalist_size = read_clips(args.datalist, args.data_root)
+    clips, missing, datalist_size = read_clips(args.datalist, args.data_root,
+                                               args.num_frames)
     if missing and not args.allow_missing:
         lines = '\n'.join(f'  datum {m["datum"]}: {m["reason"]}'
                           for m in missing[:20])

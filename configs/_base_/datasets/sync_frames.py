@@ -32,6 +32,21 @@ sync_val_pipeline = [
     dict(type='SelectFrames', mode='fixed', num_frames=sync_frames),
     sync_align, *sync_images, sync_pack
 ]
+# the same two straight from video files (datalists of build_datalist.py
+# --video-dir): DecodeOfficialFrames reads the frames the official
+# extraction of 16 frames would write
+sync_train_pipeline_videos = [
+    dict(type='DecodeAudio'), sync_audio_frontend,
+    dict(type='DecodeOfficialFrames', mode='random', num_frames=sync_frames),
+    sync_align,
+    dict(type='ResizeCenterCrop'), sync_pack
+]
+sync_val_pipeline_videos = [
+    dict(type='DecodeAudio'), sync_audio_frontend,
+    dict(type='DecodeOfficialFrames', mode='fixed', num_frames=sync_frames),
+    sync_align,
+    dict(type='ResizeCenterCrop'), sync_pack
+]
 # retrieval and clip classification: all 16 frames, each with its segment
 # (classification configs add their targets before sync_pack)
 sync_clip_load = [
