@@ -12,12 +12,7 @@
 _base_ = ['./cavmae-ft_as2m.py', '_base_/datasets/sync_frames.py']
 
 input_geometry = _base_.sync_input_geometry
-pretrained = 'checkpoints/cav_mae_sync.pth'
-model = dict(
-    type='CAVMAESyncRecognizer',
-    backbone=_base_.sync_backbone,
-    cls_head=_base_.sync_frame_head,
-    init_cfg=dict(checkpoint=pretrained))
+model = _base_.sync_recognizer
 train_targets = dict(type='EncodeLabels', label_smooth=_base_.label_smooth)
 train_dataloader = dict(
     dataset=dict(

@@ -13,19 +13,13 @@ model = dict(
     reconstruction_head=dict(norm_pix=False),
     contrastive_head=dict(pooling='global'))
 
+# the demo's loading (the clip padded to 160 frames) and frame-to-packing
+# steps around Sync's frame choice and segment cut
 audio = [
-    dict(type='LoadAudio'),
-    dict(type='AudioFrontEnd', clip_length=160),
+    _base_.train_pipeline[0],
+    dict(_base_.test_pipeline[1], clip_length=160)
 ]
-pack = [
-    dict(type='LoadFrames'),
-    dict(type='ResizeCenterCrop'),
-    dict(type='EncodeLabels', as_index=True),
-    dict(
-        type='PackActionInputs',
-        collect_keys=('audios', 'imgs'),
-        meta_keys=('video_id', )),
-]
+pack = _base_.train_pipeline[3:]
 # pretraining: one random frame and its segment; retrieval: all 4
 train_pipeline = [
     *audio,

@@ -128,18 +128,9 @@ class CAVMAESyncRecognizer(CAVMAERecognizer):
                      stage: str = 'backbone',
                      data_samples=None,
                      test_mode: bool = False) -> Tuple[Tensor, dict]:
-        """Frame features [B * N, C] of the current modality.
-
-        Args:
-            inputs (dict): ``audios`` [B, (N,) T, F] and/or ``imgs``
-                [B, (N,) 3, H, W].
-            stage (str): Unused; MMAction2 interface.
-            data_samples (list, optional): Unused.
-            test_mode (bool): Unused.
-
-        Returns:
-            tuple: The features and an empty kwargs dict for the head.
-        """
+        """Frame features [B * N, C] of the current modality, from
+        ``audios`` [B, (N,) T, F] and/or ``imgs`` [B, (N,) 3, H, W] (the
+        other arguments as :meth:`CAVMAERecognizer.extract_feat`)."""
         self._check_head_width()
         audios = _flatten_frames(inputs.get('audios'), 4)
         imgs = _flatten_frames(inputs.get('imgs'), 5)

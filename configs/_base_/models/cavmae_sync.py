@@ -43,3 +43,10 @@ sync_frame_head = dict(
     num_frames=sync_total_frame,
     depth=2,
     num_heads=12)
+# the finetuned model of the Sync finetuning recipes, from the released
+# Sync checkpoint (model zoo: cavmae-sync_vggsound-retrieval)
+sync_recognizer = dict(
+    type='CAVMAESyncRecognizer',
+    backbone=sync_backbone,
+    cls_head=sync_frame_head,
+    init_cfg=dict(checkpoint='checkpoints/cav_mae_sync.pth'))
