@@ -1,4 +1,4 @@
-"""Writes tests/data/sync_reference.pt with the official CAV-MAE Sync code.
+"""Writes the CAV-MAE Sync fixtures of tests/data with the official code.
 
 The parity tests of the CAV-MAE Sync re-implementation compare against
 numbers computed by the official research code (``src/models/
@@ -64,6 +64,46 @@ The retrieval cases ('model': 'retrieval') store, instead of kwargs and
 shapes, the seeds of the embeddings in 'inputs' (see
 :func:`retrieval_inputs`), the official similarity matrices in 'outputs'
 and the official ``compute_metrics`` results in 'metrics'.
+
+Data parity (a second, separate fixture). ``--data-out`` also writes what
+the official Sync data loader (``src/dataloader_sync.py``,
+``AudiosetDataset``) makes of the seeded synthetic clips of
+tests/reference/sync_media.py (written into a temporary folder: 9.7 s,
+10.9 s and 10.0 s of audio, 16 JPEG frames each, the last clip without
+frames 5 and 6), with the audio_conf of the official retrieval script;
+``--data-only`` skips the model cases (and needs no old timm)::
+
+    PYTHONPATH=/tmp/cavmae-sync/src \\
+        .venv/bin/python -m tests.reference.make_sync_reference \\
+        --official-src /tmp/cavmae-sync/src --data-only \\
+        --data-out tests/data/sync_data_reference.pt
+
+The official loader reads wavs with ``torchaudio.load``, which torchaudio
+2.9+ hands to torchcodec. Where that fails, this script (not the official
+file) replaces the ``torchaudio`` name of the official module by a proxy
+whose ``load`` reads with soundfile at torchaudio's scaling (float32
+``[channels, N]``, int16 / 32768) and which forwards everything else
+(``compliance.kaldi.fbank``) to torchaudio; where ``torchaudio.load``
+works, the script asserts that both readers agree. ``meta['wav_reader']``
+says which one ran. The official loader returns zeros instead of raising
+on any error, so the script asserts that no fbank or image it returns is
+all zero and that only the missing frames failed to load. Layout::
+
+    {'meta': {versions, official commit, dataloader_sync.py's sha256,
+              media_seed, media_sha256: {relative path: sha256},
+              audio_conf, wav_reader, ...},
+     'cases': {name: {'mode': 'retrieval' | 'train' | 'eval',
+                      'video_id': str, 'index': datalist position,
+                      'seed': random.seed before __getitem__ ('train'),
+                      'frames': LongTensor, the frame indices returned,
+                      'failed_images': frames the loader could not read,
+                      'outputs': {'fbank_profile': fbank.sum(-1)},
+                      'digests': {'fbank': digest, 'image': digest}}}}
+
+'retrieval' returns all 16 frames (fbank [16, 416, 128], image [16, 3,
+224, 224]); 'train' the frame ``random.randint(0, 15)`` draws after
+``random.seed(seed)``; 'eval' frame 8. Images are the official ones, after
+``T.Normalize`` with the ImageNet statistics.
 """
 import argparse
 import contextlib
@@ -75,15 +115,24 @@ import math
 import random
 import subprocess
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from unittest import mock
 
 import numpy as np
+import PIL
+import PIL.features
+import soundfile
 import torch
+import torchaudio
+import torchvision
 
 from tests.reference.official_state import random_official_state, seeded_inputs
+from tests.reference.sync_media import (CLIPS, ClipSpec, media_digests,
+                                        write_media)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO_ROOT / 'tests' / 'data' / 'sync_reference.pt'
@@ -599,6 +648,176 @@ def retrieval_cases(src: Path) -> Dict[str, Case]:
     return cases
 
 
+# --------------------------------------------------------------------- data
+#: The official retrieval script's audio_conf (less 'mode').
+SYNC_AUDIO_CONF = dict(
+    num_mel_bins=128,
+    target_length=416,
+    freqm=0,
+    timem=0,
+    mixup=0,
+    dataset='audioset',
+    mean=-5.081,
+    std=4.4849,
+    noise=False,
+    im_res=224,
+    total_frame=16)
+#: Seed of tests/reference/sync_media.py's clips.
+MEDIA_SEED = 0
+#: ``random.seed`` of the 'train' cases: frames 12, 4, 1 and 14 (inside
+#: the clip, and segments moved inside at either end).
+TRAIN_SEEDS = (0, 1, 2, 9)
+
+
+def soundfile_load(path: str) -> Tuple[torch.Tensor, int]:
+    """``torchaudio.load``'s result, read with soundfile: float32
+    ``[channels, N]`` (16-bit PCM divided by 32768) and the rate."""
+    data, rate = soundfile.read(str(path), dtype='float32', always_2d=True)
+    return torch.from_numpy(np.ascontiguousarray(data.T)), rate
+
+
+class TorchaudioWithReader(ModuleType):
+    """Stands for ``torchaudio`` in the official module: ``load`` is the
+    given reader, every other name is torchaudio's."""
+
+    def __init__(self, reader: Callable[[str], Tuple[torch.Tensor,
+                                                     int]]) -> None:
+        super().__init__('torchaudio')
+        self.load = reader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(torchaudio, name)
+
+
+def choose_wav_reader(wav: Path) -> str:
+    """'torchaudio.load' where it works (and agrees with soundfile on
+    ``wav``), else 'soundfile' (torchaudio.load needs torchcodec)."""
+    try:
+        waveform, rate = torchaudio.load(str(wav))
+    except (ImportError, RuntimeError, OSError):
+        return 'soundfile'
+    ours, our_rate = soundfile_load(str(wav))
+    assert rate == our_rate and torch.equal(waveform, ours), wav
+    return 'torchaudio.load'
+
+
+def official_dataset(dataloader: ModuleType, media: Dict[str, Path],
+                     mode: str) -> Any:
+    """The official ``AudiosetDataset`` on the synthetic datalist."""
+    conf = dict(SYNC_AUDIO_CONF, mode=mode)
+    with quiet():
+        return dataloader.AudiosetDataset(
+            str(media['datalist']), conf, label_csv=str(media['label_csv']))
+
+
+def assert_not_zero(tensors: torch.Tensor, what: str) -> None:
+    """Fails where the official loader fell back to zeros: every
+    ``tensors[k]`` must hold a non-zero value."""
+    for k, tensor in enumerate(tensors):
+        assert bool(tensor.ne(0).any()), f'{what}[{k}] is all zero'
+
+
+def data_case(dataset: Any, index: int, spec: ClipSpec,
+              seed: Optional[int]) -> Case:
+    """One official sample, stored as a data case.
+
+    Args:
+        dataset: The official dataset (its mode decides the case).
+        index: Datalist position of ``spec``.
+        spec: The clip.
+        seed: ``random.seed`` right before ``__getitem__`` ('train').
+    """
+    if seed is not None:
+        random.seed(seed)
+    dataset.reset_error_counts()
+    with quiet():
+        fbank, image, _, video_id, frames = dataset[index]
+    _, failed = dataset.get_error_counts()
+    video_id = str(video_id)  # a numpy str_ (their datalist is an array)
+    assert video_id == spec.video_id, (video_id, spec.video_id)
+    several = dataset.mode == 'retrieval'
+    frames = torch.as_tensor(frames, dtype=torch.long).reshape(-1)
+    assert_not_zero(fbank if several else fbank[None], f'{video_id} fbank')
+    assert_not_zero(image if several else image[None], f'{video_id} image')
+    expected_failures = len(spec.missing) if several else 0
+    assert failed == expected_failures, (video_id, failed)
+    case = dict(
+        mode=dataset.mode,
+        video_id=video_id,
+        index=index,
+        seed=seed,
+        frames=frames,
+        failed_images=int(failed),
+        outputs=dict(fbank_profile=fbank.sum(-1).contiguous()),
+        digests={})
+    store(case, 'fbank', fbank)
+    store(case, 'image', image)
+    assert not case['outputs'].keys() & {'fbank', 'image'}
+    return case
+
+
+def data_cases(dataloader: ModuleType, media: Dict[str, Path]) -> \
+        Dict[str, Case]:
+    """Every clip in 'retrieval' and 'eval' mode, and the clips with all
+    their frames in 'train' mode under each of ``TRAIN_SEEDS`` (the
+    official 'train' mode returns zeros for a missing frame)."""
+    cases: Dict[str, Case] = {}
+    for mode in ('retrieval', 'eval', 'train'):
+        dataset = official_dataset(dataloader, media, mode)
+        for index, spec in enumerate(CLIPS):
+            if mode != 'train':
+                cases[f'{mode}_{spec.video_id}'] = data_case(
+                    dataset, index, spec, None)
+                continue
+            if spec.missing:
+                continue
+            for seed in TRAIN_SEEDS:
+                cases[f'train_{spec.video_id}_seed{seed}'] = data_case(
+                    dataset, index, spec, seed)
+    for name, case in cases.items():
+        print(f'{name}: frames {case["frames"].tolist()}')
+    return cases
+
+
+def data_meta(src: Path, media_root: Path, wav_reader: str) -> Dict[str, Any]:
+    """Versions and provenance recorded with the data fixture."""
+    return dict(
+        generator='tests/reference/make_sync_reference.py --data-out',
+        torch=str(torch.__version__),
+        torchaudio=str(torchaudio.__version__),
+        torchvision=str(torchvision.__version__),
+        pillow=PIL.__version__,
+        libjpeg=PIL.features.version('jpg'),
+        soundfile=soundfile.__version__,
+        libsndfile=soundfile.__libsndfile_version__,
+        numpy=np.__version__,
+        python=sys.version.split()[0],
+        official_commit=official_commit(src),
+        official_sha256={
+            'dataloader_sync.py': sha256(src / 'dataloader_sync.py')
+        },
+        media_seed=MEDIA_SEED,
+        media_sha256=media_digests(media_root),
+        audio_conf=dict(SYNC_AUDIO_CONF),
+        wav_reader=wav_reader,
+        digest_limit=DIGEST_LIMIT)
+
+
+def generate_data(src: Path) -> Dict[str, Any]:
+    """Writes the synthetic clips into a temporary folder, runs the
+    official loader on them and returns the data fixture's dict."""
+    dataloader = import_official(src, 'dataloader_sync')
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        media = write_media(root, MEDIA_SEED)
+        reader = choose_wav_reader(root / 'audio' / f'{CLIPS[0].video_id}.wav')
+        proxy = TorchaudioWithReader(torchaudio.load if reader ==
+                                     'torchaudio.load' else soundfile_load)
+        with mock.patch.object(dataloader, 'torchaudio', proxy):
+            cases = data_cases(dataloader, media)
+        return {'meta': data_meta(src, root, reader), 'cases': cases}
+
+
 # --------------------------------------------------------------------- keys
 def released_keys(models: ModuleType) -> List[str]:
     """``module.<name>\\t(<shape>)`` lines of the released checkpoint."""
@@ -629,7 +848,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         type=Path,
         default=None,
         help='also write the key list of the released checkpoint here')
-    return parser.parse_args(argv)
+    parser.add_argument(
+        '--data-out',
+        type=Path,
+        default=None,
+        help='also write the data fixture (the official dataloader_sync '
+        'on the synthetic clips) here')
+    parser.add_argument(
+        '--data-only',
+        action='store_true',
+        help='write only the data fixture (needs --data-out; no old timm)')
+    args = parser.parse_args(argv)
+    if args.data_only and args.data_out is None:
+        parser.error('--data-only needs --data-out')
+    return args
 
 
 def generate(src: Path) -> Dict[str, Any]:
@@ -645,9 +877,17 @@ def generate(src: Path) -> Dict[str, Any]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Writes the fixture (and, if asked, the released key list)."""
+    """Writes the fixture(s) (and, if asked, the released key list)."""
     args = parse_args(argv)
     torch.set_num_threads(1)
+    if args.data_out is not None:
+        data = generate_data(args.official_src)
+        args.data_out.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(data, args.data_out)
+        print(f'wrote {args.data_out} ({args.data_out.stat().st_size} '
+              'bytes)')
+    if args.data_only:
+        return 0
     fixture = generate(args.official_src)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(fixture, args.out)
