@@ -128,8 +128,11 @@ def draw(sample, classes, title_prefix: str, path: Path) -> None:
     grid = fig.add_gridspec(len(heights), columns, height_ratios=heights)
     row = 0
     if audio is not None:
-        fbank = audio.detach().float().cpu().reshape(
-            -1, audio.shape[-2], audio.shape[-1])[0].numpy()
+        # one fbank, or (CAV-MAE Sync) the segments of the frames side by
+        # side in frame order
+        segments = audio.detach().float().cpu().reshape(
+            -1, audio.shape[-2], audio.shape[-1])
+        fbank = segments.reshape(-1, audio.shape[-1]).numpy()
         ax = fig.add_subplot(grid[row, :])
         image = ax.imshow(
             fbank.T,
@@ -138,7 +141,12 @@ def draw(sample, classes, title_prefix: str, path: Path) -> None:
             cmap='magma',
             interpolation='nearest')
         fig.colorbar(image, ax=ax, pad=0.01)
-        ax.set_xlabel(f'fbank frame (10 ms), {fbank.shape[0]} frames')
+        count, length = segments.shape[:2]
+        for boundary in range(1, count):
+            ax.axvline(boundary * length - 0.5, color='white', linewidth=0.8)
+        ax.set_xlabel(f'fbank frame (10 ms), {length} frames' if count ==
+                      1 else f'{count} segments of {length} fbank frames '
+                      '(10 ms), one per frame below')
         ax.set_ylabel(f'mel bin ({fbank.shape[1]})')
         row += 1
     for index, frame in enumerate(frames):

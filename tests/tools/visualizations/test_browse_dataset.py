@@ -153,3 +153,34 @@ def test_wrong_arguments_exit_2(tiny_config, tmp_path, capsys, args, message):
         run(tiny_config, tmp_path / 'out', *args)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+SYNC_CLIPS = '''_base_ = [{base!r}]
+test_dataloader = dict(dataset=dict(
+    _delete_=True, type='AudioVisualDataset', data_root={root!r},
+    ann_file='datalist.json', label_file='labels.csv', test_mode=True,
+    pipeline=[dict(type='LoadAudio'),
+              dict(type='AudioFrontEnd', clip_length=160),
+              dict(type='SelectFrames', mode='all', num_frames=4),
+              dict(type='AlignAudioToFrames'),
+              dict(type='LoadFrames'),
+              dict(type='ResizeCenterCrop'),
+              dict(type='EncodeLabels'),
+              dict(type='PackActionInputs', collect_keys=('audios', 'imgs'),
+                   meta_keys=('video_id', ))]))
+'''
+
+
+def test_sync_clips_draw_every_segment(synthetic, tiny_config, drawn,
+                                       tmp_path):
+    """A CAV-MAE Sync clip: its 4 frames and their 4 audio segments (the
+    sizes from the tiny config's input_geometry)."""
+    config = tmp_path / 'sync_clips.py'
+    config.write_text(
+        SYNC_CLIPS.format(base=str(tiny_config), root=str(synthetic)))
+    out = tmp_path / 'browse'
+    assert run(config, out, '--phase', 'test', '--show-number', '1') == 0
+    assert [p.name for p in out.iterdir()] == ['0000_c0_000.png']
+    inputs = drawn[0]['sample']['inputs']
+    assert inputs['audios'].shape == (4, 64, 32)
+    assert inputs['imgs'].shape == (4, 3, 32, 32)
