@@ -23,8 +23,14 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
     ``contrastive_head``). A head whose ``loss_weight`` is 0 is skipped with
     the computation only it needs.
 
+    CAV-MAE Sync's pretraining is this model with a
+    :class:`CAVMAESyncEncoder` backbone and ``pooling='global'`` (or
+    ``'global_local'``) in the contrastive head (see docs/sync.md); its
+    inputs are frames and the audio segments centred on them.
+
     Args:
-        backbone (dict): :class:`CAVMAEEncoder` config.
+        backbone (dict): :class:`CAVMAEEncoder` (or
+            :class:`CAVMAESyncEncoder`) config.
         neck (dict): :class:`CAVMAEDecoder` config.
         reconstruction_head (dict): :class:`CAVMAEReconstructionHead`
             config.
