@@ -30,11 +30,13 @@ def spec_state(name, seed=0):
     return state
 
 
-@pytest.mark.parametrize('name,kind', [
-    ('official_cavmae_pretrain_keys.txt', 'pretrain'),
-    ('official_cavmae_finetune_keys.txt', 'finetune'),
-    ('official_cavmae_sync_keys.txt', 'pretrain'),  # CAV-MAE Sync
-])
+@pytest.mark.parametrize(
+    'name,kind',
+    [
+        ('official_cavmae_pretrain_keys.txt', 'pretrain'),
+        ('official_cavmae_finetune_keys.txt', 'finetune'),
+        ('official_cavmae_sync_keys.txt', 'pretrain'),  # CAV-MAE Sync
+    ])
 def test_round_trip_is_bit_exact_for_every_released_key(tmp_path, name, kind):
     official = spec_state(name)
     src, mid, back = (tmp_path / n for n in ('o.pth', 'mm.pth', 'b.pth'))
