@@ -121,6 +121,32 @@ class RawMediaClassifier:
             pred_score.softmax(dim=-1)
 
     @torch.no_grad()
+    def score_samples(self, samples: Sequence[Dict],
+                      modality: str) -> torch.Tensor:
+        """Class scores [N, num_classes] (sigmoid for multi-label models,
+        softmax else; on the CPU) of prepared samples that run
+        ``modality``."""
+        configured = self.model.modality
+        try:
+            self.model.modality = modality
+            predicted = self.model.test_step(model_batch(samples))
+        finally:
+            self.model.modality = configured
+        return torch.stack(
+            [self._scores(s.pred_score.float().cpu()) for s in predicted])
+
+    def top_predictions(self,
+                        scores: torch.Tensor,
+                        topk: int = 5) -> List[Dict]:
+        """``[dict(label, index, score)]`` of the ``topk`` best classes of
+        one score vector."""
+        values, indices = scores.topk(min(topk, len(self.labels)))
+        return [
+            dict(label=self.labels[j], index=int(j), score=float(v))
+            for v, j in zip(values.tolist(), indices.tolist(), strict=True)
+        ]
+
+    @torch.no_grad()
     def classify(self, batch: List[Dict], topk: int = 5) -> List[Dict]:
         """Results (or errors) of one batch from :meth:`batches`, in order.
 
@@ -137,29 +163,14 @@ class RawMediaClassifier:
                 for note in item['sample']['notes']:
                     print_log(f'{item["input"]}: {note}', logger='current')
                 groups.setdefault(item['sample']['modality'], []).append(i)
-        configured = self.model.modality
-        k = min(topk, len(self.labels))
-        try:
-            for modality, members in groups.items():
-                self.model.modality = modality
-                samples = self.model.test_step(
-                    model_batch([batch[i]['sample'] for i in members]))
-                for i, sample in zip(members, samples, strict=True):
-                    scores = self._scores(sample.pred_score.float().cpu())
-                    values, indices = scores.topk(k)
-                    out[i] = dict(
-                        input=batch[i]['input'],
-                        modality=modality,
-                        predictions=[
-                            dict(
-                                label=self.labels[j],
-                                index=int(j),
-                                score=float(v))
-                            for v, j in zip(
-                                values.tolist(), indices.tolist(), strict=True)
-                        ])
-        finally:
-            self.model.modality = configured
+        for modality, members in groups.items():
+            scores = self.score_samples([batch[i]['sample'] for i in members],
+                                        modality)
+            for i, row in zip(members, scores, strict=True):
+                out[i] = dict(
+                    input=batch[i]['input'],
+                    modality=modality,
+                    predictions=self.top_predictions(row, topk))
         return out  # type: ignore[return-value]
 
     def run(self,

@@ -17,6 +17,7 @@ frame steps.
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from mmaction.structures import ActionDataSample
 from PIL import Image, UnidentifiedImageError
@@ -24,7 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from cavmae_mm.models.modality import modalities_of, modality_name
 from cavmae_mm.registry import TRANSFORMS
-from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS
+from cavmae_mm.utils.audio_io import AUDIO_EXTENSIONS, check_samples
 from cavmae_mm.utils.video_io import (VIDEO_EXTENSIONS, MediaError,
                                       probe_streams)
 from .transforms.frames import choose_slots, resize_center_crop
@@ -289,6 +290,41 @@ class RawMediaLoader:
             modality=modality,
             notes=notes,
             frame_inds=frame_inds)
+
+    def prepare_window(self, path: str, modality: str,
+                       samples: Optional[np.ndarray],
+                       frames: Optional[List[np.ndarray]],
+                       sample_rate: int) -> Dict:
+        """Packed inputs of one window of a long recording, from its
+        decoded audio (float32 samples at ``sample_rate``) and/or its RGB
+        frames (as read at the extraction points, see
+        :mod:`cavmae_mm.utils.media_windows`): the config's steps after the
+        decoding ones, as :meth:`__call__` runs them on a whole clip.
+
+        Returns:
+            dict: As :meth:`__call__` (``notes`` empty).
+        """
+        inputs: Dict = {}
+        if 'audio' in modalities_of(modality):
+            waveform = torch.from_numpy(samples)[None]
+            check_samples(waveform, path)
+            results = self._audio_start(path)
+            results.update(waveform=waveform, sample_rate=sample_rate)
+            results = self._run(self.audio[1:], results)
+            key = 'waveforms' if 'waveforms' in results else 'audios'
+            inputs[key] = results[key]
+        if 'visual' in modalities_of(modality):
+            decode = self.visual[0]
+            images = []
+            for frame in frames:
+                image = Image.fromarray(frame)
+                if decode.extract_size:
+                    image = resize_center_crop(image, decode.extract_size,
+                                               'bilinear')
+                images.append(image)
+            inputs['imgs'] = self._run(self.visual[1:],
+                                       dict(imgs=images))['imgs']
+        return dict(inputs=inputs, modality=modality, notes=[])
 
     def load_image(self, path: str) -> Dict:
         """A still image as a one-frame visual input: resized as the

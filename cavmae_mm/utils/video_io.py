@@ -6,7 +6,7 @@ one seek per frame); audio tracks are resampled by FFmpeg's resampler
 (PyAV), as the official extraction's ``ffmpeg -ar 16000`` does.
 """
 from pathlib import Path
-from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import av
 import cv2
@@ -55,6 +55,38 @@ class DecodedAudio(NamedTuple):
     source_channels: int
 
 
+def audio_chunks(path: PathLike,
+                 sample_rate: int = 16000) -> Iterator[np.ndarray]:
+    """The first channel of a file's audio, resampled, as float32 chunks
+    [n] in order, decoded as they are read (the whole track is never held:
+    see :func:`decode_audio` for that). The stream's own rate and channel
+    count are the generator's first item, as a :class:`DecodedAudio` with
+    no samples.
+
+    Raises:
+        MediaError: No audio stream, or it cannot be decoded (the message
+            names the file).
+    """
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise MediaError(f'{path}: no audio stream')
+            stream = container.streams.audio[0]
+            context = stream.codec_context
+            yield DecodedAudio(
+                np.zeros(0, np.float32), int(context.sample_rate),
+                int(context.channels))
+            resampler = av.AudioResampler(
+                format='fltp', layout=stream.layout.name, rate=sample_rate)
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    yield out.to_ndarray()[0].astype(np.float32, copy=False)
+            for out in resampler.resample(None):
+                yield out.to_ndarray()[0].astype(np.float32, copy=False)
+    except av.FFmpegError as err:
+        raise MediaError(f'{path}: cannot decode audio ({err})') from err
+
+
 def decode_audio(path: PathLike, sample_rate: int = 16000) -> DecodedAudio:
     """The first channel of a file's audio, resampled, as float32 [N], with
     the stream's own rate and channel count (one pass over the file).
@@ -67,26 +99,14 @@ def decode_audio(path: PathLike, sample_rate: int = 16000) -> DecodedAudio:
         MediaError: No audio stream, it cannot be decoded or it has no
             samples (the message names the file).
     """
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise MediaError(f'{path}: no audio stream')
-            stream = container.streams.audio[0]
-            context = stream.codec_context
-            source = (int(context.sample_rate), int(context.channels))
-            resampler = av.AudioResampler(
-                format='fltp', layout=stream.layout.name, rate=sample_rate)
-            chunks = []
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray()[0])
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray()[0])
-    except av.FFmpegError as err:
-        raise MediaError(f'{path}: cannot decode audio ({err})') from err
+    stream = audio_chunks(path, sample_rate)
+    source = next(stream)
+    chunks = list(stream)
     if not chunks:
         raise MediaError(f'{path}: the audio stream has no samples')
-    return DecodedAudio(np.concatenate(chunks).astype(np.float32), *source)
+    return DecodedAudio(
+        np.concatenate(chunks).astype(np.float32), source.source_rate,
+        source.source_channels)
 
 
 def read_audio_track(path: PathLike, sample_rate: int = 16000) -> np.ndarray:

@@ -11,7 +11,10 @@ class. Writes OUT_DIR/videos/{video_id}.mp4 (MPEG-4 video, AAC audio, via
 PyAV), OUT_DIR/labels.csv (index,mid,display_name), OUT_DIR/labels_simple.csv
 (video_id,mid) and OUT_DIR/datalist.json, whose wav and video_path point to
 where tools/data/extract_audio.py and extract_frames.py put their outputs
-(audio/{video_id}.wav and frames/frame_{i}/...), relative to OUT_DIR.
+(audio/{video_id}.wav and frames/frame_{i}/...), relative to OUT_DIR. With
+--long SECONDS also a long recording whose class changes every
+--change-every seconds (long.mp4, and its segments in long.json), to try
+the window-by-window classification of tools/infer.py.
 """
 import colorsys
 import csv
@@ -77,6 +80,55 @@ def write_clip(path: Path, colour, tone: float, seconds: float, size: int,
         container.mux(video.encode(None))
 
 
+def write_long(path: Path, classes, change_every: float, seconds: float,
+               num_classes: int, size: int, fps: int, sample_rate: int,
+               rng) -> list:
+    """A long recording whose class (tone and colour) changes every
+    ``change_every`` seconds, cycling through ``classes``; written second
+    by second (bounded memory whatever its length). Returns its segments
+    ``[dict(start, end, index)]``."""
+    import av
+    import numpy as np
+    width, height = size * 4 // 3 // 2 * 2, size // 2 * 2
+    segments = []
+    with av.open(str(path), 'w') as container:
+        video = container.add_stream('mpeg4', rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, 'yuv420p'
+        audio = container.add_stream('aac', rate=sample_rate)
+        audio.layout = 'mono'
+        written = 0  # audio samples
+        for second in range(int(np.ceil(seconds))):
+            part = int(second // change_every) % len(classes)
+            index = classes[part]
+            if not segments or segments[-1]['index'] != index:
+                segments.append(dict(start=float(second), index=index))
+            colour = class_colour(index, num_classes)
+            for _ in range(fps):
+                pixels = np.empty((height, width, 3))
+                pixels[:] = colour * rng.uniform(0.8, 1.0)
+                pixels += rng.normal(0, 8, pixels.shape)
+                frame = av.VideoFrame.from_ndarray(
+                    pixels.clip(0, 255).astype(np.uint8), format='rgb24')
+                container.mux(video.encode(frame))
+            t = (written + np.arange(sample_rate)) / sample_rate
+            wave = 0.3 * np.sin(2 * np.pi * TONES_HZ[index] * t)
+            wave += rng.normal(0, 0.02, t.shape)
+            for start in range(0, sample_rate, 1024):
+                piece = wave[None, start:start + 1024].astype(np.float32)
+                frame = av.AudioFrame.from_ndarray(
+                    piece, format='fltp', layout='mono')
+                frame.sample_rate = sample_rate
+                frame.pts = written + start
+                container.mux(audio.encode(frame))
+            written += sample_rate
+        container.mux(audio.encode(None))
+        container.mux(video.encode(None))
+    for i, segment in enumerate(segments):
+        segment['end'] = segments[i + 1]['start'] if i + 1 < len(segments) \
+            else float(np.ceil(seconds))
+    return segments
+
+
 def main(argv=None) -> int:
     parser = cli_common.make_parser(__doc__)
     parser.add_argument('out_dir', help='folder to write the set to')
@@ -98,6 +150,18 @@ def main(argv=None) -> int:
         type=int,
         default=0,
         help='seed of the random sizes, paths and noise')
+    parser.add_argument(
+        '--long',
+        type=float,
+        metavar='SECONDS',
+        help='also write OUT_DIR/long.mp4, a recording of this length whose '
+        'class changes every --change-every seconds (cycling through the '
+        'classes), and OUT_DIR/long.json, its segments')
+    parser.add_argument(
+        '--change-every',
+        type=float,
+        default=180.0,
+        help='seconds between class changes of --long')
     args = parser.parse_args(argv)
     if not 1 <= args.num_classes <= len(TONES_HZ):
         parser.error(f'--num-classes must be in [1, {len(TONES_HZ)}]')
@@ -129,6 +193,14 @@ def main(argv=None) -> int:
         json.dumps(dict(data=entries), indent=1))
     (out / 'labels_simple.csv').write_text(''.join(simple))
     print(f'{out}: {len(entries)} clips of {args.num_classes} classes')
+    if args.long:
+        segments = write_long(out / 'long.mp4', list(range(args.num_classes)),
+                              args.change_every, args.long, args.num_classes,
+                              args.size, args.fps, 16000, rng)
+        (out / 'long.json').write_text(
+            json.dumps(dict(video='long.mp4', segments=segments), indent=1))
+        print(f'{out / "long.mp4"}: {args.long:g} s, {len(segments)} '
+              'segments (long.json)')
     return 0
 
 
