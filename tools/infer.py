@@ -158,10 +158,13 @@ def classify_all(args, files: List[str], long) -> dict:
             continue
         if durations[path] <= long.window and not wants_scores:
             short.append(path)
-    for item in long.classifier.run(short, args.topk, args.batch_size,
-                                    args.workers)['results']:
+    done = long.classifier.run(short, args.topk, args.batch_size,
+                               args.workers) if short else {}
+    for item in done.get('results', []):
         items[item['input']] = long.as_segmented(item,
                                                  durations[item['input']])
+    for item in done.get('errors', []):
+        items[item['input']] = item
     for path in files:
         if path in items or path not in durations:
             continue

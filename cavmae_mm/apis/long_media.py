@@ -18,6 +18,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
+from mmengine.logging import print_log
 from torch import nn
 
 from cavmae_mm.datasets.raw_media_dataset import choose_modality
@@ -94,9 +95,12 @@ class LongMediaClassifier:
         streams = probe_streams(path)
         if not (streams.audio or streams.video):
             raise MediaError(f'{path}: no audio or video stream')
-        return choose_modality(loader.model_modality, streams.audio
-                               and bool(loader.audio), streams.video
-                               and bool(loader.visual), loader.fallback)
+        try:
+            return choose_modality(loader.model_modality, streams.audio
+                                   and bool(loader.audio), streams.video
+                                   and bool(loader.visual), loader.fallback)
+        except MediaError as err:
+            raise MediaError(f'{path}: {err}') from err
 
     def _one_clip(self, path: str) -> Dict:
         """A file no longer than a window: the clip classifier's path."""
@@ -192,8 +196,9 @@ class LongMediaClassifier:
         Returns:
             dict: ``input``, ``modality``, ``duration``, ``window``,
             ``stride``, ``aggregation``, ``predictions`` (file level, as
-            :func:`inference_recognizer`'s), ``segments``
-            (``[{start, end, predictions}]`` in time order) and ``notes``.
+            :func:`inference_recognizer`'s) and ``segments`` (``[{start,
+            end, predictions}]`` in time order); notes on the decoding are
+            logged.
 
         Raises:
             FileNotFoundError, MediaError: The file cannot be used (the
@@ -224,8 +229,9 @@ class LongMediaClassifier:
                     end=round(min(w.end, duration), 3),
                     predictions=top(row, topk))
                 for w, row in zip(windows, scores, strict=True)
-            ],
-            notes=found['notes'])
+            ])
+        for note in found['notes']:
+            print_log(f'{path}: {note}', logger='current')
         if return_scores:
             result['scores'] = scores.numpy().astype(np.float32)
             result['class_names'] = list(self.classifier.labels)

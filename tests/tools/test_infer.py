@@ -32,7 +32,14 @@ def test_infer_table_json_and_exit_code(tiny_classifier, media, tmp_path,
     assert set(result) == {'results', 'errors'}
     assert len(result['results']) == 7 and len(result['errors']) == 1
     first = result['results'][0]
-    assert set(first) == {'input', 'modality', 'predictions'}
+    # every result has its segments (one for a file no longer than the
+    # model's clip) and says how the file-level answer was aggregated
+    assert set(first) == {
+        'input', 'modality', 'predictions', 'duration', 'window', 'stride',
+        'aggregation', 'segments'
+    }
+    assert first['aggregation'] in ('max', 'mean')
+    assert first['segments'][0]['start'] == 0.0
     assert set(first['predictions'][0]) == {'label', 'index', 'score'}
     assert len(first['predictions']) == 2
 
