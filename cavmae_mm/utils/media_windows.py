@@ -108,12 +108,6 @@ class AudioWindows:
                 self._buffer.append(chunk)
                 self._buffered += chunk.size
 
-    def _drop_before(self, index: int) -> None:
-        while self._buffer and self._offset + self._buffer[0].size <= index:
-            self._offset += self._buffer[0].size
-            self._buffered -= self._buffer[0].size
-            self._buffer.pop(0)
-
     def take(self,
              window: Window,
              next_start: Optional[float] = None) -> np.ndarray:
@@ -133,10 +127,12 @@ class AudioWindows:
             np.zeros(0, np.float32)
         samples = joined[first - self._offset:last - self._offset].copy()
         if next_start is not None:
-            self._drop_before(int(round(next_start * self.sample_rate)))
-            if self._buffer:  # one array: the dropped part is freed
-                rest = np.concatenate(self._buffer)
-                self._buffer = [rest]
+            cut = int(round(next_start * self.sample_rate)) - self._offset
+            cut = min(max(cut, 0), joined.size)
+            rest = joined[cut:].copy()  # a copy: the dropped part is freed
+            self._buffer = [rest] if rest.size else []
+            self._offset += cut
+            self._buffered = rest.size
         return samples
 
 
