@@ -140,71 +140,10 @@ def print_table(results: list, errors: list) -> None:
         print(f'{item["input"]}\t[error]\t{item["error"]}')
 
 
-def classify_all(args, files: List[str], long) -> dict:
-    """Results (or errors) of every file, in input order: the files no
-    longer than one window in batches through the clip classifier, the
-    longer ones (and every file when an output needs its scores) window by
-    window with a progress bar each."""
-    from cavmae_mm.apis.classify import split_results
-    from cavmae_mm.utils.media_windows import media_duration
-    from cavmae_mm.utils.video_io import MediaError
-    wants_scores = any(getattr(args, n) is not None for n in OUTPUT_SUFFIXES)
-    items, durations, short = {}, {}, []
-    for path in files:
-        try:
-            durations[path] = media_duration(path)
-        except (MediaError, FileNotFoundError) as err:
-            items[path] = dict(input=path, error=str(err))
-            continue
-        if durations[path] <= long.window and not wants_scores:
-            short.append(path)
-    done = long.classifier.run(short, args.topk, args.batch_size,
-                               args.workers) if short else {}
-    for item in done.get('results', []):
-        items[item['input']] = long.as_segmented(item,
-                                                 durations[item['input']])
-    for item in done.get('errors', []):
-        items[item['input']] = item
-    for path in files:
-        if path in items or path not in durations:
-            continue
-        progress = None
-        if not args.no_progress:
-            print(f'{path}: {durations[path]:.1f} s')
-            progress = WindowProgress()
-        try:
-            result = long.classify_file(path, args.topk, progress,
-                                        wants_scores)
-            if wants_scores:
-                result['outputs'] = write_outputs(args, result, len(files) > 1)
-                result.pop('scores')
-                result.pop('class_names')
-            items[path] = result
-        except (MediaError, FileNotFoundError, ValueError) as err:
-            items[path] = dict(input=path, error=str(err))
-    return split_results([items[path] for path in files])
-
-
-class WindowProgress:
-    """A progress bar of one file's windows (windows done / total), made
-    at the first report."""
-
-    def __init__(self) -> None:
-        self.bar = None
-        self.done = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        from mmengine.utils import ProgressBar
-        if self.bar is None:
-            self.bar = ProgressBar(total)
-        for _ in range(done - self.done):
-            self.bar.update()
-        self.done = done
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     from cavmae_mm.apis import LongMediaClassifier, RawMediaClassifier
+    from cavmae_mm.apis.long_media import classify_files
     from cavmae_mm.datasets.raw_media_dataset import collect_inputs
     try:
         files = collect_inputs(args.inputs)
@@ -215,7 +154,16 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError, TypeError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
-    output = classify_all(args, files, long)
+    wants_scores = any(getattr(args, n) is not None for n in OUTPUT_SUFFIXES)
+
+    def write(result: dict) -> None:
+        if wants_scores:
+            result['outputs'] = write_outputs(args, result, len(files) > 1)
+            result.pop('scores')
+            result.pop('class_names')
+
+    output = classify_files(long, files, args.topk, args.workers,
+                            not args.no_progress, wants_scores, write)
     print()
     print_table(output['results'], output['errors'])
     print(f'{len(output["results"])} classified, {len(output["errors"])} '

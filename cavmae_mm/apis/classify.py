@@ -213,8 +213,12 @@ def inference_recognizer(model: nn.Module,
                          batch_size: int = 1,
                          num_workers: int = 0,
                          label_file: Optional[str] = None,
-                         show_progress: bool = False) -> Dict:
-    """Classifies raw video and/or audio files.
+                         show_progress: bool = False,
+                         window: Optional[float] = None,
+                         stride: Optional[float] = None) -> Dict:
+    """Classifies raw video and/or audio files; a file longer than the
+    model's clip window by window (see
+    :class:`cavmae_mm.apis.long_media.LongMediaClassifier`).
 
     Args:
         model (nn.Module): A finetuned recognizer from
@@ -228,13 +232,23 @@ def inference_recognizer(model: nn.Module,
         num_workers (int): Decoding processes. Defaults to 0 (in this
             process).
         label_file (str, optional): Label CSV instead of the config's.
-        show_progress (bool): Show a progress bar.
+        show_progress (bool): Show a progress bar (and one per long file).
+        window (float, optional): Window length of long files in seconds;
+            defaults to the model's clip length.
+        stride (float, optional): Seconds between windows; defaults to
+            half the window.
 
     Returns:
         dict: ``results``: ``[{"input", "modality", "predictions": [{"label",
-        "index", "score"}, ...]}]`` (scores: sigmoid for multi-label models,
-        softmax for single-label ones); ``errors``: ``[{"input", "error"}]``
-        for the files that could not be classified.
+        "index", "score"}, ...], "duration", "window", "stride",
+        "aggregation", "segments": [{"start", "end", "predictions"}]}]``
+        (scores: sigmoid for multi-label models, softmax for single-label
+        ones; a long file's ``predictions`` aggregate its windows' by
+        ``aggregation``, the max or the mean); ``errors``: ``[{"input",
+        "error"}]`` for the files that could not be classified.
     """
-    classifier = RawMediaClassifier(model, label_file)
-    return classifier.run(inputs, topk, batch_size, num_workers, show_progress)
+    from .long_media import LongMediaClassifier, classify_files
+    long = LongMediaClassifier(
+        RawMediaClassifier(model, label_file), window, stride, batch_size)
+    return classify_files(long, collect_inputs(inputs), topk, num_workers,
+                          show_progress)

@@ -10,8 +10,10 @@ from torch import nn
 from cavmae_mm.checkpoint import get_model, resolve_model
 from cavmae_mm.datasets.raw_media_dataset import collect_inputs
 from cavmae_mm.registry import SCOPE
+from cavmae_mm.utils.video_io import MediaError
 from .classify import InputsType, RawMediaClassifier, split_results
 from .inference import init_model
+from .long_media import LongMediaClassifier, durations_of
 
 
 class CAVMAEInferencer(BaseInferencer):
@@ -33,6 +35,15 @@ class CAVMAEInferencer(BaseInferencer):
         label_file (str, optional): Label CSV instead of the config's.
         cfg_options (dict, optional): Config overrides.
         show_progress (bool): Show a progress bar. Defaults to True.
+        window (float, optional): Window of long files in seconds (see
+            :class:`cavmae_mm.apis.long_media.LongMediaClassifier`; default
+            the model's clip length).
+        stride (float, optional): Seconds between windows (default half
+            the window).
+
+    A file longer than the window is classified window by window: its
+    result has a segment per window and a file-level answer aggregated
+    over them, as :func:`cavmae_mm.apis.inference_recognizer`'s.
     """
 
     preprocess_kwargs: set = {'num_workers'}
@@ -46,9 +57,13 @@ class CAVMAEInferencer(BaseInferencer):
                  device: Optional[str] = None,
                  label_file: Optional[str] = None,
                  cfg_options: Optional[dict] = None,
-                 show_progress: bool = True) -> None:
+                 show_progress: bool = True,
+                 window: Optional[float] = None,
+                 stride: Optional[float] = None) -> None:
         self._label_file = label_file
         self._cfg_options = cfg_options
+        self._window, self._stride = window, stride
+        self._durations: Dict[str, float] = {}
         if isinstance(model, str):
             path, weights = resolve_model(model, weights)
             model = str(path)
@@ -74,6 +89,8 @@ class CAVMAEInferencer(BaseInferencer):
                     device: str = 'cpu') -> nn.Module:
         model = init_model(cfg, weights, device, self._cfg_options)
         self.classifier = RawMediaClassifier(model, self._label_file)
+        self.long = LongMediaClassifier(self.classifier, self._window,
+                                        self._stride)
         return model
 
     def _init_pipeline(self, cfg: Config):
@@ -93,13 +110,33 @@ class CAVMAEInferencer(BaseInferencer):
                    batch_size: int = 1,
                    num_workers: int = 0,
                    **kwargs) -> Iterable:
-        return self.classifier.batches(inputs, batch_size, num_workers)
+        """Batches of prepared clips for the files no longer than a window,
+        then one item per longer file (classified window by window in
+        :meth:`forward`)."""
+        self._durations = durations_of(inputs)
+        short = [p for p in inputs if self._durations[p] <= self.long.window]
+        if short:
+            yield from self.classifier.batches(short, batch_size, num_workers)
+        for path in inputs:
+            if path not in short:
+                yield [dict(input=path, windows=True)]
 
     def forward(self,
                 inputs: List[Dict],
                 topk: int = 5,
                 **kwargs) -> List[Dict]:
-        return self.classifier.classify(inputs, topk)
+        """Results (or errors) of one batch from :meth:`preprocess`."""
+        if inputs and inputs[0].get('windows'):
+            path = inputs[0]['input']
+            try:
+                return [self.long.classify_file(path, topk)]
+            except (MediaError, FileNotFoundError, ValueError) as err:
+                return [dict(input=path, error=str(err))]
+        return [
+            self.long.as_segmented(item, self._durations[item['input']])
+            if 'error' not in item else item
+            for item in self.classifier.classify(inputs, topk)
+        ]
 
     def visualize(self, inputs: list, preds: list, **kwargs) -> None:
         return None

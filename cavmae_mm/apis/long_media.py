@@ -19,6 +19,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 from mmengine.logging import print_log
+from mmengine.utils import ProgressBar
 from torch import nn
 
 from cavmae_mm.datasets.raw_media_dataset import choose_modality
@@ -27,7 +28,7 @@ from cavmae_mm.utils.media_windows import (AudioWindows, FrameWindows,
                                            iter_windows, media_duration,
                                            plan_windows, window_frame_indices)
 from cavmae_mm.utils.video_io import MediaError, probe_streams
-from .classify import RawMediaClassifier
+from .classify import RawMediaClassifier, split_results
 
 #: File-level aggregation of the window scores, by kind of model.
 AGGREGATIONS = {True: 'max', False: 'mean'}
@@ -109,51 +110,89 @@ class LongMediaClassifier:
         return dict(
             modality=sample['modality'], notes=sample['notes'], scores=scores)
 
+    def _silent_fallback(self, modality: str, path: str) -> Optional[str]:
+        """The modality of a window whose audio is digital silence (every
+        sample 0), as the clip classifier treats a silent track: the
+        frames alone, when the model may fall back to them."""
+        loader = self.classifier.loader
+        if 'visual' not in modalities_of(modality) or not loader.fallback:
+            return None
+        try:
+            return choose_modality(loader.model_modality, False, True, True)
+        except MediaError:
+            return None
+
     def _windows(self, path: str, duration: float,
                  progress: Optional[Progress]) -> Dict:
-        """Every window of a longer file, in batches."""
+        """Every window of a longer file, in batches (a batch runs one
+        modality: a silent window may fall back to the frames)."""
         loader = self.classifier.loader
         modality = self._modality(path)
+        silent_modality = self._silent_fallback(modality, path)
         windows = plan_windows(duration, self.window, self.stride)
         reads = modalities_of(modality)
         audio = AudioWindows(path, SAMPLE_RATE) if 'audio' in reads else None
         frames = FrameWindows(path) if 'visual' in reads else None
         choice = loader.visual[0] if loader.visual else None
         rows: List[torch.Tensor] = []
+        used: List[str] = []
         pending: List[Dict] = []
+
+        def flush(done: int) -> None:
+            rows.append(
+                self.classifier.score_samples(pending, pending[0]['modality']))
+            pending.clear()
+            if progress is not None:
+                progress(done, len(windows))
+
         try:
             for index, window, following in iter_windows(windows):
                 samples = frame_list = None
+                current = modality
                 if audio is not None:
                     samples = audio.take(window, following)
                     if samples.size == 0:
                         raise MediaError(f'{path}: no audio at '
                                          f'{window.start:.2f} s')
+                    if silent_modality and not samples.any():
+                        current, samples = silent_modality, None
                 if frames is not None:
                     indices = window_frame_indices(window, frames.fps,
                                                    frames.frame_count,
                                                    choice.num_frames,
                                                    choice.max_seconds)
-                    slots = self._slots(choice)
-                    frame_list = frames.read([indices[s] for s in slots])
+                    frame_list = frames.read(
+                        [indices[s] for s in self._slots(choice)])
+                if pending and pending[0]['modality'] != current:
+                    flush(index)
                 pending.append(
-                    loader.prepare_window(path, modality, samples, frame_list,
+                    loader.prepare_window(path, current, samples, frame_list,
                                           SAMPLE_RATE))
-                if len(pending) == self.batch_size or index + 1 == len(
-                        windows):
-                    rows.append(
-                        self.classifier.score_samples(pending, modality))
-                    pending = []
-                    if progress is not None:
-                        progress(index + 1, len(windows))
+                used.append(current)
+                if len(pending) == self.batch_size:
+                    flush(index + 1)
+            if pending:
+                flush(len(windows))
         finally:
             if frames is not None:
                 frames.close()
+        notes = []
+        if used.count(modality) < len(used):
+            notes.append(f'{len(used) - used.count(modality)} windows of '
+                         f'silence classified as {silent_modality}')
+        if audio is not None and (audio.source.source_rate,
+                                  audio.source.source_channels) != (
+                                      SAMPLE_RATE, 1):
+            notes.append(
+                f'audio converted from {audio.source.source_rate} Hz, '
+                f'{audio.source.source_channels} channel(s) to '
+                f'{SAMPLE_RATE} Hz mono, as the official extraction')
         return dict(
             modality=modality,
-            notes=[],
+            notes=notes,
             scores=torch.cat(rows),
-            windows=windows)
+            windows=windows,
+            window_modalities=used)
 
     @staticmethod
     def _slots(choice) -> Sequence[int]:
@@ -230,12 +269,94 @@ class LongMediaClassifier:
                     predictions=top(row, topk))
                 for w, row in zip(windows, scores, strict=True)
             ])
+        for segment, used in zip(result['segments'],
+                                 found.get('window_modalities', ())):
+            if used != result['modality']:
+                segment['modality'] = used
         for note in found['notes']:
             print_log(f'{path}: {note}', logger='current')
         if return_scores:
             result['scores'] = scores.numpy().astype(np.float32)
             result['class_names'] = list(self.classifier.labels)
         return result
+
+
+class WindowProgress:
+    """A progress bar of one file's windows (windows done / total), made at
+    the first report (a ``progress`` for :meth:`LongMediaClassifier.
+    classify_file`)."""
+
+    def __init__(self) -> None:
+        self.bar: Optional[ProgressBar] = None
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = ProgressBar(total)
+        for _ in range(done - self.done):
+            self.bar.update()
+        self.done = done
+
+
+def durations_of(files: Sequence[str]) -> Dict[str, float]:
+    """Each file's duration in seconds; 0 for a file whose length cannot
+    be read (it then takes the clip path, whose decoding says what is
+    wrong with it)."""
+    durations = {}
+    for path in files:
+        try:
+            durations[path] = media_duration(path)
+        except (MediaError, FileNotFoundError):
+            durations[path] = 0.0
+    return durations
+
+
+def classify_files(long: 'LongMediaClassifier',
+                   files: Sequence[str],
+                   topk: int = 5,
+                   num_workers: int = 0,
+                   show_progress: bool = False,
+                   return_scores: bool = False,
+                   each: Optional[Callable[[Dict], None]] = None) -> Dict:
+    """Results (or errors) of every file, in input order: the files no
+    longer than one window in batches through the clip classifier (decoded
+    in ``num_workers`` processes), the longer ones window by window (with a
+    progress bar each when ``show_progress``). With ``return_scores`` every
+    file takes the window path and its result keeps ``scores`` and
+    ``class_names``; ``each`` is called with every window-path result.
+
+    Returns:
+        dict: ``results`` and ``errors``, as :func:`inference_recognizer`.
+    """
+    durations = durations_of(files)
+    items: Dict[str, Dict] = {}
+    short = [
+        p for p in files if durations[p] <= long.window and not return_scores
+    ]
+    if short:
+        done = long.classifier.run(short, topk, long.batch_size, num_workers,
+                                   show_progress)
+        for item in done['results']:
+            items[item['input']] = long.as_segmented(item,
+                                                     durations[item['input']])
+        for item in done['errors']:
+            items[item['input']] = item
+    for path in files:
+        if path in items:
+            continue
+        progress = None
+        if show_progress:
+            print_log(f'{path}: {durations[path]:.1f} s', logger='current')
+            progress = WindowProgress()
+        try:
+            items[path] = long.classify_file(path, topk, progress,
+                                             return_scores)
+        except (MediaError, FileNotFoundError, ValueError) as err:
+            items[path] = dict(input=path, error=str(err))
+            continue
+        if each is not None:
+            each(items[path])
+    return split_results([items[path] for path in files])
 
 
 def classify_long(model: nn.Module,

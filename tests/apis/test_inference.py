@@ -28,6 +28,13 @@ def offline_scores(model):
     return scores
 
 
+def classify_clips(*args, **kwargs):
+    """inference_recognizer with one window per file: the tiny model's clip
+    is 0.64 s, and these tests check the clip path against the offline
+    route (tests/apis/test_long_media.py checks the windows)."""
+    return inference_recognizer(*args, window=10.0, **kwargs)
+
+
 @pytest.fixture(scope='module')
 def model(tiny_classifier):
     config, checkpoint = tiny_classifier
@@ -36,7 +43,7 @@ def model(tiny_classifier):
 
 def test_raw_videos_match_the_offline_route(model, media):
     offline = offline_scores(model)
-    out = inference_recognizer(model, media / 'videos', topk=3)
+    out = classify_clips(model, media / 'videos', topk=3)
     assert out['errors'] == []
     assert [r['input'] for r in out['results']
             ] == sorted(str(p) for p in (media / 'videos').glob('*.mp4'))
@@ -60,7 +67,7 @@ def test_raw_videos_match_the_offline_route(model, media):
 
 def test_missing_and_silent_audio_use_the_frames(model, media):
     odd = media / 'odd'
-    out = inference_recognizer(model, [
+    out = classify_clips(model, [
         odd / 'no_audio.mp4', odd / 'silent.mkv', odd / 'stereo44k.wav',
         odd / 'extracted16k.wav', odd / 'tone.flac', odd / 'tone.ogg',
         odd / 'tone.m4a'
@@ -89,7 +96,7 @@ def test_extracted_wav_equals_the_offline_audio(media, tiny_classifier):
         str(write_config(config.parent, media, modality='audioonly')),
         str(checkpoint))
     offline = offline_scores(audio_model)['c1_000']
-    out = inference_recognizer(
+    out = classify_clips(
         audio_model, media / 'odd' / 'extracted16k.wav', topk=3)
     (result, ) = out['results']
     assert result['modality'] == 'audio'
@@ -104,15 +111,15 @@ def test_a_model_that_cannot_serve_the_input(media, tiny_classifier):
     audio_model = init_model(
         str(write_config(config.parent, media, modality='audioonly')),
         str(checkpoint))
-    out = inference_recognizer(audio_model,
-                               [odd / 'no_audio.mp4', odd / 'silent.mkv'])
+    out = classify_clips(audio_model,
+                         [odd / 'no_audio.mp4', odd / 'silent.mkv'])
     assert out['results'] == []
     assert 'no audio track' in out['errors'][0]['error']
     assert 'silent' in out['errors'][1]['error']
     video_model = init_model(
         str(write_config(config.parent, media, modality='videoonly')),
         str(checkpoint))
-    out = inference_recognizer(video_model, [odd / 'stereo44k.wav'])
+    out = classify_clips(video_model, [odd / 'stereo44k.wav'])
     assert 'no video' in out['errors'][0]['error']
     assert 'stereo44k.wav' in out['errors'][0]['error']
 
@@ -126,7 +133,7 @@ def test_a_model_that_cannot_serve_the_input(media, tiny_classifier):
 ])
 def test_bad_files_are_errors_and_others_go_on(model, media, name, reason):
     good = media / 'videos' / 'c2_001.mp4'
-    out = inference_recognizer(model, [media / 'odd' / name, good])
+    out = classify_clips(model, [media / 'odd' / name, good])
     assert [r['input'] for r in out['results']] == [str(good)]
     (error, ) = out['errors']
     assert error['input'] == str(media / 'odd' / name)
@@ -139,7 +146,7 @@ def test_folder_without_media_and_list_files(model, media, tmp_path):
     listing = tmp_path / 'inputs.txt'
     listing.write_text(f'# clips\n{media / "videos" / "c0_001.mp4"}\n\n'
                        f'{media / "odd" / "tone.flac"}\n')
-    out = inference_recognizer(model, listing)
+    out = classify_clips(model, listing)
     assert [r['modality'] for r in out['results']
             ] == ['audio_visual', 'audio_without_visual']
 
@@ -149,8 +156,8 @@ def test_batches_and_workers_give_the_same_answers(model, media):
         media / 'videos', media / 'odd' / 'no_audio.mp4',
         media / 'odd' / 'not_media.mp4', media / 'odd' / 'tone.flac'
     ]
-    one = inference_recognizer(model, inputs)
-    many = inference_recognizer(model, inputs, batch_size=3, num_workers=2)
+    one = classify_clips(model, inputs)
+    many = classify_clips(model, inputs, batch_size=3, num_workers=2)
     assert [r['input'] for r in one['results']] == \
         [r['input'] for r in many['results']]
     for a, b in zip(one['results'], many['results'], strict=True):
@@ -169,7 +176,7 @@ def test_sigmoid_scores_for_multi_label(media, tiny_classifier):
             write_config(
                 config.parent, media, average='sigmoid', multi_label=True)),
         str(checkpoint))
-    out = inference_recognizer(model, media / 'videos' / 'c0_000.mp4', topk=3)
+    out = classify_clips(model, media / 'videos' / 'c0_000.mp4', topk=3)
     scores = [p['score'] for p in out['results'][0]['predictions']]
     assert sum(scores) != pytest.approx(1.0, abs=1e-3)
     offline = offline_scores(model)['c0_000']

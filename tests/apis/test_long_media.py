@@ -29,7 +29,7 @@ def long_video(tmp_path_factory):
 def test_a_file_within_one_window_gets_todays_answer(model, media):
     """The clip classifier's numbers, one segment."""
     path = str(media / 'videos' / 'c1_000.mp4')
-    clip = inference_recognizer(model, path, topk=3)['results'][0]
+    clip = RawMediaClassifier(model).run(path, topk=3)['results'][0]
     result = classify_long(model, path, window=10.0, topk=3)
     assert result['predictions'] == clip['predictions']
     assert result['modality'] == clip['modality']
@@ -79,3 +79,16 @@ def test_bad_window_settings_and_files(model, media):
         classify_long(model, str(media / 'videos' / 'c0_000.mp4'), 1.0, 2.0)
     with pytest.raises(Exception, match='truncated.mp4'):
         classify_long(model, str(media / 'odd' / 'truncated.mp4'))
+
+
+def test_inference_recognizer_windows_long_files(model, media, long_video):
+    """The Python API: long files get their windows' segments, short ones
+    one segment, in input order."""
+    short = str(media / 'videos' / 'c0_000.mp4')
+    out = inference_recognizer(
+        model, [str(long_video), short], topk=2, window=2.0, stride=1.0)
+    long_result, short_result = out['results']
+    assert len(long_result['segments']) == len(
+        plan_windows(long_result['duration'], 2.0, 1.0))
+    assert len(short_result['segments']) == 1
+    assert short_result['window'] == 2.0
