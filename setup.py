@@ -82,9 +82,13 @@ setup(
     cmdclass={'build_py': BuildPyWithMim},
     install_requires=read_requirements('runtime.txt'),
     extras_require={
-        'deploy': read_requirements('deploy.txt'),
+        'deploy':
+        read_requirements('deploy.txt'),
+        'webui':
+        read_requirements('webui.txt'),
         'tests':
-        read_requirements('tests.txt') + read_requirements('deploy.txt'),
+        read_requirements('tests.txt') + read_requirements('deploy.txt') +
+        read_requirements('webui.txt'),
     },
     license='BSD-3-Clause',
 )
