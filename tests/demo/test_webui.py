@@ -385,7 +385,7 @@ def run(page, button_id, status_id, *texts):
 
 
 @slow
-def test_page_classifies_an_uploaded_clip(server, browser, media,
+def test_page_classifies_an_uploaded_clip(browser, server, media,
                                           tiny_classifier):
     url = server.url
     page = open_page(browser, url)
@@ -414,7 +414,7 @@ def test_page_classifies_an_uploaded_clip(server, browser, media,
 
 
 @slow
-def test_page_reports_bad_input_and_goes_on(server, browser, media, tmp_path):
+def test_page_reports_bad_input_and_goes_on(browser, server, media, tmp_path):
     url = server.url
     page = open_page(browser, url)
     zero = tmp_path / 'zero.mp4'
@@ -460,7 +460,7 @@ def test_page_reports_bad_input_and_goes_on(server, browser, media, tmp_path):
 
 
 @slow
-def test_page_searches_a_gallery(server, browser, media):
+def test_page_searches_a_gallery(browser, server, media):
     url = server.url
     page = open_page(browser, url)
     page.get_by_role('tab', name='Search').click()
@@ -477,7 +477,7 @@ def test_page_searches_a_gallery(server, browser, media):
 
 
 @slow
-def test_three_requests_at_once_and_a_model_switch(server, browser, allowed):
+def test_three_requests_at_once_and_a_model_switch(browser, server, allowed):
     url = server.url
     pages = [open_page(browser, url) for _ in range(3)]
     for i, page in enumerate(pages):
@@ -512,7 +512,7 @@ def test_three_requests_at_once_and_a_model_switch(server, browser, allowed):
 
 
 @slow
-def test_the_server_stops_and_removes_its_folder(server):
+def test_the_server_stops_and_removes_its_folder(browser, server):
     """Last: SIGTERM ends the server as Ctrl+C does, and the temporary
     folder it printed (the uploads and results of the tests above) is
     gone."""
