@@ -8,8 +8,10 @@ frames with the data tools, 3. builds train/test datalists, 4. pretrains a
 small CAV-MAE, 5. tests zero-shot retrieval, 6. finetunes it as a
 classifier, 7. tests it (top-1 accuracy over 10 frames), 8. draws
 inpainting figures and training curves, 9. classifies one raw test video
-with tools/infer.py (no extraction), and ends with a report of every
-output. ``--small`` is the quicker setting the test suite runs. With
+with tools/infer.py (no extraction), 10. tags a 20-minute synthetic
+recording whose class changes every 5 minutes window by window (JSON,
+timeline figure, labelled video, subtitles), and ends with a report of
+every output. ``--small`` is the quicker setting the test suite runs. With
 ``--shards`` step 3 also packs the datalists into WebDataset shards
 (tools/data/pack_shards.py) and the pretraining and retrieval steps read
 them (configs/demo/cavmae_demo_pretrain-shards.py). With ``--sync`` the
@@ -73,16 +75,16 @@ def run(args) -> dict:
     classes = args.num_classes
     started = time.time()
 
-    step('1/9 synthetic videos')
+    step('1/10 synthetic videos')
     tool('tools/data/make_synthetic.py', data, '--num-classes', classes,
          '--per-class', args.per_train + args.per_test, '--seconds', '1.5',
          '--size', '72')
-    step('2/9 extract audio and frames')
+    step('2/10 extract audio and frames')
     tool('tools/data/extract_audio.py', data / 'videos', data / 'audio',
          '--workers', args.workers)
     tool('tools/data/extract_frames.py', data / 'videos', data / 'frames',
          '--workers', args.workers, '--num-frames', 4 if args.sync else 10)
-    step('3/9 datalists')
+    step('3/10 datalists')
     split_datalists(data, args.per_train)
 
     options = data_options(data, args.workers)
@@ -99,35 +101,35 @@ def run(args) -> dict:
         pre_cfg = CONFIGS / 'cavmae_demo_pretrain-shards.py'
     ft_cfg = CONFIGS / ('cavmae-sync-ft_demo.py'
                         if args.sync else 'cavmae-ft_demo.py')
-    step(f'4/9 pretrain {"CAV-MAE Sync" if args.sync else "CAV-MAE"}')
+    step(f'4/10 pretrain {"CAV-MAE Sync" if args.sync else "CAV-MAE"}')
     tool('tools/train.py', pre_cfg, '--work-dir', out / 'pretrain',
          '--cfg-options', *options,
          f'train_cfg.max_epochs={args.pretrain_epochs}')
     pretrained = out / 'pretrain' / f'epoch_{args.pretrain_epochs}.pth'
-    step('5/9 zero-shot retrieval on the test clips')
+    step('5/10 zero-shot retrieval on the test clips')
     tool('tools/test.py', pre_cfg, pretrained, '--work-dir', out / 'retrieval',
          '--metrics-out', out / 'retrieval.json', '--cfg-options', *options)
     retrieval = json.loads((out / 'retrieval.json').read_text())
-    step('6/9 finetune the classifier')
+    step('6/10 finetune the classifier')
     tool('tools/train.py', ft_cfg, '--work-dir', out / 'finetune',
          '--cfg-options', *options, f'model.init_cfg.checkpoint={pretrained}',
          f'model.cls_head.num_classes={classes}',
          f'train_cfg.max_epochs={args.finetune_epochs}')
     finetuned = out / 'finetune' / f'epoch_{args.finetune_epochs}.pth'
-    step(f'7/9 test the classifier ({4 if args.sync else 10} frames per '
+    step(f'7/10 test the classifier ({4 if args.sync else 10} frames per '
          'clip)')
     tool('tools/test.py', ft_cfg, finetuned, '--work-dir',
          out / 'finetune_test', '--metrics-out', out / 'accuracy.json',
          '--cfg-options', *options, f'model.cls_head.num_classes={classes}')
     accuracy = json.loads((out / 'accuracy.json').read_text())
-    step('8/9 inpainting figures and training curves')
+    step('8/10 inpainting figures and training curves')
     tool('tools/visualizations/inpaint.py', pre_cfg, pretrained, '--out-dir',
          out / 'inpainting', '--num', 2, '--cfg-options', *options)
     for run_name in ('pretrain', 'finetune'):
         tool('tools/analysis_tools/plot_logs.py', out / run_name, '--out',
              out / 'curves' / f'{run_name}.png')
 
-    step('9/9 classify a raw video with tools/infer.py (top-5)')
+    step('9/10 classify a raw video with tools/infer.py (top-5)')
     video = sorted((data / 'videos').glob('*.mp4'))[-1]
     infer_json = out / 'infer' / 'results.json'
     tool('tools/infer.py', video, '--config', ft_cfg, '--checkpoint',
@@ -135,9 +137,28 @@ def run(args) -> dict:
          '--cfg-options', *options, f'model.cls_head.num_classes={classes}')
     inferred = json.loads(infer_json.read_text())['results'][0]
 
+    step(f'10/10 tag a {args.long_seconds / 60:g}-minute recording window by '
+         'window (tools/infer.py --window)')
+    long_dir = out / 'long'
+    tool('tools/data/make_synthetic.py', long_dir, '--num-classes', classes,
+         '--per-class', 1, '--seconds', '1', '--size', '72', '--long',
+         args.long_seconds, '--change-every', args.long_seconds / 4)
+    long_json = long_dir / 'results.json'
+    tool('tools/infer.py', long_dir / 'long.mp4', '--config', ft_cfg,
+         '--checkpoint', finetuned, '--topk', 3, '--window', 5, '--out',
+         long_json, '--out-plot', long_dir / 'timeline.png', '--out-video',
+         long_dir / 'labelled.mp4', '--out-subtitles', long_dir / 'labels.vtt',
+         '--cfg-options', *options, f'model.cls_head.num_classes={classes}')
+    tagged = json.loads(long_json.read_text())['results'][0]
+    truth = json.loads((long_dir / 'long.json').read_text())['segments']
+
     test_clips = classes * args.per_test
     report = dict(
         minutes=round((time.time() - started) / 60, 1),
+        long_recording=dict(
+            seconds=tagged['duration'],
+            windows=len(tagged['segments']),
+            agreement=agreement(tagged['segments'], truth)),
         retrieval=retrieval,
         accuracy=accuracy,
         inference=inferred,
@@ -161,9 +182,24 @@ def run(args) -> dict:
             inpainting=str(out / 'inpainting'),
             curves=str(out / 'curves'),
             inference=str(infer_json),
+            long_recording=str(long_dir / '{results.json,timeline.png,'
+                               'labelled.mp4,labels.vtt}'),
             logs=str(out / '*/*/*.log')))
     (out / 'report.json').write_text(json.dumps(report, indent=1))
     return report
+
+
+def agreement(segments: list, truth: list) -> float:
+    """Share of the windows whose top label is the class playing at the
+    window's centre (the recording's segments, make_synthetic.py
+    --long)."""
+    hits = 0
+    for segment in segments:
+        centre = (segment['start'] + segment['end']) / 2
+        playing = next(t['index'] for t in truth
+                       if t['start'] <= centre < t['end'] or t is truth[-1])
+        hits += segment['predictions'][0]['index'] == playing
+    return hits / len(segments)
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
@@ -200,6 +236,12 @@ def main(argv=None) -> dict:
     parser.add_argument(
         '--finetune-epochs', type=int, default=8, help='finetuning epochs')
     parser.add_argument(
+        '--long-seconds',
+        type=float,
+        default=1200.0,
+        help='length of the recording tagged window by window in the last '
+        'step (its class changes every quarter of it)')
+    parser.add_argument(
         '--workers',
         type=int,
         default=2,
@@ -217,6 +259,7 @@ def main(argv=None) -> dict:
     if args.small:
         args.per_train, args.pretrain_epochs, args.finetune_epochs = 8, 8, 4
         args.workers = 0
+        args.long_seconds = min(args.long_seconds, 240.0)
     report = run(args)
     r1 = report['retrieval']['retrieval/v2a_R@1']
     acc = report['accuracy']['acc/top1']
@@ -232,8 +275,11 @@ def main(argv=None) -> dict:
     print(f'raw video {report["inference"]["input"]} '
           f'[{report["inference"]["modality"]}]: ' +
           ', '.join(f'{p["label"]} {p["score"]:.3f}' for p in top))
+    tagged = report['long_recording']
+    print(f'{tagged["seconds"] / 60:g}-minute recording: top label right in '
+          f'{tagged["agreement"]:.0%} of its {tagged["windows"]} windows')
     for name, path in report['outputs'].items():
-        print(f'{name:>11}: {path}')
+        print(f'{name:>14}: {path}')
     print(f'     report: {args.out / "report.json"}')
     return report
 

@@ -81,6 +81,29 @@ def add_zoo_model_args(parser: argparse.ArgumentParser,
     add_cfg_options(parser)
 
 
+def add_window_args(parser: argparse.ArgumentParser) -> None:
+    """--window / --stride: how recordings longer than the model's clip are
+    taken, window by window (cavmae_mm.apis.long_media)."""
+    group = parser.add_argument_group('long recordings')
+    group.add_argument(
+        '--window',
+        type=float,
+        help="window length in seconds; none: the model's clip length")
+    group.add_argument(
+        '--stride',
+        type=float,
+        help='seconds between windows; none: half the window')
+
+
+def check_window_args(parser: argparse.ArgumentParser,
+                      args: argparse.Namespace) -> None:
+    """Exits with a usage error for a non-positive --window or --stride."""
+    for name in ('window', 'stride'):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            parser.error(f'--{name} must be > 0')
+
+
 def add_device(parser: argparse.ArgumentParser, default: str = 'cpu') -> None:
     """``--device``: where the model runs."""
     parser.add_argument('--device', default=default, help='e.g. cpu, cuda')

@@ -55,15 +55,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         "config's")
     parser.add_argument(
         '--no-progress', action='store_true', help='no progress bar')
-    group = parser.add_argument_group('long recordings')
-    group.add_argument(
-        '--window',
-        type=float,
-        help="window length in seconds; none: the model's clip length")
-    group.add_argument(
-        '--stride',
-        type=float,
-        help='seconds between windows; none: half the window')
+    cli_common.add_window_args(parser)
+    group = parser.add_argument_group('pictures and playable results')
     group.add_argument(
         '--out-plot',
         type=Path,
@@ -81,10 +74,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.topk < 1 or args.batch_size < 1 or args.workers < 0:
         parser.error('--topk and --batch-size must be >= 1, --workers >= 0')
-    for name in ('window', 'stride'):
-        value = getattr(args, name)
-        if value is not None and value <= 0:
-            parser.error(f'--{name} must be > 0')
+    cli_common.check_window_args(parser, args)
     return args
 
 

@@ -8,7 +8,7 @@ mean-pooled). A sample is one frame and the audio, [D] per embedding, or,
 for CAV-MAE Sync's clips, K frames each with its aligned audio segment,
 [K, D].
 """
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.utils import ProgressBar
@@ -18,7 +18,11 @@ from cavmae_mm.datasets.raw_media_dataset import (RawMediaLoader,
                                                   collect_inputs, model_batch,
                                                   raw_batches,
                                                   test_pipeline_of)
-from cavmae_mm.models.modality import PATHS
+from cavmae_mm.models.modality import PATHS, modalities_of
+from cavmae_mm.utils.media_windows import plan_windows
+from cavmae_mm.utils.video_io import MediaError, probe_streams
+from .long_media import (SAMPLE_RATE, clip_seconds, durations_of,
+                         iter_window_media)
 
 #: Embeddings ``extract_features`` can compute: encoder paths.
 FEATURES = ('audio', 'visual', 'joint')
@@ -179,61 +183,133 @@ def embed_samples(model: nn.Module, samples: Sequence[Dict],
     return encode(model, data.get('audios'), data.get('imgs'), features)
 
 
+def embed_windows(model: nn.Module, loader: RawMediaLoader, path: str,
+                  duration: float, features: Sequence[str], window: float,
+                  stride: float,
+                  batch_size: int) -> Tuple[Dict[str, Tensor], List]:
+    """Embeddings of each window of a long recording (see
+    :func:`cavmae_mm.apis.long_media.iter_window_media`), [W, ...] per
+    feature, and the windows."""
+    windows = plan_windows(duration, window, stride)
+    modality = loader.model_modality
+    reads = modalities_of(modality)
+    streams = probe_streams(path)
+    for needed, present in (('audio', streams.audio), ('visual',
+                                                       streams.video)):
+        if needed in reads and not present:
+            raise MediaError(f'{path}: the embeddings need its {needed} '
+                             f'but it has no {needed} stream')
+    rows: Dict[str, List[Tensor]] = {f: [] for f in features}
+    pending: List[Dict] = []
+    for media in iter_window_media(loader, path, windows, 'audio' in reads,
+                                   'visual' in reads):
+        pending.append(
+            loader.prepare_window(path, modality, media.samples, media.frames,
+                                  SAMPLE_RATE))
+        if len(pending) == batch_size or media.index + 1 == len(windows):
+            for name, value in embed_samples(model, pending, features).items():
+                rows[name].append(value)
+            pending = []
+    return {k: torch.cat(v) for k, v in rows.items()}, windows
+
+
 def embed_files(model: nn.Module,
                 inputs,
                 features: Sequence[str] = FEATURES,
                 batch_size: int = 8,
                 num_workers: int = 0,
-                show_progress: bool = False) -> Dict[str, object]:
+                show_progress: bool = False,
+                window: Optional[float] = None,
+                stride: Optional[float] = None) -> Dict[str, object]:
     """Embeddings of raw video and audio files (no datalist needed).
 
     Each file is decoded as the official extraction would and goes through
     the config's test pipeline (one frame: the retrieval configs use frame
     5; CAV-MAE Sync's, all K frames, each with its audio segment), then
     through the encoder paths of ``features``, pooled (see :func:`encode`).
-    A file that lacks a modality some feature needs (e.g. an audio file and
-    'visual') is listed under ``errors``, never embedded from a stand-in.
+    A file longer than ``window`` seconds (default the model's clip
+    length) is embedded window by window, a window every ``stride``
+    seconds (default half the window; see
+    :mod:`cavmae_mm.apis.long_media`): one row per window, so that a search
+    finds the file and the time. A file that lacks a modality some feature
+    needs (e.g. an audio file and 'visual') is listed under ``errors``,
+    never embedded from a stand-in.
 
     Args:
         model (nn.Module): Pretraining model or recognizer from
             ``init_model``.
         inputs: Files, folders (recursive), ``.txt`` lists, or a list.
         features (Sequence[str]): Any of :data:`FEATURES`.
-        batch_size (int): Files per forward pass. Defaults to 8.
+        batch_size (int): Files (or windows) per forward pass. Defaults to
+            8.
         num_workers (int): Decoding processes. Defaults to 0.
         show_progress (bool): Show a progress bar.
+        window (float, optional): Window of long files in seconds.
+        stride (float, optional): Seconds between windows.
 
     Returns:
-        dict: ``video_id`` (the files embedded, in order), one float32
-        tensor [N, D] (clips: [N, K, D]) per feature, and ``errors``
-        (``[{"input", "error"}]``).
+        dict: ``video_id`` (the file of each row), ``start`` and ``end``
+        (the seconds each row covers: the whole file, or its window), one
+        float32 tensor [N, D] (clips: [N, K, D]) per feature, and
+        ``errors`` (``[{"input", "error"}]``). Files no longer than a
+        window come first, in input order, then the windows of the longer
+        ones.
     """
     unknown = set(features) - set(FEATURES)
     if unknown:
         raise ValueError(f'unknown features {sorted(unknown)}; choose from '
                          f'{FEATURES}')
     loader = raw_loader_for(model, features)
+    window = float(window or clip_seconds(loader))
+    stride = float(stride or window / 2)
+    plan_windows(window, window, stride)  # validates them
     files = collect_inputs(inputs)
+    durations = durations_of(files)
+    short = [p for p in files if durations[p] <= window]
     collected: Dict[str, List[torch.Tensor]] = {f: [] for f in features}
     ids: List[str] = []
+    starts: List[float] = []
+    ends: List[float] = []
     errors: List[Dict] = []
     bar = ProgressBar(len(files)) if show_progress else None
-    for batch in raw_batches(files, loader, batch_size, num_workers):
-        good = [item for item in batch if 'error' not in item]
-        errors.extend(item for item in batch if 'error' in item)
-        if good:
-            embedded = embed_samples(model, [i['sample'] for i in good],
-                                     features)
+    if short:
+        for batch in raw_batches(short, loader, batch_size, num_workers):
+            good = [item for item in batch if 'error' not in item]
+            errors.extend(item for item in batch if 'error' in item)
+            if good:
+                embedded = embed_samples(model, [i['sample'] for i in good],
+                                         features)
+                for name in features:
+                    collected[name].append(embedded[name])
+                ids.extend(item['input'] for item in good)
+                starts.extend(0.0 for _ in good)
+                ends.extend(round(durations[i['input']], 3) for i in good)
+            if bar is not None:
+                for _ in batch:
+                    bar.update()
+    for path in files:
+        if path in short:
+            continue
+        try:
+            embedded, windows = embed_windows(model, loader, path,
+                                              durations[path], features,
+                                              window, stride, batch_size)
+        except (MediaError, FileNotFoundError, ValueError) as err:
+            errors.append(dict(input=path, error=str(err)))
+        else:
             for name in features:
                 collected[name].append(embedded[name])
-            ids.extend(item['input'] for item in good)
+            ids.extend(path for _ in windows)
+            starts.extend(round(w.start, 3) for w in windows)
+            ends.extend(round(min(w.end, durations[path]), 3) for w in windows)
         if bar is not None:
-            for _ in batch:
-                bar.update()
+            bar.update()
     result: Dict[str, object] = {
         k: torch.cat(v) if v else torch.empty(0)
         for k, v in collected.items()
     }
     result['video_id'] = ids
+    result['start'] = starts
+    result['end'] = ends
     result['errors'] = errors
     return result

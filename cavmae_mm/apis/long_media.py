@@ -14,7 +14,8 @@ single-label one (the class of the file as a whole). A file no longer
 than one window is classified exactly as :class:`RawMediaClassifier`
 classifies it (one segment).
 """
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import (Callable, Dict, Iterator, List, NamedTuple, Optional,
+                    Sequence)
 
 import numpy as np
 import torch
@@ -22,9 +23,11 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 from torch import nn
 
-from cavmae_mm.datasets.raw_media_dataset import choose_modality
+from cavmae_mm.datasets.raw_media_dataset import (RawMediaLoader,
+                                                  choose_modality)
+from cavmae_mm.datasets.transforms.frames import choose_slots
 from cavmae_mm.models.modality import modalities_of
-from cavmae_mm.utils.media_windows import (AudioWindows, FrameWindows,
+from cavmae_mm.utils.media_windows import (AudioWindows, FrameWindows, Window,
                                            iter_windows, media_duration,
                                            plan_windows, window_frame_indices)
 from cavmae_mm.utils.video_io import MediaError, probe_streams
@@ -37,25 +40,75 @@ SAMPLE_RATE = 16000
 Progress = Callable[[int, int], None]
 
 
-def clip_seconds(classifier: RawMediaClassifier) -> float:
-    """The model's clip length in seconds: the fbank frames its audio front
-    end pads or cuts a clip to, times the frame shift (1024 x 10 ms =
-    10.24 s for the released models); for a frames-only pipeline, the
-    seconds its frame choice spans (10 s)."""
-    for step in classifier.loader.audio:
+def clip_seconds(loader: RawMediaLoader) -> float:
+    """The model's clip length in seconds, from its raw-file loader: the
+    fbank frames its audio front end pads or cuts a clip to, times the
+    frame shift (1024 x 10 ms = 10.24 s for the released models); for a
+    frames-only pipeline, the seconds its frame choice spans (10 s)."""
+    for step in loader.audio:
         steps = getattr(step, 'steps', None)  # AudioFrontEnd
         if steps is not None:
             return steps.target_length * step.fbank.frame_shift / 1000
-    shift = next(
-        (s.frame_shift
-         for s in classifier.loader.audio if hasattr(s, 'frame_shift')), None)
-    length = next(
-        (s.target_length
-         for s in classifier.loader.audio if hasattr(s, 'target_length')),
-        None)
+    shift = next((s.frame_shift
+                  for s in loader.audio if hasattr(s, 'frame_shift')), None)
+    length = next((s.target_length
+                   for s in loader.audio if hasattr(s, 'target_length')), None)
     if shift and length:
         return length * shift / 1000
-    return float(classifier.loader.visual[0].max_seconds)
+    return float(loader.visual[0].max_seconds)
+
+
+class WindowMedia(NamedTuple):
+    """What one window of a recording decodes to."""
+    index: int
+    window: Window
+    samples: Optional[np.ndarray]  # float32 audio at SAMPLE_RATE
+    frames: Optional[List[np.ndarray]]  # RGB frames of the frame choice
+
+
+def iter_window_media(loader: RawMediaLoader, path: str,
+                      windows: Sequence[Window], audio: bool,
+                      visual: bool) -> Iterator[WindowMedia]:
+    """Decodes the windows of a recording in order: the audio as a stream
+    (:class:`AudioWindows`), the frames the loader's frame choice picks in
+    each window (:func:`window_frame_indices`), never the whole file.
+
+    Raises:
+        MediaError: A window without audio, or a frame that cannot be read
+            (the message names the file).
+    """
+    stream = AudioWindows(path, SAMPLE_RATE) if audio else None
+    frames = FrameWindows(path) if visual else None
+    choice = loader.visual[0] if visual else None
+    try:
+        for index, window, following in iter_windows(windows):
+            samples = images = None
+            if stream is not None:
+                samples = stream.take(window, following)
+                if samples.size == 0:
+                    raise MediaError(f'{path}: no audio at '
+                                     f'{window.start:.2f} s')
+            if frames is not None:
+                indices = window_frame_indices(window, frames.fps,
+                                               frames.frame_count,
+                                               choice.num_frames,
+                                               choice.max_seconds)
+                images = frames.read([
+                    indices[s] for s in choose_slots(
+                        choice.mode, choice.frame_use, choice.num_frames)
+                ])
+            yield WindowMedia(index, window, samples, images)
+    finally:
+        if frames is not None:
+            frames.close()
+    if stream is not None:
+        source = (stream.source.source_rate, stream.source.source_channels)
+        if source != (SAMPLE_RATE, 1):
+            print_log(
+                f'{path}: audio converted from {source[0]} Hz, {source[1]} '
+                f'channel(s) to {SAMPLE_RATE} Hz mono, as the official '
+                'extraction',
+                logger='current')
 
 
 class LongMediaClassifier:
@@ -77,7 +130,7 @@ class LongMediaClassifier:
                  stride: Optional[float] = None,
                  batch_size: int = 8) -> None:
         self.classifier = classifier
-        self.window = float(window or clip_seconds(classifier))
+        self.window = float(window or clip_seconds(classifier.loader))
         self.stride = float(stride or self.window / 2)
         plan_windows(self.window, self.window, self.stride)  # validates
         if batch_size < 1:
@@ -131,9 +184,6 @@ class LongMediaClassifier:
         silent_modality = self._silent_fallback(modality, path)
         windows = plan_windows(duration, self.window, self.stride)
         reads = modalities_of(modality)
-        audio = AudioWindows(path, SAMPLE_RATE) if 'audio' in reads else None
-        frames = FrameWindows(path) if 'visual' in reads else None
-        choice = loader.visual[0] if loader.visual else None
         rows: List[torch.Tensor] = []
         used: List[str] = []
         pending: List[Dict] = []
@@ -145,59 +195,32 @@ class LongMediaClassifier:
             if progress is not None:
                 progress(done, len(windows))
 
-        try:
-            for index, window, following in iter_windows(windows):
-                samples = frame_list = None
-                current = modality
-                if audio is not None:
-                    samples = audio.take(window, following)
-                    if samples.size == 0:
-                        raise MediaError(f'{path}: no audio at '
-                                         f'{window.start:.2f} s')
-                    if silent_modality and not samples.any():
-                        current, samples = silent_modality, None
-                if frames is not None:
-                    indices = window_frame_indices(window, frames.fps,
-                                                   frames.frame_count,
-                                                   choice.num_frames,
-                                                   choice.max_seconds)
-                    frame_list = frames.read(
-                        [indices[s] for s in self._slots(choice)])
-                if pending and pending[0]['modality'] != current:
-                    flush(index)
-                pending.append(
-                    loader.prepare_window(path, current, samples, frame_list,
-                                          SAMPLE_RATE))
-                used.append(current)
-                if len(pending) == self.batch_size:
-                    flush(index + 1)
-            if pending:
-                flush(len(windows))
-        finally:
-            if frames is not None:
-                frames.close()
+        for media in iter_window_media(loader, path, windows, 'audio' in reads,
+                                       'visual' in reads):
+            current, samples = modality, media.samples
+            if samples is not None and silent_modality and \
+                    not samples.any():
+                current, samples = silent_modality, None
+            if pending and pending[0]['modality'] != current:
+                flush(media.index)
+            pending.append(
+                loader.prepare_window(path, current, samples, media.frames,
+                                      SAMPLE_RATE))
+            used.append(current)
+            if len(pending) == self.batch_size:
+                flush(media.index + 1)
+        if pending:
+            flush(len(windows))
         notes = []
         if used.count(modality) < len(used):
             notes.append(f'{len(used) - used.count(modality)} windows of '
                          f'silence classified as {silent_modality}')
-        if audio is not None and (audio.source.source_rate,
-                                  audio.source.source_channels) != (
-                                      SAMPLE_RATE, 1):
-            notes.append(
-                f'audio converted from {audio.source.source_rate} Hz, '
-                f'{audio.source.source_channels} channel(s) to '
-                f'{SAMPLE_RATE} Hz mono, as the official extraction')
         return dict(
             modality=modality,
             notes=notes,
             scores=torch.cat(rows),
             windows=windows,
             window_modalities=used)
-
-    @staticmethod
-    def _slots(choice) -> Sequence[int]:
-        from cavmae_mm.datasets.transforms.frames import choose_slots
-        return choose_slots(choice.mode, choice.frame_use, choice.num_frames)
 
     def as_segmented(self, result: Dict, duration: float) -> Dict:
         """A clip classifier's result for a file no longer than a window

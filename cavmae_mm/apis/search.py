@@ -39,12 +39,16 @@ def query_kind(path: str) -> str:
                      f'({", ".join(VIDEO_EXTENSIONS)})')
 
 
-def embed_query(model: nn.Module, query: str) -> Dict[str, torch.Tensor]:
+def embed_query(model: nn.Module,
+                query: str,
+                window: Optional[float] = None,
+                stride: Optional[float] = None) -> Dict[str, torch.Tensor]:
     """The query's audio and/or visual embedding: an image gives the
     visual one, an audio file the audio one, a video both (or the one it
     has). Each is [D], or [K, D] when the model's test pipeline takes K
     frames with their audio segments (CAV-MAE Sync; an image is one frame,
-    [D])."""
+    [D]). A recording longer than ``window`` is the mean of its windows'
+    embeddings (see :func:`embed_files`)."""
     kind = query_kind(query)
     if kind == 'image':
         sample = raw_loader_for(model, ('visual', )).load_image(query)
@@ -54,14 +58,16 @@ def embed_query(model: nn.Module, query: str) -> Dict[str, torch.Tensor]:
         }
     wanted: Sequence[str] = ('audio', ) if kind == 'audio' else \
         ('audio', 'visual')
-    found = embed_files(model, [query], wanted)
+    found = embed_files(model, [query], wanted, window=window, stride=stride)
     if found['errors'] and kind == 'video':
         # a video without (usable) audio is still a visual query
-        found = embed_files(model, [query], ('visual', ))
+        found = embed_files(
+            model, [query], ('visual', ), window=window, stride=stride)
     if found['errors']:
         raise ValueError(found['errors'][0]['error'])
+    # a long query is embedded window by window: its windows' mean
     return {
-        k: found[k][0]
+        k: found[k].mean(dim=0)
         for k in wanted if k in found and len(found['video_id'])
     }
 
@@ -169,7 +175,9 @@ def av_search(model: nn.Module,
               batch_size: int = 8,
               num_workers: int = 0,
               show_progress: bool = False,
-              frame_aggregation: Optional[str] = None) -> Dict:
+              frame_aggregation: Optional[str] = None,
+              window: Optional[float] = None,
+              stride: Optional[float] = None) -> Dict:
     """Ranks the gallery's videos by audio-visual similarity to a query.
 
     As zero-shot retrieval computes it (see :func:`cross_similarity`):
@@ -197,10 +205,17 @@ def av_search(model: nn.Module,
         frame_aggregation (str, optional): For per-frame features: one of
             :data:`FRAME_AGGREGATIONS`; None for the model config's
             retrieval metric's (see :func:`frame_aggregation_of`).
+        window (float, optional): Recordings longer than this (seconds;
+            default the model's clip length) are embedded window by
+            window: a gallery file gives one match per window, with its
+            times; a long query is its windows' mean.
+        stride (float, optional): Seconds between windows (default half
+            the window).
 
     Returns:
         dict: ``query``, ``query_modalities``, ``matches`` (``[{"input",
-        "score", "rank"}]``, best first), ``errors`` (gallery files that
+        "score", "rank", "start", "end"}]``, best first: the file and the
+        seconds matched), ``errors`` (gallery files that
         could not be embedded) and ``frame_aggregation`` (None for one
         feature per clip).
     """
@@ -209,12 +224,12 @@ def av_search(model: nn.Module,
     if frame_aggregation not in FRAME_AGGREGATIONS:
         raise ValueError(f'frame_aggregation must be one of '
                          f'{FRAME_AGGREGATIONS}, got {frame_aggregation!r}')
-    embedded_query = embed_query(model, query)
+    embedded_query = embed_query(model, query, window, stride)
     needed = tuple(CROSS[m] for m in embedded_query)
     index = load_index(gallery)
     if index is None:
         items = embed_files(model, gallery, needed, batch_size, num_workers,
-                            show_progress)
+                            show_progress, window, stride)
     else:
         missing = [m for m in needed if m not in index]
         if missing:
@@ -239,9 +254,15 @@ def av_search(model: nn.Module,
     order = score.argsort(descending=True).tolist()
     if topk is not None:
         order = order[:topk]
-    matches: List[Dict] = [
-        dict(input=items['video_id'][i], score=float(score[i]), rank=rank + 1)
-        for rank, i in enumerate(order)
-    ]
+    matches: List[Dict] = []
+    for rank, i in enumerate(order):
+        match = dict(
+            input=items['video_id'][i], score=float(score[i]), rank=rank + 1)
+        if items.get('start') is not None and len(items['start']) == len(
+                items['video_id']):
+            # the seconds of the file the row covers (a window of a long
+            # file, or the whole file)
+            match.update(start=items['start'][i], end=items['end'][i])
+        matches.append(match)
     result['matches'] = matches
     return result

@@ -3,7 +3,23 @@ import pytest
 import torch.nn.functional as F
 from mmengine.runner import Runner
 
-from cavmae_mm.apis import av_search, embed_files, extract_features, init_model
+from cavmae_mm.apis import av_search as search_api
+from cavmae_mm.apis import embed_files as embed_api
+from cavmae_mm.apis import extract_features, init_model
+from tests.tool_loader import load_tool
+
+#: One window per file: the tiny model's clip is 0.64 s, and these tests
+#: check one embedding per clip (test_long_files_are_indexed_by_window the
+#: windows).
+CLIP = 10.0
+
+
+def embed_files(*args, **kwargs):
+    return embed_api(*args, window=kwargs.pop('window', CLIP), **kwargs)
+
+
+def av_search(*args, **kwargs):
+    return search_api(*args, window=kwargs.pop('window', CLIP), **kwargs)
 
 
 @pytest.fixture(scope='module')
@@ -73,3 +89,36 @@ def test_bad_queries(model, media, tmp_path):
     with pytest.raises(ValueError, match='not_media.mp4'):
         av_search(model, media / 'videos',
                   str(media / 'odd' / 'not_media.mp4'))
+
+
+def test_long_files_are_indexed_by_window(model, tmp_path):
+    """A long recording is a collection of windows: a search returns the
+    file and the seconds; a long query is its windows' mean."""
+    make_synthetic = load_tool('tools/data/make_synthetic.py')
+    assert make_synthetic.main([
+        str(tmp_path), '--num-classes', '2', '--per-class', '1', '--seconds',
+        '1', '--size', '48', '--long', '6', '--change-every', '3'
+    ]) == 0
+    long = tmp_path / 'long.mp4'
+    index = embed_api(
+        model, [long], ('audio', 'visual'), window=2.0, stride=1.0)
+    assert index['video_id'] == [str(long)] * 5
+    assert index['start'] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert index['end'] == [2.0, 3.0, 4.0, 5.0, 6.0]
+    assert index['audio'].shape == (5, 32)
+    query = tmp_path / 'videos' / 'c1_000.mp4'
+    found = search_api(
+        model, [long], str(query), topk=None, window=2.0, stride=1.0)
+    assert {(m['start'], m['end'])
+            for m in found['matches']
+            } == set(zip(index['start'], index['end']))
+    # a long query: the mean of its windows' embeddings
+    whole = search_api(
+        model, [query], str(long), topk=None, window=2.0, stride=1.0)
+    mean_audio = index['audio'].mean(dim=0)
+    mean_visual = index['visual'].mean(dim=0)
+    single = embed_api(model, [query], ('audio', 'visual'), window=2.0)
+    expected = (cos(single['visual'][0], mean_audio) +
+                cos(single['audio'][0], mean_visual)) / 2
+    assert whole['matches'][0]['score'] == pytest.approx(
+        float(expected), abs=1e-5)

@@ -33,6 +33,8 @@ def test_demo_chain_learns(tmp_path):
         assert retrieval[f'retrieval/{direction}_MedR'] < (test_clips + 1) / 2
     assert report['accuracy']['acc/top1'] >= 3 * chance['accuracy']
 
+    assert_long_recording_tagged(out, report)
+
     figures = sorted((out / 'inpainting').glob('*.png'))
     assert len(figures) == 2
     assert (out / 'report.json').is_file()
@@ -64,5 +66,20 @@ def test_sync_demo_chain_learns(tmp_path):
     assert report['accuracy']['acc/top1'] >= 3 * chance['accuracy']
     assert report['inference']['modality'] == 'audio_visual'
     assert len(list((out / 'inpainting').glob('*.png'))) == 2
+    assert_long_recording_tagged(out, report)
     with pytest.raises(SystemExit):
         demo.main(['--sync', '--shards', '--out', str(out)])
+
+
+def assert_long_recording_tagged(out, report):
+    """Step 10: the 4-minute recording (--small) whose class changes every
+    minute: the windows' top labels follow the changes, and the JSON,
+    timeline, labelled video and subtitles are written."""
+    tagged = report['long_recording']
+    assert tagged['seconds'] == pytest.approx(240, abs=1)
+    assert tagged['windows'] == 95  # 5 s windows every 2.5 s
+    assert tagged['agreement'] >= 0.9
+    long_dir = out / 'long'
+    for name in ('results.json', 'timeline.png', 'labelled.mp4', 'labels.vtt'):
+        assert (long_dir / name).stat().st_size > 0, name
+    assert (long_dir / 'labels.vtt').read_text().startswith('WEBVTT')

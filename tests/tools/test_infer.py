@@ -88,7 +88,7 @@ def test_extract_features_from_raw_files(tiny_pretrained, media, tmp_path):
         str(checkpoint), '--out',
         str(out), '--inputs',
         str(media / 'videos'),
-        str(media / 'odd' / 'tone.flac')
+        str(media / 'odd' / 'tone.flac'), '--window', '10'
     ])
     assert code == 1  # tone.flac has no frames for the visual features
     saved = torch.load(out, weights_only=True)

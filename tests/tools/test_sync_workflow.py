@@ -341,7 +341,7 @@ def test_extracted_features_are_the_per_frame_retrieval_features(
         str(sync_config),
         str(pretrained / 'epoch_2.pth'), '--out',
         str(raw), '--inputs',
-        str(sync_data / 'videos')
+        str(sync_data / 'videos'), '--window', '10'
     ]) == 0
     raw = torch.load(raw, weights_only=True)
     assert [Path(p).stem for p in raw['video_id']] == feats['video_id']
@@ -357,7 +357,13 @@ def test_search_with_per_frame_features(sync_config, pretrained, sync_model,
     clip's 4 frames, frame by frame (diagonal_mean, as the retrieval
     metric); an image against each clip's 4 audio segments; a video both
     ways."""
-    from cavmae_mm.apis import av_search, embed_files
+    from functools import partial
+
+    from cavmae_mm import apis
+
+    # one window per file (the tiny model's clip is 1.28 s): a row per clip
+    av_search = partial(apis.av_search, window=10.0)
+    embed_files = partial(apis.embed_files, window=10.0)
     from cavmae_mm.evaluation.functional import frame_similarity
     videos = sync_data / 'videos'
     gallery = embed_files(sync_model, videos, ('audio', 'visual'))
@@ -403,7 +409,7 @@ def test_search_with_per_frame_features(sync_config, pretrained, sync_model,
         str(sync_config),
         str(pretrained / 'epoch_2.pth'), '--out',
         str(index), '--inputs',
-        str(videos), '--features', 'audio', 'visual'
+        str(videos), '--features', 'audio', 'visual', '--window', '10'
     ]) == 0
     video = videos / 'c0_001.mp4'
     results = {}
@@ -414,7 +420,7 @@ def test_search_with_per_frame_features(sync_config, pretrained, sync_model,
             str(video), '--config',
             str(sync_config), '--checkpoint',
             str(pretrained / 'epoch_2.pth'), '--topk', '6', '--out',
-            str(out)
+            str(out), '--window', '10'
         ]) == 0
         results[name] = json.loads(out.read_text())
     assert 'frames: diagonal_mean' in capsys.readouterr().out

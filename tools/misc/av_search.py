@@ -65,7 +65,9 @@ def main(argv=None) -> int:
         choices=FRAME_AGGREGATIONS,
         help='how per-frame similarities (CAV-MAE Sync) make a clip\'s '
         "score; default: the config's retrieval metric's")
+    cli_common.add_window_args(parser)
     args = parser.parse_args(argv)
+    cli_common.check_window_args(parser, args)
     from cavmae_mm.apis import av_search
     try:
         model = cli_common.start_model(args, zoo=True)
@@ -77,7 +79,9 @@ def main(argv=None) -> int:
             args.batch_size,
             args.workers,
             show_progress=True,
-            frame_aggregation=args.frame_aggregation)
+            frame_aggregation=args.frame_aggregation,
+            window=args.window,
+            stride=args.stride)
     except (ValueError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
@@ -86,7 +90,10 @@ def main(argv=None) -> int:
     print(f'\nquery {found["query"]} ({" + ".join(found["query_modalities"])}'
           f'{frames}):')
     for match in found['matches']:
-        print(f'{match["rank"]:>4}  {match["score"]:+.4f}  {match["input"]}')
+        times = f'  {match["start"]:.2f}-{match["end"]:.2f} s' \
+            if 'start' in match else ''
+        print(f'{match["rank"]:>4}  {match["score"]:+.4f}  {match["input"]}'
+              f'{times}')
     for error in found['errors']:
         print(f'failed: {error["error"]}', file=sys.stderr)
     if args.out:

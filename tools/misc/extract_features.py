@@ -71,7 +71,9 @@ def main(argv=None) -> int:
         type=int,
         help="decoding processes / loader workers; none: "
         "0 with --inputs, else the config's")
+    cli_common.add_window_args(parser)
     args = parser.parse_args(argv)
+    cli_common.check_window_args(parser, args)
     from mmengine.runner import Runner
 
     from cavmae_mm.apis import embed_files, extract_features
@@ -85,7 +87,9 @@ def main(argv=None) -> int:
                 args.features,
                 args.batch_size or 8,
                 args.num_workers or 0,
-                show_progress=True)
+                show_progress=True,
+                window=args.window,
+                stride=args.stride)
         except ValueError as err:
             print(f'error: {err}', file=sys.stderr)
             return 1
@@ -130,6 +134,9 @@ def save(result: dict, out: Path, features) -> None:
             np.save(out / f'{name}.npy', result[name].numpy())
         (out / 'video_ids.txt').write_text('\n'.join(result['video_id']) +
                                            '\n')
+        if 'start' in result:  # raw files: the seconds of each row
+            (out / 'times.txt').write_text(''.join(
+                f'{a}\t{b}\n' for a, b in zip(result['start'], result['end'])))
     sizes = ', '.join(f'{k} {tuple(result[k].shape)}' for k in features)
     print(f'\n{out}: {len(result["video_id"])} clips; {sizes}')
 
