@@ -17,6 +17,10 @@ ratio, peak memory, model FLOPs per sample (cavmae_mm/models/flops.py), the
 achieved FLOP/s and, on a GPU whose peak is known (or --peak-tflops), the
 utilisation. The first step's losses of both settings are compared.
 
+``long``: peak memory and time of classifying long synthetic recordings
+window by window (--long-seconds, default 10 s, 20 min and 2 h; each in a
+process of its own, the recognizer of --infer-config with random weights).
+
 ``infer``: inference from raw videos (tools/infer.py's path: decoding, the
 config's test pipeline, the recognizer): clips/s for each --workers count
 and --infer-batch size, the time per clip spent decoding (audio track and
@@ -27,6 +31,7 @@ tools/analysis_tools/bench_processing.py.
 
 Each prints a table and writes --out (JSON).
 """
+import argparse
 import copy
 import json
 import platform
@@ -336,14 +341,7 @@ def benchmark_infer(args) -> Dict:
     from cavmae_mm.datasets.raw_media_dataset import model_batch
     from cavmae_mm.utils.video_io import read_official_frames
     options = parse_cfg_options(args.infer_cfg_options)
-    if args.size == 'tiny':
-        options.update({
-            'model.backbone.embed_dim': 32,
-            'model.backbone.depth': 3,
-            'model.backbone.modality_specific_depth': 2,
-            'model.backbone.num_heads': 4,
-            'model.cls_head.in_channels': 32
-        })
+    options.update(tiny_infer_options(args))
     model = init_model(args.infer_config, None, args.device, options)
     classifier = RawMediaClassifier(model)
     from data_tools import synthetic_videos
@@ -397,6 +395,16 @@ def benchmark_infer(args) -> Dict:
 
 # ------------------------------------------------------------------ output
 def print_tables(report: Dict) -> None:
+    if 'long' in report:
+        m = report['long']
+        print(f'\nlong recordings, {m["size"]} {m["config"]}, {m["device"]}, '
+              f'{m["batch"]} windows per batch')
+        print(f'{"seconds":>9} {"windows":>8} {"time s":>8} {"win/s":>7} '
+              f'{"peak GB":>8}')
+        for r in m['runs']:
+            print(f'{r["duration"]:>9.1f} {r["windows"]:>8} '
+                  f'{r["seconds"]:>8.1f} {r["windows_per_s"]:>7.2f} '
+                  f'{r["peak_rss_gb"]:>8.2f}')
     if 'model' in report:
         m = report['model']
         print(f'\nmodel step, {m["device"]}, batch {m["batch"]}, '
@@ -432,6 +440,88 @@ def print_tables(report: Dict) -> None:
               f'{r["whole_clip_frames_ms"]:.0f} ms')
         for setting, rate in r['clips_per_s'].items():
             print(f'  {setting}: {rate:.2f} clips/s')
+
+
+# ------------------------------------------------------ long recordings
+def tiny_infer_options(args) -> dict:
+    """The --size tiny overrides of the inference model."""
+    if args.size != 'tiny':
+        return {}
+    return {
+        'model.backbone.embed_dim': 32,
+        'model.backbone.depth': 3,
+        'model.backbone.modality_specific_depth': 2,
+        'model.backbone.num_heads': 4,
+        'model.cls_head.in_channels': 32
+    }
+
+
+def long_child(args) -> Dict:
+    """One measurement in this (fresh) process: classify
+    ``args.long_child`` window by window; seconds, windows and this
+    process's peak resident memory."""
+    from cavmae_mm.apis import (LongMediaClassifier, RawMediaClassifier,
+                                init_model)
+    from cavmae_mm.config import parse_cfg_options
+    options = parse_cfg_options(args.infer_cfg_options)
+    options.update(tiny_infer_options(args))
+    model = init_model(args.infer_config, None, args.device, options)
+    classifier = LongMediaClassifier(
+        RawMediaClassifier(model), batch_size=args.long_batch)
+    start = time.perf_counter()
+    result = classifier.classify_file(args.long_child)
+    seconds = time.perf_counter() - start
+    return dict(
+        duration=result['duration'],
+        windows=len(result['segments']),
+        seconds=seconds,
+        windows_per_s=len(result['segments']) / seconds,
+        peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+
+
+def benchmark_long(args) -> Dict:
+    """Peak memory and time of classifying recordings of each
+    --long-seconds length window by window (tools/infer.py's path), each
+    in its own process; the recordings are synthetic (make_synthetic.py
+    --long, 96 px, 10 fps)."""
+    import subprocess
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for length in args.long_seconds:
+            folder = Path(tmp) / f'long_{length:g}'
+            subprocess.run([
+                sys.executable,
+                str(ROOT / 'tools/data/make_synthetic.py'),
+                str(folder), '--num-classes', '4', '--per-class', '1',
+                '--seconds', '1', '--long',
+                str(length), '--change-every',
+                str(max(length / 4, 1))
+            ],
+                           check=True,
+                           stdout=subprocess.DEVNULL)
+            command = [
+                sys.executable, __file__, 'long', '--long-child',
+                str(folder / 'long.mp4'), '--size', args.size, '--device',
+                args.device, '--infer-config', args.infer_config,
+                '--long-batch',
+                str(args.long_batch)
+            ]
+            if args.infer_cfg_options:
+                command += ['--infer-cfg-options', *args.infer_cfg_options]
+            out = subprocess.run(
+                command, check=True, capture_output=True, text=True).stdout
+            row = json.loads(out.strip().splitlines()[-1])
+            print(
+                f'  {length:g} s: {row["windows"]} windows in '
+                f'{row["seconds"]:.1f} s, peak {row["peak_rss_gb"]:.2f} GB',
+                flush=True)
+            rows.append(row)
+    return dict(
+        config=args.infer_config,
+        size=args.size,
+        device=describe_device(args.device),
+        batch=args.long_batch,
+        runs=rows)
 
 
 def parse_args(argv=None):
@@ -523,12 +613,23 @@ def parse_args(argv=None):
         nargs='+',
         metavar='KEY=VALUE',
         help='override entries of --infer-config, key=value')
+    group = parser.add_argument_group(
+        'long recordings (also --size, --device, --infer-config)')
+    group.add_argument(
+        '--long-seconds',
+        type=float,
+        nargs='+',
+        default=[10.0, 1200.0, 7200.0],
+        help='lengths of the synthetic recordings')
+    group.add_argument(
+        '--long-batch', type=int, default=8, help='windows per forward pass')
+    group.add_argument('--long-child', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.what = args.what or ['model']
-    unknown = set(args.what) - {'model', 'infer'}
+    unknown = set(args.what) - {'model', 'infer', 'long'}
     if unknown:
         parser.error(f'unknown benchmark(s) {sorted(unknown)}; choose from '
-                     'model, infer (the data pipeline: '
+                     'model, infer, long (the data pipeline: '
                      'tools/analysis_tools/bench_processing.py)')
     if args.device == 'auto':
         import torch
@@ -543,7 +644,12 @@ def main(argv=None) -> Dict:
     import torch
 
     import cavmae_mm  # noqa: F401
+    if args.long_child:  # one measurement of ``long``, in its own process
+        print(json.dumps(long_child(args)))
+        return {}
     report = dict(torch=torch.__version__)
+    if 'long' in args.what:
+        report['long'] = benchmark_long(args)
     if 'model' in args.what:
         report['model'] = benchmark_models(args)
     if 'infer' in args.what:
