@@ -27,6 +27,7 @@ from cavmae_mm.datasets.raw_media_dataset import (RawMediaLoader,
                                                   choose_modality)
 from cavmae_mm.datasets.transforms.frames import choose_slots
 from cavmae_mm.models.modality import modalities_of
+from cavmae_mm.utils.heap import HeapTrimmer
 from cavmae_mm.utils.media_windows import (AudioWindows, FrameWindows, Window,
                                            iter_windows, media_duration,
                                            plan_windows, window_frame_indices)
@@ -72,6 +73,9 @@ def iter_window_media(loader: RawMediaLoader, path: str,
     """Decodes the windows of a recording in order: the audio as a stream
     (:class:`AudioWindows`), the frames the loader's frame choice picks in
     each window (:func:`window_frame_indices`), never the whole file.
+    Between windows the C heap is trimmed when it has grown
+    (:class:`HeapTrimmer`), so that the memory the consumer's batches
+    freed goes back to the system and a long run stays bounded.
 
     Raises:
         MediaError: A window without audio, or a frame that cannot be read
@@ -80,8 +84,10 @@ def iter_window_media(loader: RawMediaLoader, path: str,
     stream = AudioWindows(path, SAMPLE_RATE) if audio else None
     frames = FrameWindows(path) if visual else None
     choice = loader.visual[0] if visual else None
+    trim = HeapTrimmer()
     try:
         for index, window, following in iter_windows(windows):
+            trim()
             samples = images = None
             if stream is not None:
                 samples = stream.take(window, following)
