@@ -56,6 +56,35 @@ def test_contrastive_accuracy_is_one_for_matched_pairs():
     assert out['acc_c'].item() == 1.0
 
 
+def test_clip_contrastive_loss_by_hand():
+    """Clips (CAV-MAE Sync's evaluation mode): each audio row picks among
+    all visual rows; the pairs of its own video are the positives, the
+    other entries count as zero logits in the positive term."""
+    torch.manual_seed(0)
+    frames, videos = 3, 2
+    a = torch.randn(videos * frames, 2, 8).double()
+    v = torch.randn(videos * frames, 4, 8).double()
+    out = CAVMAEContrastiveHead(loss_weight=1.).loss(
+        a, v, frames_per_video=frames)
+    pa, pv = F.normalize(a.mean(1), dim=-1), F.normalize(v.mean(1), dim=-1)
+    loss, correct = 0., 0
+    for i in range(videos * frames):
+        row = [float(pa[i] @ pv[j]) / 0.05 for j in range(videos * frames)]
+        own = [j // frames == i // frames for j in range(videos * frames)]
+        positive = [s if mine else 0. for s, mine in zip(row, own)]
+        loss += math.log(sum(math.exp(s) for s in row)) - \
+            math.log(sum(math.exp(s) for s in positive))
+        correct += own[max(range(len(row)), key=row.__getitem__)]
+    assert out['loss_c'].item() == pytest.approx(loss / len(a), rel=1e-9)
+    assert out['acc_c'].item() == pytest.approx(correct / len(a))
+
+
+def test_clip_contrastive_needs_whole_videos():
+    feats = torch.randn(5, 2, 8)
+    with pytest.raises(ValueError, match='not whole videos of 2 frames'):
+        CAVMAEContrastiveHead().loss(feats, feats, frames_per_video=2)
+
+
 def test_mae_loss_counts_only_masked_patches():
     torch.manual_seed(0)
     head = CAVMAEReconstructionHead(norm_pix=False, loss_weight=1.0)

@@ -145,3 +145,10 @@ def test_mask_ratio_range_draws_per_iteration(build):
     assert torch.isfinite(losses['loss_mae_a'])
     with pytest.raises(ValueError, match='mask_ratio_range'):
         build(tiny_pretrain_cfg(mask_ratio_range=(0.9, 0.6)))
+
+
+def test_clips_of_mismatched_frames_are_refused(model):
+    inputs = dict(
+        audios=torch.zeros(2, 3, 64, 128), imgs=torch.zeros(2, 4, 3, 32, 32))
+    with pytest.raises(ValueError, match='go with frames'):
+        model(inputs, mode='loss')

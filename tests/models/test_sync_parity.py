@@ -141,9 +141,17 @@ def test_pretraining_matches_official(name):
     inputs = inputs_of(case)
     out = case['outputs']
     noise = dict(audios=out['noise_a'], imgs=out['noise_v'])
+    loss_inputs = inputs
+    if case['forward']['mode'] == 'eval':
+        # their evaluation mode: whole videos of total_frame consecutive
+        # frame-segment pairs, here given as clips [B, N, ...]
+        loss_inputs = {
+            key: value.unflatten(0, (-1, kw['total_frame']))
+            for key, value in inputs.items()
+        }
     with torch.no_grad():
         random.seed(case['noise_seed'])  # the structured modes' draws
-        losses = model(inputs, mode='loss', noise=noise)
+        losses = model(loss_inputs, mode='loss', noise=noise)
         random.seed(case['noise_seed'])
         recon = model.reconstruct(inputs, noise=noise)
         paths = model.backbone(

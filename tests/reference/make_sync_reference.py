@@ -495,6 +495,36 @@ def pretrain_cases() -> List[Case]:
     ]
 
 
+def pretrain_eval_cases() -> List[Case]:
+    """Pretraining cases in the official ``mode='eval'`` (batches of whole
+    videos: ``FINETUNE_CLIPS`` videos of ``TOTAL_FRAME`` consecutive
+    frame-segment pairs, every pair of a video a positive), after the
+    finetuning cases in fixture order."""
+    release = dict(
+        num_register_tokens=2,
+        cls_token=True,
+        contrastive_heads=False,
+        global_local_losses=False)
+    cases = [
+        pretrain_case('pretrain_eval_release', **release),
+        pretrain_case(
+            'pretrain_eval_global_local_heads',
+            num_register_tokens=2,
+            cls_token=True,
+            global_local_losses=True,
+            contrastive_heads=True),
+        pretrain_case(
+            'pretrain_eval_mean_pool',
+            num_register_tokens=0,
+            cls_token=False,
+            contrastive_heads=True),
+    ]
+    for case in cases:
+        case['inputs']['num_samples'] = FINETUNE_CLIPS * TOTAL_FRAME
+        case['forward']['mode'] = 'eval'
+    return cases
+
+
 def finetune_cases() -> List[Case]:
     """Every finetuning case, in fixture order."""
     sa = dict(
@@ -869,7 +899,8 @@ def generate(src: Path) -> Dict[str, Any]:
     timm_version = check_timm()
     models = import_official(src, 'models')
     cases: Dict[str, Case] = {}
-    for index, case in enumerate(pretrain_cases() + finetune_cases()):
+    for index, case in enumerate(pretrain_cases() + finetune_cases() +
+                                 pretrain_eval_cases()):
         name = case['name']
         cases[name] = run_model_case(models, case, index)
     cases.update(retrieval_cases(src))

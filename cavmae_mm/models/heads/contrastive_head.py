@@ -1,5 +1,5 @@
 """Audio-visual contrastive (InfoNCE) loss of CAV-MAE and CAV-MAE Sync."""
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.distributed as dist
@@ -34,6 +34,17 @@ class CAVMAEContrastiveHead(BaseModule):
     averages the loss (and accuracy) of the global tokens with that of the
     mean over the other tokens, and also reports the two weighted losses,
     detached, as ``nce_global`` and ``nce_local``.
+
+    Clips (CAV-MAE Sync's evaluation mode): when ``loss`` is given
+    ``frames_per_video`` N, the B*N rows are B videos of N consecutive
+    frame-segment pairs and every pair of one video is a positive. Each
+    audio row then picks among all visual rows (softmax over dim 1);
+    ``acc_c`` is the share of audio rows whose best match lies in their own
+    video, and the loss is ``-mean(logsumexp(sim * same_video, 1) -
+    logsumexp(sim, 1))``, the official code's ``mode='eval'``, in which the
+    other videos' entries enter the positive term as zero logits.
+    ``bidirectional`` and ``gather_negatives`` do not apply (each rank's
+    clips are their own set, as in the official code).
 
     With ``gather_negatives=True`` under distributed training, the pooled
     features of every rank are gathered (with gradients,
@@ -120,19 +131,51 @@ class CAVMAEContrastiveHead(BaseModule):
             loss, acc = (loss + loss_t) / 2, (acc + acc_t) / 2
         return loss, acc
 
-    def loss(self, audio_tokens: Tensor,
-             visual_tokens: Tensor) -> Dict[str, Tensor]:
+    def contrast_videos(self, audio: Tensor, visual: Tensor,
+                        frames_per_video: int) -> Tuple[Tensor, Tensor]:
+        """Unweighted loss and accuracy of pooled features [B*N, D] of
+        B videos of ``frames_per_video`` N pairs each (see the class
+        docstring: every pair of one video is a positive)."""
+        rows = audio.shape[0]
+        if frames_per_video < 1 or rows % frames_per_video:
+            raise ValueError(f'{rows} pooled features are not whole videos '
+                             f'of {frames_per_video} frames')
+        audio, visual = F.normalize(audio, dim=-1), F.normalize(visual, dim=-1)
+        sim = audio @ visual.t() / self.temperature
+        video = torch.arange(rows, device=sim.device) // frames_per_video
+        same_video = video[:, None] == video[None]
+        acc = (video[sim.argmax(dim=1)] == video).float().mean()
+        positives = torch.logsumexp(sim.masked_fill(~same_video, 0.), dim=1)
+        loss = (torch.logsumexp(sim, dim=1) - positives).mean()
+        return loss, acc
+
+    def loss(self,
+             audio_tokens: Tensor,
+             visual_tokens: Tensor,
+             frames_per_video: Optional[int] = None) -> Dict[str, Tensor]:
         """Weighted contrastive loss ``loss_c`` and accuracy ``acc_c``.
 
         Args:
             audio_tokens (Tensor): Audio path features [B, Na, D].
             visual_tokens (Tensor): Visual path features [B, Nv, D].
+            frames_per_video (int, optional): The rows are whole videos of
+                this many consecutive frame-segment pairs, each pair of a
+                video a positive (CAV-MAE Sync's evaluation mode). Defaults
+                to None: the pairs of the same row are the positives.
         """
         audio, visual = self.pooled(audio_tokens), self.pooled(visual_tokens)
-        terms = {
-            name: self.contrast(audio[name], visual[name])
-            for name in audio
-        }
+        if frames_per_video is None:
+            terms = {
+                name: self.contrast(audio[name], visual[name])
+                for name in audio
+            }
+        else:
+            terms = {
+                name:
+                self.contrast_videos(audio[name], visual[name],
+                                     frames_per_video)
+                for name in audio
+            }
         loss = sum(t[0] for t in terms.values()) / len(terms)
         acc = sum(t[1] for t in terms.values()) / len(terms)
         out = dict(loss_c=self.loss_weight * loss, acc_c=acc.detach())

@@ -215,12 +215,26 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
              noise: Optional[Dict[str, Tensor]] = None) -> Dict[str, Tensor]:
         """Losses of one batch.
 
+        Args:
+            inputs (dict): ``audios`` and ``imgs`` as pairs, or as clips of
+                N frames and their audio segments (see
+                :meth:`flatten_clips`). Clips are CAV-MAE Sync's evaluation
+                mode: every pair is masked and reconstructed as one sample,
+                and the contrastive loss counts every pair of a clip as a
+                positive (``frames_per_video`` of
+                :meth:`CAVMAEContrastiveHead.loss`).
+            data_samples (list, optional): Not used.
+            noise (dict, optional): Masking noise ``audios`` / ``imgs``,
+                [B, L] (or [B*N, L] for clips), instead of fresh draws.
+
         Returns:
             dict: ``loss_mae_a``, ``loss_mae_v`` (reconstruction, weighted)
             when that branch is on; ``loss_c`` (weighted) and ``acc_c`` when
             the contrastive branch is on. The ``loss*`` entries sum to the
             reference's total loss.
         """
+        (audios, imgs), frames = self.flatten_clips(inputs)
+        inputs = dict(audios=audios, imgs=imgs)
         encoded = self._encode_masked(inputs, self.loss_paths, noise)
         losses: Dict[str, Tensor] = {}
         if self.with_reconstruction:
@@ -232,8 +246,10 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
                                               encoded.visual_masking.mask))
         if self.with_contrastive:
             losses.update(
-                self.contrastive_head.loss(encoded.paths['audio'],
-                                           encoded.paths['visual']))
+                self.contrastive_head.loss(
+                    encoded.paths['audio'],
+                    encoded.paths['visual'],
+                    frames_per_video=frames))
         return losses
 
     def reconstruct(
@@ -255,6 +271,35 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
             mask_a=encoded.audio_masking.mask,
             mask_v=encoded.visual_masking.mask)
 
+    @staticmethod
+    def flatten_clips(
+        inputs: Dict[str,
+                     Tensor]) -> Tuple[Tuple[Tensor, Tensor], Optional[int]]:
+        """The audio and images of a batch as pairs, and the frames per
+        clip.
+
+        Args:
+            inputs (dict): ``audios`` [B, T, F] and ``imgs`` [B, 3, H, W];
+                or clips of N frames with their aligned audio segments
+                (CAV-MAE Sync): ``audios`` [B, N, T, F] and ``imgs``
+                [B, N, 3, H, W].
+
+        Returns:
+            tuple: ``(audios, imgs)`` with clips flattened to B*N pairs
+            (clip by clip, frames in order), and N (None for pairs).
+        """
+        audios, imgs = inputs['audios'], inputs['imgs']
+        frames = imgs.shape[1] if imgs.dim() == 5 else None
+        if (audios.dim() == 4) != (frames is not None) or (
+                frames is not None and audios.shape[:2] != imgs.shape[:2]):
+            raise ValueError('audio segments [B, N, T, F] go with frames '
+                             f'[B, N, 3, H, W]; got audio '
+                             f'{tuple(audios.shape)}, images '
+                             f'{tuple(imgs.shape)}')
+        if frames is not None:
+            audios, imgs = audios.flatten(0, 1), imgs.flatten(0, 1)
+        return (audios, imgs), frames
+
     def retrieval_features(self,
                            inputs: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
         """The audio and visual features retrieval compares (see
@@ -270,15 +315,7 @@ class CAVMAE(PretrainedInitMixin, BaseModel):
         Returns:
             tuple: Audio and visual features, [B, D] or [B, N, D].
         """
-        audios, imgs = inputs['audios'], inputs['imgs']
-        frames = imgs.shape[1] if imgs.dim() == 5 else None
-        if (audios.dim() == 4) != (frames is not None):
-            raise ValueError('audio segments [B, N, T, F] go with frames '
-                             f'[B, N, 3, H, W]; got audio '
-                             f'{tuple(audios.shape)}, images '
-                             f'{tuple(imgs.shape)}')
-        if frames is not None:
-            audios, imgs = audios.flatten(0, 1), imgs.flatten(0, 1)
+        (audios, imgs), frames = self.flatten_clips(inputs)
         out = self.backbone(audios, imgs, paths=('audio', 'visual'))
         audio = self.contrastive_head.retrieval_feature(out.paths['audio'])
         visual = self.contrastive_head.retrieval_feature(out.paths['visual'])
