@@ -18,7 +18,8 @@ them (configs/demo/cavmae_demo_pretrain-shards.py). With ``--sync`` the
 chain is CAV-MAE Sync's (configs/demo/cavmae-sync_demo_pretrain.py and
 cavmae-sync-ft_demo.py): 4 frames are extracted per clip, each paired with
 the audio segment centred on it, retrieval compares clips frame by frame
-and the classifier reads whole clips.
+and the classifier reads whole clips; with both, Sync's pretraining and
+retrieval read the shards (cavmae-sync_demo_pretrain-shards.py).
 """
 import argparse
 import json
@@ -98,7 +99,7 @@ def run(args) -> dict:
         tool('tools/data/pack_shards.py', data / 'test.json',
              data / 'shards' / 'test', '--data-root', data, '--no-shuffle',
              '--workers', max(args.workers, 1))
-        pre_cfg = CONFIGS / 'cavmae_demo_pretrain-shards.py'
+        pre_cfg = CONFIGS / f'{name}_demo_pretrain-shards.py'
     ft_cfg = CONFIGS / ('cavmae-sync-ft_demo.py'
                         if args.sync else 'cavmae-ft_demo.py')
     step(f'4/10 pretrain {"CAV-MAE Sync" if args.sync else "CAV-MAE"}')
@@ -253,9 +254,6 @@ def main(argv=None) -> dict:
         'training clips per class, 8 + 4 epochs, no '
         'workers)')
     args = parser.parse_args(argv)
-    if args.sync and args.shards:
-        parser.error('--sync runs from the extracted files; the shard demo '
-                     'is CAV-MAE\'s (--shards without --sync)')
     if args.small:
         args.per_train, args.pretrain_epochs, args.finetune_epochs = 8, 8, 4
         args.workers = 0

@@ -1,7 +1,11 @@
 """`make demo`'s chain (demo/demo.py) in its quick setting: every step runs
 and the pretrained model has learned something a random one has not."""
+import collections
+import tarfile
+
 import pytest
 
+from cavmae_mm.datasets.shards.layout import frame_index
 from tests.tool_loader import load_tool
 
 demo = load_tool('demo/demo.py')
@@ -54,13 +58,18 @@ def test_demo_chain_learns(tmp_path):
 
 
 def test_sync_demo_chain_learns(tmp_path):
-    """``--sync``: CAV-MAE Sync's chain (4 frames per clip, each with its
-    audio segment; retrieval frame by frame; a clip classifier) runs every
-    tool and learns."""
+    """``--sync --shards``: CAV-MAE Sync's chain (4 frames per clip, each
+    with its audio segment; pretraining and retrieval frame by frame read
+    from shards, every frame packed; a clip classifier) runs every tool and
+    learns. Sync's file route is tests/tools/test_sync_workflow.py's."""
     out = tmp_path / 'sync_demo'
-    report = demo.main(
-        ['--small', '--sync', '--long-seconds', '80', '--out',
-         str(out)])
+    report = demo.main([
+        '--small', '--sync', '--shards', '--long-seconds', '80', '--out',
+        str(out)
+    ])
+    test_shards = out / report['outputs']['shards'].replace(
+        '{train,test}', 'test')
+    assert frames_per_sample(test_shards) == {4}
     retrieval, chance = report['retrieval'], report['chance']
     mean_r1 = (retrieval['retrieval/a2v_R@1'] +
                retrieval['retrieval/v2a_R@1']) / 2
@@ -69,8 +78,18 @@ def test_sync_demo_chain_learns(tmp_path):
     assert report['inference']['modality'] == 'audio_visual'
     assert len(list((out / 'inpainting').glob('*.png'))) == 2
     assert_long_recording_tagged(out, report, seconds=80.0)
-    with pytest.raises(SystemExit):
-        demo.main(['--sync', '--shards', '--out', str(out)])
+
+
+def frames_per_sample(shard_dir):
+    """How many frames the samples of a folder's shards hold (a set)."""
+    counts = collections.Counter()
+    for shard in sorted(shard_dir.glob('*.tar')):
+        with tarfile.open(shard) as tar:
+            for name in tar.getnames():
+                key, member = name.split('.', 1)
+                counts[(shard.name, key)] += frame_index(member) is not None
+    assert counts, f'no shards in {shard_dir}'
+    return set(counts.values())
 
 
 def assert_long_recording_tagged(out, report, seconds=240.0):
