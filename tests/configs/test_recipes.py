@@ -178,6 +178,21 @@ def _on_synthetic(loader_cfg, synthetic):
     return DATASETS.build(dataset)
 
 
+def assert_same_inputs(preprocessor, shipped, expected, training):
+    """The device-fbank batch ``shipped`` (waveforms) through
+    ``preprocessor`` gives the CPU recipe's preprocessed batch
+    ``expected``: fbank within 1e-4, the frames to the bit."""
+    assert shipped['inputs']['waveforms'][0].dim() == 1
+    out = preprocessor(shipped, training=training)
+    torch.testing.assert_close(
+        out['inputs']['audios'],
+        expected['inputs']['audios'],
+        rtol=0,
+        atol=1e-4)
+    assert torch.equal(out['inputs']['imgs'], expected['inputs']['imgs'])
+    return out
+
+
 def test_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
     from mmengine.dataset import pseudo_collate
     cpu = load_config(str(CONFIGS / 'cavmae-ft_as20k.py'))
@@ -190,18 +205,41 @@ def test_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
                 [_on_synthetic(cpu[loader], synthetic)[i] for i in (0, 3)]))
         shipped = pseudo_collate(
             [_on_synthetic(gpu[loader], synthetic)[i] for i in (0, 3)])
-        assert shipped['inputs']['waveforms'][0].dim() == 1
-        out = preprocessor(shipped, training=False)
-        torch.testing.assert_close(
-            out['inputs']['audios'],
-            expected['inputs']['audios'],
-            rtol=0,
-            atol=1e-4)
-        assert torch.equal(out['inputs']['imgs'], expected['inputs']['imgs'])
+        assert_same_inputs(preprocessor, shipped, expected, training=False)
     train = _on_synthetic(gpu.train_dataloader, synthetic)
     batch = preprocessor(pseudo_collate([train[0], train[1]]), training=True)
     assert batch['inputs']['audios'].shape == (2, 1024, 128)
     assert torch.isfinite(batch['inputs']['audios']).all()
+
+
+def test_sync_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
+    """CAV-MAE Sync's device front end: the 416-frame segments cut on the
+    device at the shipped frame slots equal the CPU recipe's
+    (AudioFrontEnd + AlignAudioToFrames), for the validation's fixed frame
+    and the training's random one under the same draws."""
+    import random
+
+    from mmengine.dataset import pseudo_collate
+    cpu = load_config(str(CONFIGS / 'cavmae-sync_as2m.py'))
+    gpu = load_config(str(CONFIGS / 'cavmae-sync_as2m-gpufbank.py'))
+    preprocessor = MODELS.build(gpu.model.data_preprocessor)
+    cpu_preprocessor = MODELS.build(cpu.model.data_preprocessor)
+    for loader in ('val_dataloader', 'train_dataloader'):
+        batches = []
+        for cfg in (cpu, gpu):
+            dataset = _on_synthetic(cfg[loader], synthetic)
+            random.seed(5)
+            batches.append(pseudo_collate([dataset[i] for i in (0, 3, 4)]))
+        out = assert_same_inputs(
+            preprocessor,
+            batches[1],
+            cpu_preprocessor(batches[0]),
+            training=loader == 'train_dataloader')
+        assert out['inputs']['audios'].shape == (3, 416, 128)
+    del batches[1]['data_samples'][1].frame_slots
+    del batches[1]['data_samples'][1].frame_inds
+    with pytest.raises(KeyError, match=r'frame_slots .*\[1\]'):
+        preprocessor(batches[1])
 
 
 @pytest.mark.parametrize('name', ['cavmae-ft_as20k', 'cavmae-ft_vggsound'])

@@ -1,32 +1,13 @@
 """CAV-MAE Sync's audio input: the segment of the clip's fbank centred on
 each chosen frame."""
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Sequence
 
-import torch
 from mmcv.transforms import BaseTransform
 
+from cavmae_mm.audio import cut_segments, segment_bounds
 from cavmae_mm.registry import TRANSFORMS
 
-
-def segment_bounds(slot: int, num_frames: int, clip_length: int,
-                   target_length: int) -> Tuple[int, int]:
-    """[start, end) of the ``target_length`` fbank frames centred on frame
-    ``slot`` of ``num_frames`` evenly spaced frames of a clip of
-    ``clip_length`` fbank frames, moved inside the clip at its ends.
-
-    The centre is ``round(slot * clip_length / num_frames)`` (Python's
-    round, as the official ``map_frame_to_spectrogram``); with 16 frames of
-    a 1024-frame clip, frame k is centred on fbank frame 64 k.
-    """
-    if not 0 <= slot < num_frames:
-        raise ValueError(f'frame slot {slot} is outside [0, {num_frames})')
-    centre = int(round(slot * clip_length / num_frames))
-    start = max(0, centre - target_length // 2)
-    end = start + target_length
-    if end > clip_length:
-        end = clip_length
-        start = max(0, end - target_length)
-    return start, end
+__all__ = ['AlignAudioToFrames', 'segment_bounds']
 
 
 @TRANSFORMS.register_module()
@@ -72,20 +53,15 @@ class AlignAudioToFrames(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         fbank = results['audios']
-        clip_length = fbank.shape[0]
-        if clip_length < self.target_length:
+        if fbank.shape[0] < self.target_length:
             raise ValueError(
                 f'{results.get("audio_path", results.get("filename"))}: the '
-                f'clip fbank has {clip_length} frames, fewer than a '
+                f'clip fbank has {fbank.shape[0]} frames, fewer than a '
                 f'{self.target_length}-frame segment (set AudioFrontEnd\'s '
                 'clip_length)')
-        segments = [
-            fbank[slice(*segment_bounds(slot, results['num_frames'],
-                                        clip_length, self.target_length))]
-            for slot in self._slots(results)
-        ]
-        results['audios'] = segments[0] if len(segments) == 1 else \
-            torch.stack(segments)
+        results['audios'] = cut_segments(fbank, self._slots(results),
+                                         results['num_frames'],
+                                         self.target_length)
         return results
 
     def __repr__(self) -> str:

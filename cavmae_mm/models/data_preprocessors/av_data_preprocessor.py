@@ -59,6 +59,11 @@ class AVDataPreprocessor(BaseDataPreprocessor):
         # PackActionInputs(collect_keys=('waveforms', 'imgs')); the mixup
         # wrapper's too
 
+    With a ``clip_length`` (CAV-MAE Sync's front end), the segments of each
+    clip's chosen frames are cut on the device: the pipelines pack
+    ``frame_slots`` and ``num_frames`` in the data samples' metainfo
+    instead of running ``AlignAudioToFrames``.
+
     Args:
         mean (Sequence[float]): Per-channel image mean on the 0-1 scale.
             Defaults to ImageNet's.
@@ -130,6 +135,32 @@ class AVDataPreprocessor(BaseDataPreprocessor):
             moved.append(frames.float())
         return moved
 
+    def _chosen_frames(self, data_samples: Optional[list], clips: int) -> dict:
+        """``frame_slots`` and ``num_frames`` of each clip, from the data
+        samples' metainfo, when the device fbank cuts segments at the
+        chosen frames (CAV-MAE Sync); else nothing."""
+        if not self.fbank_on_device.cuts_segments:
+            return {}
+        metas = [
+            getattr(sample, 'metainfo', {}) for sample in data_samples or []
+        ]
+        missing = [
+            i for i, meta in enumerate(metas) if 'num_frames' not in meta
+            or not ('frame_slots' in meta or 'frame_inds' in meta)
+        ]
+        if len(metas) != clips or missing:
+            raise KeyError(
+                'the device fbank cuts each clip\'s segments at its chosen '
+                'frames: pack frame_slots (or frame_inds) and num_frames '
+                "in PackActionInputs' meta_keys (clips without them: "
+                f'{missing or "no data samples"})')
+        return dict(
+            frame_slots=[
+                meta.get('frame_slots', meta.get('frame_inds'))
+                for meta in metas
+            ],
+            num_frames=[meta['num_frames'] for meta in metas])
+
     def forward(self, data: dict, training: bool = False) -> dict:
         """Batches, moves and normalises one collated batch.
 
@@ -173,7 +204,9 @@ class AVDataPreprocessor(BaseDataPreprocessor):
         batch = {key: _stack(value, key) for key, value in inputs.items()}
         batch = self.cast_data(batch)
         if waveforms is not None:
-            batch['audios'] = self.fbank_on_device(waveforms, training)
+            batch['audios'] = self.fbank_on_device(
+                waveforms, training,
+                **self._chosen_frames(data_samples, len(waveforms)))
         elif 'audios' in batch:
             batch['audios'] = batch['audios'].float()
         if 'imgs' in batch:

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from cavmae_mm.audio import KaldiFbankBatch, pad_waveforms
-from cavmae_mm.datasets.transforms import (KaldiFbank, LoadAudio,
+from cavmae_mm.datasets.transforms import (AlignAudioToFrames, AudioFrontEnd,
+                                           KaldiFbank, LoadAudio,
                                            NormalizeFbank, PadCropFbank,
                                            WaveformAsInput)
 from cavmae_mm.models.data_preprocessors.fbank_on_device import FbankOnDevice
@@ -78,6 +79,33 @@ def device_fbank(**options):
     waves = [0.1 * torch.randn(48_000) for _ in range(200)]
     base = FbankOnDevice(target_length=256)(waves)
     return base, module(waves, training=True)
+
+
+def test_segments_of_clips_equal_the_cpu_transforms(tmp_path):
+    """CAV-MAE Sync's front end with K frames per clip: AudioFrontEnd
+    (clip_length) + AlignAudioToFrames on the CPU vs the device module
+    given each clip's frame slots ([B, K, T, F], clips of different
+    lengths, slots at both ends and repeated)."""
+    frontend = AudioFrontEnd(target_length=64, clip_length=256)
+    align = AlignAudioToFrames(target_length=64)
+    slots = [[0, 3, 7], [7, 7, 1], [2, 4, 6]]
+    expected, shipped = [], []
+    for index, seconds in enumerate((0.5, 1.37, 3.0)):
+        wav = write_tone(tmp_path / f'{index}.wav', seconds=seconds)
+        clip = dict(
+            frame_slots=slots[index], num_frames=8, audio_path=str(wav))
+        expected.append(align(frontend(LoadAudio()(dict(clip))))['audios'])
+        shipped.append(WaveformAsInput()(LoadAudio()(dict(clip)))['waveforms'])
+    module = FbankOnDevice(target_length=64, clip_length=256)
+    out = module(shipped, frame_slots=slots, num_frames=[8] * 3)
+    assert out.shape == (3, 3, 64, 128)
+    torch.testing.assert_close(out, torch.stack(expected), rtol=0, atol=1e-4)
+    with pytest.raises(ValueError, match='give frame_slots and num_frames'):
+        module(shipped)
+    with pytest.raises(ValueError, match='same number'):
+        module(shipped, frame_slots=[[0], [1, 2], [3]], num_frames=[8] * 3)
+    with pytest.raises(ValueError, match='at least'):
+        FbankOnDevice(target_length=64, clip_length=32)
 
 
 def test_spec_augment_per_clip_distributions():
