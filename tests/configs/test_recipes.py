@@ -212,16 +212,19 @@ def test_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
     assert torch.isfinite(batch['inputs']['audios']).all()
 
 
-def test_sync_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
+@pytest.mark.parametrize('name, shape',
+                         [('cavmae-sync_as2m', (3, 416, 128)),
+                          ('cavmae-sync-ft_as20k', (3, 16, 416, 128))])
+def test_sync_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic, name, shape):
     """CAV-MAE Sync's device front end: the 416-frame segments cut on the
     device at the shipped frame slots equal the CPU recipe's
-    (AudioFrontEnd + AlignAudioToFrames), for the validation's fixed frame
-    and the training's random one under the same draws."""
+    (AudioFrontEnd + AlignAudioToFrames): pretraining's fixed and random
+    frame under the same draws, and finetuning's clips of 16 frames."""
     import random
 
     from mmengine.dataset import pseudo_collate
-    cpu = load_config(str(CONFIGS / 'cavmae-sync_as2m.py'))
-    gpu = load_config(str(CONFIGS / 'cavmae-sync_as2m-gpufbank.py'))
+    cpu = load_config(str(CONFIGS / f'{name}.py'))
+    gpu = load_config(str(CONFIGS / f'{name}-gpufbank.py'))
     preprocessor = MODELS.build(gpu.model.data_preprocessor)
     cpu_preprocessor = MODELS.build(cpu.model.data_preprocessor)
     for loader in ('val_dataloader', 'train_dataloader'):
@@ -235,7 +238,7 @@ def test_sync_gpu_fbank_recipe_matches_the_cpu_recipe(synthetic):
             batches[1],
             cpu_preprocessor(batches[0]),
             training=loader == 'train_dataloader')
-        assert out['inputs']['audios'].shape == (3, 416, 128)
+        assert out['inputs']['audios'].shape == shape
     del batches[1]['data_samples'][1].frame_slots
     del batches[1]['data_samples'][1].frame_inds
     with pytest.raises(KeyError, match=r'frame_slots .*\[1\]'):

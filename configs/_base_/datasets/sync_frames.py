@@ -64,3 +64,23 @@ sync_clip_load_videos = [
     dict(type='ResizeCenterCrop')
 ]
 sync_clip_pipeline_videos = [*sync_clip_load_videos, sync_pack]
+
+# The audio front end on the GPU (the -gpufbank recipes): the loaders ship
+# mean-removed waveforms (WaveformAsInput in place of AudioFrontEnd and
+# AlignAudioToFrames) and each clip's frame slots; the data preprocessor's
+# FbankOnDevice, built from the same front-end arguments, makes the clip
+# fbank for the whole batch on the device and cuts there the segment of
+# each chosen frame (equal to the CPU route within 1e-4).
+sync_fbank_on_device = dict(
+    sync_audio_frontend,
+    type='FbankOnDevice',
+    target_length=_base_.sync_input_geometry.target_length)
+sync_waveform = [dict(type='LoadAudio'), dict(type='WaveformAsInput')]
+sync_waveform_pack = dict(
+    type='PackActionInputs',
+    collect_keys=('waveforms', 'imgs'),
+    meta_keys=('video_id', 'frame_inds', 'frame_slots', 'num_frames'))
+sync_waveform_clip_load = [
+    *sync_waveform,
+    dict(type='SelectFrames', mode='all', num_frames=sync_frames), *sync_images
+]
